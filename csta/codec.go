@@ -1,0 +1,306 @@
+package csta
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+)
+
+// Limits that Decode applies when a Codec leaves them unset.
+const (
+	// DefaultMaxSize is the largest document Decode accepts, in bytes: the
+	// largest frame CSTA over TCP can carry.
+	DefaultMaxSize = 64 << 10
+	// DefaultMaxDepth is the deepest element nesting Decode accepts,
+	// counting the root element as depth 1.
+	DefaultMaxDepth = 32
+)
+
+// Errors Decode returns for documents it refuses before looking at the
+// message. They are wrapped with detail; compare with errors.Is.
+var (
+	// ErrEmpty reports an empty document.
+	ErrEmpty = errors.New("csta: empty document")
+	// ErrTooLarge reports a document over the size limit.
+	ErrTooLarge = errors.New("csta: document too large")
+	// ErrTooDeep reports elements nested deeper than the depth limit.
+	ErrTooDeep = errors.New("csta: document nested too deeply")
+	// ErrInvalidUTF8 reports bytes that are not UTF-8, or a declared
+	// encoding other than UTF-8.
+	ErrInvalidUTF8 = errors.New("csta: document is not valid UTF-8")
+	// ErrDTD reports a document type declaration. DTDs, and so entity
+	// definitions and entity expansion, are never accepted.
+	ErrDTD = errors.New("csta: document type declarations are not allowed")
+	// ErrTruncated reports a document that ends before its root element is
+	// closed.
+	ErrTruncated = errors.New("csta: document is truncated")
+	// ErrMalformed reports XML that is not well-formed.
+	ErrMalformed = errors.New("csta: malformed XML")
+	// ErrNamespace reports a root element in a namespace that is neither an
+	// ECMA-323 edition nor ECMA-354.
+	ErrNamespace = errors.New("csta: unsupported namespace")
+)
+
+// DecodeError reports a well-formed document that is not a valid message:
+// a missing required element, or a value of the wrong form. Path names the
+// element, starting at the message's root, for example
+// "MakeCall/callingDevice".
+type DecodeError struct {
+	Path string
+	Msg  string
+}
+
+func (e *DecodeError) Error() string { return "csta: " + e.Path + ": " + e.Msg }
+
+// EncodeError reports a message that cannot be encoded: a required field is
+// empty, or a value cannot be written as XML.
+type EncodeError struct {
+	Path string
+	Msg  string
+}
+
+func (e *EncodeError) Error() string { return "csta: encode " + e.Path + ": " + e.Msg }
+
+// Codec decodes and encodes CSTA XML documents with configurable limits. The
+// zero value is ready to use with the default limits. A Codec is safe for
+// concurrent use; Decode and Encode use a zero Codec.
+type Codec struct {
+	// MaxSize is the largest document Decode accepts, in bytes.
+	// Default: DefaultMaxSize.
+	MaxSize int
+	// MaxDepth is the deepest element nesting Decode accepts.
+	// Default: DefaultMaxDepth.
+	MaxDepth int
+}
+
+var defaultCodec Codec
+
+// Decode decodes a CSTA XML document with the default limits. See
+// [Codec.Decode].
+func Decode(data []byte) (Message, error) { return defaultCodec.Decode(data) }
+
+// Encode encodes a message with the default settings. See [Codec.Encode].
+func Encode(m Message) ([]byte, error) { return defaultCodec.Encode(m) }
+
+// Decode decodes one CSTA XML document. It dispatches on the root element's
+// local name, in any accepted namespace (none, ECMA-323 ed2 to ed6, ECMA-354),
+// with or without a prefix, bare or wrapped in a SOAP envelope, and records
+// what it saw in the message's Header. A root it does not know decodes to
+// *Unknown. Documents over the size or depth limit, with a DTD, not UTF-8,
+// truncated or malformed are refused with an error wrapping one of the Err
+// values; a bad message body gives a *DecodeError. Decode never panics.
+func (c *Codec) Decode(data []byte) (Message, error) {
+	maxSize := c.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
+	maxDepth := c.MaxDepth
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil, ErrEmpty
+	case len(data) > maxSize:
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), maxSize)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: invalid byte at offset %d", ErrInvalidUTF8, invalidUTF8Offset(data))
+	}
+	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+		return nil, ErrDTD
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings = etree.ReadSettings{
+		MaxDepth:      maxDepth,
+		CharsetReader: utf8Only,
+	}
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, parseError(err)
+	}
+	root, err := documentRoot(&doc.Element)
+	if err != nil {
+		return nil, err
+	}
+	var hdr Header
+	if root.Tag == "Envelope" && isSOAP(root.NamespaceURI()) {
+		if root, err = soapBody(root); err != nil {
+			return nil, err
+		}
+		hdr.SOAP = true
+	}
+	hdr.Namespace = root.NamespaceURI()
+	hdr.NoNamespace = hdr.Namespace == ""
+	if !acceptableNamespace(hdr.Namespace) {
+		return nil, fmt.Errorf("%w: %q", ErrNamespace, hdr.Namespace)
+	}
+	m := newMessage(root.Tag)
+	if err := m.decode((*element)(root)); err != nil {
+		return nil, err
+	}
+	*m.MessageHeader() = hdr
+	return m, nil
+}
+
+// Encode encodes m as a UTF-8 XML document with an XML declaration, its
+// elements in schema order and no insignificant white space, so the same
+// message always gives the same bytes. The root element carries the
+// namespace m's Header names; a SOAP Header wraps it in a SOAP 1.1 envelope.
+// Encode refuses a message whose required fields are empty with an
+// *EncodeError.
+func (c *Codec) Encode(m Message) ([]byte, error) {
+	if m == nil {
+		return nil, errors.New("csta: encode nil message")
+	}
+	w := &writer{b: make([]byte, 0, 512)}
+	w.b = append(w.b, xmlDecl...)
+	h := m.MessageHeader()
+	if h.SOAP {
+		w.b = append(w.b, `<SOAP-ENV:Envelope xmlns:SOAP-ENV="`+NamespaceSOAP11+`"><SOAP-ENV:Body>`...)
+	}
+	name := m.MessageName()
+	w.path = append(w.path, name)
+	if u, ok := m.(*Unknown); ok {
+		if err := u.Raw.check(); err != nil {
+			return nil, &EncodeError{Path: name, Msg: err.Error()}
+		}
+		w.b = append(w.b, stripDecl(u.Raw)...)
+	} else {
+		ns := h.Namespace
+		if ns == "" && !h.NoNamespace {
+			ns = DefaultNamespace
+			if d, ok := m.(interface{ defaultNamespace() string }); ok {
+				ns = d.defaultNamespace()
+			}
+		}
+		w.b = append(w.b, '<')
+		w.b = append(w.b, name...)
+		if ns != "" {
+			w.b = append(w.b, ` xmlns="`...)
+			w.escape(ns, true)
+			w.b = append(w.b, '"')
+		}
+		w.b = append(w.b, '>')
+		m.encode(w)
+		w.b = append(w.b, "</"...)
+		w.b = append(w.b, name...)
+		w.b = append(w.b, '>')
+	}
+	if h.SOAP {
+		w.b = append(w.b, `</SOAP-ENV:Body></SOAP-ENV:Envelope>`...)
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.b, nil
+}
+
+const xmlDecl = `<?xml version="1.0" encoding="UTF-8"?>`
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+func invalidUTF8Offset(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
+func utf8Only(charset string, input io.Reader) (io.Reader, error) {
+	switch strings.ToLower(charset) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return input, nil
+	}
+	return nil, fmt.Errorf("%w: declared encoding %q", ErrInvalidUTF8, charset)
+}
+
+// parseError maps an error from the XML parser to one of the Err values.
+func parseError(err error) error {
+	var se *xml.SyntaxError
+	switch {
+	case errors.Is(err, etree.ErrMaxDepth):
+		return ErrTooDeep
+	case errors.Is(err, ErrInvalidUTF8):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, etree.ErrXML):
+		return ErrTruncated
+	case errors.As(err, &se):
+		if strings.Contains(se.Msg, "unexpected EOF") {
+			return fmt.Errorf("%w: line %d", ErrTruncated, se.Line)
+		}
+		if strings.Contains(se.Msg, "UTF-8") {
+			return fmt.Errorf("%w: line %d", ErrInvalidUTF8, se.Line)
+		}
+		return fmt.Errorf("%w: line %d: %s", ErrMalformed, se.Line, se.Msg)
+	}
+	return fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+// documentRoot returns the single root element of a parsed document, refusing
+// directives, stray text and more than one root.
+func documentRoot(doc *etree.Element) (*etree.Element, error) {
+	var root *etree.Element
+	for _, t := range doc.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			if root != nil {
+				return nil, fmt.Errorf("%w: more than one root element", ErrMalformed)
+			}
+			root = t
+		case *etree.Directive:
+			return nil, ErrDTD
+		case *etree.CharData:
+			if !t.IsWhitespace() {
+				return nil, fmt.Errorf("%w: text outside the root element", ErrMalformed)
+			}
+		}
+	}
+	if root == nil {
+		return nil, fmt.Errorf("%w: no root element", ErrTruncated)
+	}
+	return root, nil
+}
+
+func isSOAP(ns string) bool { return ns == NamespaceSOAP11 || ns == NamespaceSOAP12 }
+
+// soapBody returns the message element inside a SOAP envelope.
+func soapBody(env *etree.Element) (*etree.Element, error) {
+	for _, c := range env.ChildElements() {
+		if c.Tag != "Body" {
+			continue
+		}
+		var msg *etree.Element
+		for _, m := range c.ChildElements() {
+			if msg != nil {
+				return nil, &DecodeError{Path: "Envelope/Body", Msg: "more than one message in SOAP body"}
+			}
+			msg = m
+		}
+		if msg == nil {
+			return nil, &DecodeError{Path: "Envelope/Body", Msg: "empty SOAP body"}
+		}
+		return msg, nil
+	}
+	return nil, &DecodeError{Path: "Envelope", Msg: "SOAP envelope without Body"}
+}
+
+func stripDecl(raw RawXML) string {
+	s := strings.TrimSpace(string(raw))
+	if strings.HasPrefix(s, "<?xml") {
+		if i := strings.Index(s, "?>"); i >= 0 {
+			s = strings.TrimSpace(s[i+2:])
+		}
+	}
+	return s
+}

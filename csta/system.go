@@ -1,0 +1,113 @@
+package csta
+
+// SystemStatusValue is a systemStatus value.
+type SystemStatusValue string
+
+// The systemStatus values of ECMA-323.
+const (
+	SystemDisabled          SystemStatusValue = "disabled"
+	SystemPartiallyDisabled SystemStatusValue = "partiallyDisabled"
+	SystemEnabled           SystemStatusValue = "enabled"
+	SystemInitializing      SystemStatusValue = "initializing"
+	SystemMessagesLost      SystemStatusValue = "messagesLost"
+	SystemNormal            SystemStatusValue = "normal"
+	SystemOverloadImminent  SystemStatusValue = "overloadImminent"
+	SystemOverloadReached   SystemStatusValue = "overloadReached"
+	SystemOverloadRelieved  SystemStatusValue = "overloadRelieved"
+)
+
+// RequestSystemStatus asks the switching function for its status. A TR/87
+// client opens its application session with it in the INVITE body, its Line
+// URI in Extensions.Line.
+type RequestSystemStatus struct {
+	Header
+	// SysStatRegisterID is the optional sysStatRegisterID.
+	SysStatRegisterID string
+	Extensions        *Extensions
+}
+
+// MessageName returns "RequestSystemStatus".
+func (*RequestSystemStatus) MessageName() string { return "RequestSystemStatus" }
+func (*RequestSystemStatus) isRequest()          {}
+
+func (m *RequestSystemStatus) encode(w *writer) {
+	w.opt("sysStatRegisterID", m.SysStatRegisterID)
+	w.extensions(m.Extensions)
+}
+
+func (m *RequestSystemStatus) decode(e *element) (err error) {
+	m.SysStatRegisterID = e.childText("sysStatRegisterID")
+	m.Extensions, err = e.optExtensions()
+	return err
+}
+
+// RequestSystemStatusResponse answers RequestSystemStatus.
+type RequestSystemStatusResponse struct {
+	Header
+	SystemStatus SystemStatusValue
+	Extensions   *Extensions
+}
+
+// MessageName returns "RequestSystemStatusResponse".
+func (*RequestSystemStatusResponse) MessageName() string { return "RequestSystemStatusResponse" }
+func (*RequestSystemStatusResponse) isResponse()         {}
+
+func (m *RequestSystemStatusResponse) encode(w *writer) {
+	w.req("systemStatus", string(m.SystemStatus))
+	w.extensions(m.Extensions)
+}
+
+func (m *RequestSystemStatusResponse) decode(e *element) (err error) {
+	s, err := e.reqText("systemStatus")
+	if err != nil {
+		return err
+	}
+	m.SystemStatus = SystemStatusValue(s)
+	m.Extensions, err = e.optExtensions()
+	return err
+}
+
+// SystemStatus reports the status of one side to the other; over CSTA/TCP a
+// switch sends it periodically as a heartbeat, and the application answers
+// SystemStatusResponse.
+type SystemStatus struct {
+	Header
+	SystemStatus SystemStatusValue
+	Extensions   *Extensions
+}
+
+// MessageName returns "SystemStatus".
+func (*SystemStatus) MessageName() string { return "SystemStatus" }
+func (*SystemStatus) isRequest()          {}
+
+func (m *SystemStatus) encode(w *writer) {
+	w.req("systemStatus", string(m.SystemStatus))
+	w.extensions(m.Extensions)
+}
+
+func (m *SystemStatus) decode(e *element) (err error) {
+	s, err := e.reqText("systemStatus")
+	if err != nil {
+		return err
+	}
+	m.SystemStatus = SystemStatusValue(s)
+	m.Extensions, err = e.optExtensions()
+	return err
+}
+
+// SystemStatusResponse acknowledges SystemStatus.
+type SystemStatusResponse struct {
+	Header
+	Extensions *Extensions
+}
+
+// MessageName returns "SystemStatusResponse".
+func (*SystemStatusResponse) MessageName() string { return "SystemStatusResponse" }
+func (*SystemStatusResponse) isResponse()         {}
+
+func (m *SystemStatusResponse) encode(w *writer) { w.extensions(m.Extensions) }
+
+func (m *SystemStatusResponse) decode(e *element) (err error) {
+	m.Extensions, err = e.optExtensions()
+	return err
+}

@@ -1,0 +1,308 @@
+package csta
+
+// MonitorCrossRefID identifies a monitor: MonitorStartResponse returns it and
+// every event of that monitor carries it.
+type MonitorCrossRefID string
+
+// CallID identifies a call within the switching function.
+type CallID string
+
+// DeviceID identifies a device: the element text plus the schema's optional
+// attributes. An attribute left empty is not written.
+type DeviceID struct {
+	// ID is the identifier itself, for example "tel:1001;phone-context=dialstring"
+	// or "SEP001122334455".
+	ID string
+	// TypeOfNumber is the typeOfNumber attribute: "dialingNumber" (the
+	// schema default), "deviceNumber", "implicitPublic", "explicitPublic:…",
+	// "implicitPrivate", "explicitPrivate:…" or "other".
+	TypeOfNumber string
+	// MediaClass is the mediaClass attribute, a list of voice, data, image,
+	// audio, other, notKnown.
+	MediaClass string
+	// BitRate is the bitRate attribute ("constant" or "variable").
+	BitRate string
+	// ConnectionRate is the connectionRate attribute.
+	ConnectionRate string
+	// DelayTolerance is the delayTolerance attribute.
+	DelayTolerance string
+	// SwitchingSubDomainCCIEType is the switchingSubDomainCCIEType attribute.
+	SwitchingSubDomainCCIEType string
+	// SwitchingSubDomainInformationElements is the
+	// switchingSubDomainInformationElements attribute (hexBinary).
+	SwitchingSubDomainInformationElements string
+}
+
+// Device returns a DeviceID with the given identifier and no attributes.
+func Device(id string) DeviceID { return DeviceID{ID: id} }
+
+// IsZero reports whether d has no identifier and no attributes.
+func (d DeviceID) IsZero() bool { return d == DeviceID{} }
+
+// String returns the identifier.
+func (d DeviceID) String() string { return d.ID }
+
+func decodeDeviceID(e *element) DeviceID {
+	d := DeviceID{ID: e.text()}
+	if len(e.Attr) == 0 {
+		return d
+	}
+	d.TypeOfNumber = e.attr("typeOfNumber")
+	d.MediaClass = e.attr("mediaClass")
+	d.BitRate = e.attr("bitRate")
+	d.ConnectionRate = e.attr("connectionRate")
+	d.DelayTolerance = e.attr("delayTolerance")
+	d.SwitchingSubDomainCCIEType = e.attr("switchingSubDomainCCIEType")
+	d.SwitchingSubDomainInformationElements = e.attr("switchingSubDomainInformationElements")
+	return d
+}
+
+// device writes a DeviceID element; an empty identifier is an error.
+func (w *writer) device(name string, d DeviceID) {
+	if d.ID == "" {
+		w.fail(name, "required device identifier is empty")
+	}
+	w.b = append(w.b, '<')
+	w.b = append(w.b, name...)
+	w.attr("typeOfNumber", d.TypeOfNumber)
+	w.attr("mediaClass", d.MediaClass)
+	w.attr("bitRate", d.BitRate)
+	w.attr("connectionRate", d.ConnectionRate)
+	w.attr("delayTolerance", d.DelayTolerance)
+	w.attr("switchingSubDomainCCIEType", d.SwitchingSubDomainCCIEType)
+	w.attr("switchingSubDomainInformationElements", d.SwitchingSubDomainInformationElements)
+	w.b = append(w.b, '>')
+	w.escape(d.ID, false)
+	w.b = append(w.b, "</"...)
+	w.b = append(w.b, name...)
+	w.b = append(w.b, '>')
+}
+
+// optDevice writes a DeviceID element unless d is zero.
+func (w *writer) optDevice(name string, d *DeviceID) {
+	if d != nil {
+		w.device(name, *d)
+	}
+}
+
+// reqDevice decodes a required DeviceID child.
+func (e *element) reqDevice(name string) (DeviceID, error) {
+	c := e.child(name)
+	if c == nil {
+		return DeviceID{}, e.missing(name)
+	}
+	d := decodeDeviceID(c)
+	if d.ID == "" {
+		return d, c.errorf("empty device identifier")
+	}
+	return d, nil
+}
+
+// optDevice decodes an optional DeviceID child.
+func (e *element) optDevice(name string) *DeviceID {
+	c := e.child(name)
+	if c == nil {
+		return nil
+	}
+	d := decodeDeviceID(c)
+	return &d
+}
+
+// ConnectionID identifies one device's connection to one call. Either part
+// may be absent in some contexts; together they are the key.
+type ConnectionID struct {
+	// CallID is the callID element.
+	CallID CallID
+	// DeviceID is the deviceID element (the schema's static LocalDeviceID).
+	DeviceID DeviceID
+	// DynamicID is the dynamicID element, used instead of deviceID by some
+	// switches.
+	DynamicID string
+}
+
+// Connection returns a ConnectionID for the call and device identifiers.
+func Connection(callID CallID, deviceID string) ConnectionID {
+	return ConnectionID{CallID: callID, DeviceID: DeviceID{ID: deviceID}}
+}
+
+// IsZero reports whether c identifies nothing.
+func (c ConnectionID) IsZero() bool { return c == ConnectionID{} }
+
+func decodeConnectionID(e *element) (ConnectionID, error) {
+	var c ConnectionID
+	c.CallID = CallID(e.childText("callID"))
+	if d := e.child("deviceID"); d != nil {
+		c.DeviceID = decodeDeviceID(d)
+	}
+	c.DynamicID = e.childText("dynamicID")
+	if c.IsZero() {
+		return c, e.errorf("connection identifier has neither callID nor deviceID")
+	}
+	return c, nil
+}
+
+// connection writes a ConnectionID element.
+func (w *writer) connection(name string, c ConnectionID) {
+	if c.IsZero() {
+		w.fail(name, "connection identifier is empty")
+	}
+	w.open(name)
+	w.opt("callID", string(c.CallID))
+	switch {
+	case c.DeviceID.ID != "":
+		w.device("deviceID", c.DeviceID)
+	case c.DynamicID != "":
+		w.text("dynamicID", c.DynamicID)
+	}
+	w.close(name)
+}
+
+// optConnection writes a ConnectionID element when c is not nil.
+func (w *writer) optConnection(name string, c *ConnectionID) {
+	if c != nil {
+		w.connection(name, *c)
+	}
+}
+
+// reqConnection decodes a required ConnectionID child.
+func (e *element) reqConnection(name string) (ConnectionID, error) {
+	c := e.child(name)
+	if c == nil {
+		return ConnectionID{}, e.missing(name)
+	}
+	return decodeConnectionID(c)
+}
+
+// optConnection decodes an optional ConnectionID child.
+func (e *element) optConnection(name string) (*ConnectionID, error) {
+	c := e.child(name)
+	if c == nil {
+		return nil, nil
+	}
+	v, err := decodeConnectionID(c)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// ExtendedDeviceID is a party in an event or response: a known device, or a
+// device that is not known or whose identity is restricted. The zero value
+// encodes as notKnown.
+type ExtendedDeviceID struct {
+	// Device is the deviceIdentifier, used when neither NotKnown nor
+	// Restricted is set.
+	Device DeviceID
+	// NotKnown is the notKnown choice.
+	NotKnown bool
+	// Restricted is the restricted choice.
+	Restricted bool
+}
+
+// Known returns an ExtendedDeviceID for a known device identifier.
+func Known(id string) ExtendedDeviceID { return ExtendedDeviceID{Device: DeviceID{ID: id}} }
+
+// IsKnown reports whether x names a device.
+func (x ExtendedDeviceID) IsKnown() bool { return !x.NotKnown && !x.Restricted && x.Device.ID != "" }
+
+// String returns the device identifier, "notKnown" or "restricted".
+func (x ExtendedDeviceID) String() string {
+	switch {
+	case x.Restricted:
+		return "restricted"
+	case x.IsKnown():
+		return x.Device.ID
+	}
+	return "notKnown"
+}
+
+func decodeExtendedDeviceID(e *element) ExtendedDeviceID {
+	var x ExtendedDeviceID
+	switch {
+	case e.has("deviceIdentifier"):
+		x.Device = decodeDeviceID(e.child("deviceIdentifier"))
+		if x.Device.ID == "" {
+			x.Device = DeviceID{}
+			x.NotKnown = true
+		}
+	case e.has("restricted"):
+		x.Restricted = true
+	case e.has("notKnown"):
+		x.NotKnown = true
+	default:
+		// Some switches put the identifier directly in the element.
+		if t := e.text(); t != "" && e.first() == nil {
+			x.Device = decodeDeviceID(e)
+		} else {
+			x.NotKnown = true
+		}
+	}
+	return x
+}
+
+// extDevice writes an ExtendedDeviceID element.
+func (w *writer) extDevice(name string, x ExtendedDeviceID) {
+	w.open(name)
+	switch {
+	case x.Restricted:
+		w.empty("restricted")
+	case x.IsKnown():
+		w.device("deviceIdentifier", x.Device)
+	default:
+		w.empty("notKnown")
+	}
+	w.close(name)
+}
+
+// optExtDevice writes an ExtendedDeviceID element when x is not nil.
+func (w *writer) optExtDevice(name string, x *ExtendedDeviceID) {
+	if x != nil {
+		w.extDevice(name, *x)
+	}
+}
+
+// reqExtDevice decodes a required ExtendedDeviceID child.
+func (e *element) reqExtDevice(name string) (ExtendedDeviceID, error) {
+	c := e.child(name)
+	if c == nil {
+		return ExtendedDeviceID{}, e.missing(name)
+	}
+	return decodeExtendedDeviceID(c), nil
+}
+
+// optExtDevice decodes an optional ExtendedDeviceID child.
+func (e *element) optExtDevice(name string) *ExtendedDeviceID {
+	c := e.child(name)
+	if c == nil {
+		return nil
+	}
+	x := decodeExtendedDeviceID(c)
+	return &x
+}
+
+// LocalConnectionState is the state of a device's connection to a call, the
+// localConnectionInfo of events.
+type LocalConnectionState string
+
+// The connection states of ECMA-323.
+const (
+	StateNull      LocalConnectionState = "null"
+	StateInitiated LocalConnectionState = "initiated"
+	StateAlerting  LocalConnectionState = "alerting"
+	StateConnected LocalConnectionState = "connected"
+	StateHold      LocalConnectionState = "hold"
+	StateQueued    LocalConnectionState = "queued"
+	StateFail      LocalConnectionState = "fail"
+)
+
+// String returns the XML value.
+func (s LocalConnectionState) String() string { return string(s) }
+
+// Valid reports whether s is one of the schema's values.
+func (s LocalConnectionState) Valid() bool {
+	switch s {
+	case StateNull, StateInitiated, StateAlerting, StateConnected, StateHold, StateQueued, StateFail:
+		return true
+	}
+	return false
+}

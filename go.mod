@@ -1,0 +1,5 @@
+module github.com/rcc-go/rcc
+
+go 1.26
+
+require github.com/beevik/etree v1.8.1
