@@ -88,3 +88,7 @@ func (m *CSTAErrorCode) decode(e *element) error {
 	m.Code = ErrorCode{Category: cat, Value: c.text()}
 	return nil
 }
+
+var errorMessages = []func() Message{
+	func() Message { return new(CSTAErrorCode) },
+}

@@ -123,3 +123,8 @@ func (m *MakeCallResponse) decode(e *element) (err error) {
 	m.Extensions, err = e.optExtensions()
 	return err
 }
+
+var makeCallMessages = []func() Message{
+	func() Message { return new(MakeCall) },
+	func() Message { return new(MakeCallResponse) },
+}

@@ -1,15 +1,29 @@
 package csta
 
-// registry maps a root element's local name to a constructor. It is built
-// once and never written afterwards.
-var registry = map[string]func() Message{
-	"RequestSystemStatus":         func() Message { return new(RequestSystemStatus) },
-	"RequestSystemStatusResponse": func() Message { return new(RequestSystemStatusResponse) },
-	"SystemStatus":                func() Message { return new(SystemStatus) },
-	"SystemStatusResponse":        func() Message { return new(SystemStatusResponse) },
-	"MakeCall":                    func() Message { return new(MakeCall) },
-	"MakeCallResponse":            func() Message { return new(MakeCallResponse) },
-	"CSTAErrorCode":               func() Message { return new(CSTAErrorCode) },
+// Message constructors, one list per source file, so that each file declares
+// its own messages next to their types. The registry is built from them once
+// and never written afterwards.
+var messageLists = [][]func() Message{
+	systemMessages,
+	makeCallMessages,
+	errorMessages,
+}
+
+// registry maps a root element's local name to a constructor.
+var registry = buildRegistry(messageLists)
+
+func buildRegistry(lists [][]func() Message) map[string]func() Message {
+	r := make(map[string]func() Message)
+	for _, list := range lists {
+		for _, f := range list {
+			name := f().MessageName()
+			if _, dup := r[name]; dup {
+				panic("csta: message " + name + " registered twice")
+			}
+			r[name] = f
+		}
+	}
+	return r
 }
 
 // newMessage returns an empty message for a root element name; unknown names

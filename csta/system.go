@@ -111,3 +111,10 @@ func (m *SystemStatusResponse) decode(e *element) (err error) {
 	m.Extensions, err = e.optExtensions()
 	return err
 }
+
+var systemMessages = []func() Message{
+	func() Message { return new(RequestSystemStatus) },
+	func() Message { return new(RequestSystemStatusResponse) },
+	func() Message { return new(SystemStatus) },
+	func() Message { return new(SystemStatusResponse) },
+}
