@@ -1,0 +1,4 @@
+// Command gateway is the rcc example CTI gateway.
+package main
+
+func main() {}
