@@ -7,6 +7,7 @@ var messageLists = [][]func() Message{
 	systemMessages,
 	makeCallMessages,
 	errorMessages,
+	acseMessages,
 }
 
 // registry maps a root element's local name to a constructor.
