@@ -73,4 +73,165 @@ var checks = map[string]func(t *testing.T, m Message){
 		assert.Equal(t, SessionError{Application: "session timer is fixed"}, v.ErrorCode)
 		assert.Equal(t, "session timer is fixed", v.ErrorCode.String())
 	},
+	"ServiceInitiatedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*ServiceInitiatedEvent](t, m)
+		assert.Equal(t, NamespaceEd4, v.Namespace)
+		assert.Equal(t, MonitorCrossRefID("1169730059"), v.CrossRefID())
+		assert.Equal(t, Connection("FF000100000000002D65C85C1C750000", "302118840100"), v.InitiatedConnection)
+		assert.Equal(t, Known("N<302118840100>;noa=nk"), v.InitiatingDevice)
+		assert.Equal(t, StateInitiated, v.LocalConnectionInfo)
+		assert.Equal(t, CauseMakeCall, v.Cause)
+		assert.Contains(t, string(v.ServicesPermitted), "<clearConnection>true</clearConnection>")
+		assert.Contains(t, string(v.MediaCallCharacteristics), "<voice>true</voice>")
+		require.NotNil(t, v.Extensions)
+		assert.Equal(t, []RawXML{`<scx:extendedServicesPermitted xmlns:scx="http://www.siemens.com/schema/csta"/>`}, v.Extensions.Private)
+	},
+	"OriginatedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*OriginatedEvent](t, m)
+		assert.Equal(t, Connection("FF000100000000002D65C85C1C750000", "302118840100"), v.OriginatedConnection)
+		assert.Equal(t, Known("302118840100"), v.CallingDevice)
+		assert.Equal(t, "N<302118840101>;displayNumber=302118840101;noa=nk", v.CalledDevice.Device.ID)
+		assert.Equal(t, StateConnected, v.LocalConnectionInfo)
+		assert.Equal(t, CauseNewCall, v.Cause)
+	},
+	"DeliveredEvent.xml": func(t *testing.T, m Message) {
+		v := as[*DeliveredEvent](t, m)
+		assert.Equal(t, NamespaceEd3, v.Namespace)
+		assert.Equal(t, MonitorCrossRefID("99fda87c"), v.MonitorCrossRefID)
+		assert.Equal(t, Connection("0_99f261b4", "tel:1001;phone-context=dialstring"), v.Connection)
+		assert.Equal(t, Known("tel:1001;phone-context=dialstring"), v.AlertingDevice)
+		assert.Equal(t, DeviceID{ID: "tel:+3222220220;phone-context=dialstring", TypeOfNumber: "explicitPublic:international"}, v.CallingDevice.Device)
+		assert.Equal(t, RedirectionDeviceID{NotKnown: true}, v.LastRedirectionDevice)
+		assert.Equal(t, StateAlerting, v.LocalConnectionInfo)
+		assert.Equal(t, CauseNewCall, v.Cause)
+		n, ok := v.Cause.Number()
+		assert.True(t, ok)
+		assert.Equal(t, 22, n)
+	},
+	"DeliveredEvent.yealink.xml": func(t *testing.T, m Message) {
+		v := as[*DeliveredEvent](t, m)
+		assert.Equal(t, NamespaceEd5, v.Namespace)
+		assert.Equal(t, Connection("5", "sip:1001@192.168.1.10:5060"), v.Connection)
+		assert.Equal(t, "sip:2001@192.168.1.10", v.CalledDevice.String())
+		assert.Equal(t, StateConnected, v.LocalConnectionInfo)
+		assert.Equal(t, CauseNormal, v.Cause)
+		assert.Equal(t, "notKnown", v.LastRedirectionDevice.String())
+	},
+	"EstablishedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*EstablishedEvent](t, m)
+		assert.Equal(t, Connection("5", "sip:1001@192.168.1.10:5060"), v.EstablishedConnection)
+		assert.Equal(t, Known("sip:2001@192.168.1.10"), v.AnsweringDevice)
+		assert.Equal(t, StateConnected, v.LocalConnectionInfo)
+		assert.Equal(t, CauseNormal, v.Cause)
+	},
+	"ConnectionClearedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*ConnectionClearedEvent](t, m)
+		assert.Equal(t, Connection("0_99f261b4", "tel:+3222220220"), v.DroppedConnection)
+		assert.Equal(t, Known("tel:+3222220220"), v.ReleasingDevice)
+		assert.Equal(t, StateNull, v.LocalConnectionInfo)
+		assert.Equal(t, CauseNormalClearing, v.Cause)
+	},
+	"FailedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*FailedEvent](t, m)
+		assert.Equal(t, CallID("7"), v.FailedConnection.CallID)
+		assert.Equal(t, Known("sip:3000@192.168.1.10"), v.FailingDevice)
+		assert.Equal(t, CauseCallCancelled, v.Cause)
+	},
+	"HeldEvent.xml": func(t *testing.T, m Message) {
+		v := as[*HeldEvent](t, m)
+		assert.Equal(t, NamespaceEd6, v.Namespace)
+		assert.Equal(t, Connection("4711", "1001"), v.HeldConnection)
+		assert.Equal(t, Known("1001"), v.HoldingDevice)
+		assert.Equal(t, StateHold, v.LocalConnectionInfo)
+	},
+	"RetrievedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*RetrievedEvent](t, m)
+		assert.Equal(t, NamespaceEd4, v.Namespace)
+		assert.Equal(t, Connection("FF000100000000002D65C85C1C750000", "302118840100"), v.RetrievedConnection)
+		assert.Equal(t, Known("302118840100"), v.RetrievingDevice)
+		assert.Equal(t, StateConnected, v.LocalConnectionInfo)
+	},
+	"TransferedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*TransferredEvent](t, m)
+		assert.Equal(t, "TransferedEvent", v.MessageName())
+		assert.Equal(t, Connection("5", "sip:1001@192.168.1.10:5060"), v.PrimaryOldCall)
+		require.NotNil(t, v.SecondaryOldCall)
+		assert.Equal(t, CallID("6"), v.SecondaryOldCall.CallID)
+		assert.Equal(t, Known("sip:2002@192.168.1.10"), v.TransferredToDevice)
+		require.Len(t, v.TransferredConnections, 2)
+		first := v.TransferredConnections[0]
+		assert.Equal(t, &ConnectionID{CallID: "5|6", DeviceID: Device("sip:2001@192.168.1.10")}, first.NewConnection)
+		assert.Equal(t, CallID("5"), first.OldConnection.CallID)
+		assert.Equal(t, &ExtendedDeviceID{Device: Device("sip:2001@192.168.1.10")}, first.Endpoint)
+		assert.Equal(t, &ExtendedDeviceID{Restricted: true}, v.TransferredConnections[1].Endpoint)
+		assert.Equal(t, CauseTransfer, v.Cause)
+	},
+	"TransferedEvent.alias.xml": func(t *testing.T, m Message) {
+		v := as[*TransferredEvent](t, m)
+		assert.Equal(t, "TransferedEvent", v.MessageName())
+		assert.Nil(t, v.SecondaryOldCall)
+		assert.Empty(t, v.TransferredConnections)
+		assert.Equal(t, CauseSingleStepTransfer, v.Cause)
+	},
+	"ConferencedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*ConferencedEvent](t, m)
+		assert.Equal(t, Known("tel:2001"), v.AddedParty)
+		require.Len(t, v.ConferenceConnections, 2)
+		assert.Equal(t, &ExtendedDeviceID{NotKnown: true}, v.ConferenceConnections[1].Endpoint)
+		assert.Equal(t, &ExtendedDeviceID{Device: Device("N2001")}, v.ConferenceConnections[1].AssociatedNID)
+		assert.Nil(t, v.ConferenceConnections[1].OldConnection)
+		assert.Equal(t, CauseConference, v.Cause)
+	},
+	"DivertedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*DivertedEvent](t, m)
+		assert.Equal(t, Known("tel:+4930123456"), v.NewDestination)
+		assert.Equal(t, &ExtendedDeviceID{Restricted: true}, v.CallingDevice)
+		assert.Equal(t, "restricted", v.CallingDevice.String())
+		assert.Nil(t, v.CalledDevice)
+		assert.Equal(t, RedirectionDeviceID{NumberDialed: Device("tel:1001;phone-context=dialstring")}, v.LastRedirectionDevice)
+		assert.Equal(t, CauseRedirected, v.Cause)
+	},
+	"NetworkReachedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*NetworkReachedEvent](t, m)
+		assert.Equal(t, Known("T1"), v.NetworkInterfaceUsed)
+		assert.Equal(t, RedirectionDeviceID{NotRequired: true}, v.LastRedirectionDevice)
+		assert.Equal(t, "notRequired", v.LastRedirectionDevice.String())
+	},
+	"QueuedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*QueuedEvent](t, m)
+		assert.Equal(t, Known("5000"), v.Queue)
+		require.NotNil(t, v.NumberQueued)
+		assert.Equal(t, 3, *v.NumberQueued)
+		assert.Equal(t, 2, *v.CallsInFront)
+		assert.Equal(t, RedirectionDeviceID{NotSpecified: true}, v.LastRedirectionDevice)
+		assert.Equal(t, StateQueued, v.LocalConnectionInfo)
+		assert.Equal(t, CauseEnteringDistribution, v.Cause)
+	},
+	"DigitsGeneratedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*DigitsGeneratedEvent](t, m)
+		assert.Equal(t, "1234#", v.DigitGeneratedList)
+		assert.Equal(t, CallID("0_99f261b4"), v.Connection.CallID)
+	},
+	"CallClearedEvent.xml": func(t *testing.T, m Message) {
+		v := as[*CallClearedEvent](t, m)
+		assert.Equal(t, NamespaceEd2, v.Namespace)
+		assert.Equal(t, 2, Edition(v.Namespace))
+		assert.Equal(t, ConnectionID{CallID: "33"}, v.ClearedCall)
+		assert.Equal(t, CauseNormalClearing, v.Cause)
+	},
+	"ForwardingEvent.xml": func(t *testing.T, m Message) {
+		v := as[*ForwardingEvent](t, m)
+		assert.Equal(t, Known("tel:1001;phone-context=dialstring"), v.Device)
+		assert.Equal(t, ForwardImmediate, v.ForwardingType)
+		assert.True(t, v.ForwardStatus)
+		assert.Equal(t, &DeviceID{ID: "tel:+4930123456"}, v.ForwardTo)
+	},
+	"DoNotDisturbEvent.xml": func(t *testing.T, m Message) {
+		v := as[*DoNotDisturbEvent](t, m)
+		assert.True(t, v.SOAP)
+		assert.Equal(t, NamespaceEd4, v.Namespace)
+		assert.Equal(t, MonitorCrossRefID("12"), v.MonitorCrossRefID)
+		assert.Equal(t, Known("101"), v.Device)
+		assert.True(t, v.DoNotDisturbOn)
+	},
 }
