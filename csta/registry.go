@@ -9,6 +9,10 @@ var messageLists = [][]func() Message{
 	errorMessages,
 	acseMessages,
 	eventMessages,
+	callControlMessages,
+	logicalMessages,
+	monitorMessages,
+	snapshotMessages,
 }
 
 // registry maps a root element's local name to a constructor.
