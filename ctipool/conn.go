@@ -38,7 +38,6 @@ type Conn struct {
 
 	stateA atomic.Uint32 // state, readable without mu
 
-	hbBusy     atomic.Bool
 	hbRTT      atomic.Int64
 	hbAt       atomic.Int64
 	requests   atomic.Uint64
@@ -271,16 +270,12 @@ func (c *Conn) serve(ctx context.Context, link Link) error {
 	}
 }
 
-// heartbeat sends one heartbeat on its own goroutine, unless one is still
-// outstanding.
+// heartbeat sends one heartbeat on its own goroutine. It waits at most
+// one interval for the answer, so at most two are ever outstanding.
 func (c *Conn) heartbeat(link Link) {
-	if c.hbBusy.Swap(true) {
-		return
-	}
 	gen := c.Gen()
 	c.heartbeats.Add(1)
 	c.p.wg.Go(func() {
-		defer c.hbBusy.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), c.p.cfg.HeartbeatInterval)
 		defer cancel()
 		start := time.Now()
@@ -327,9 +322,13 @@ func (c *Conn) down(link Link, cause error) {
 		cancel(reqErr)
 	}
 	c.notify(ch)
-	if err := link.Close(); err != nil {
-		c.log.Debug("closing link", "err", err)
-	}
+	// Closing may take a while (a polite goodbye to a server that no
+	// longer answers); it must not delay the reconnect.
+	c.p.wg.Go(func() {
+		if err := link.Close(); err != nil {
+			c.log.Debug("closing link", "err", err)
+		}
+	})
 }
 
 // closeDown is the supervisor's last act: the state becomes Closed and the

@@ -64,8 +64,8 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 // Close closes the connection; the reader stops soon after.
 func (p *Peer) Close() error { return p.conn.Close() }
 
-// SetSilent makes the peer stop answering (and reading on, so nothing
-// blocks) when on is true: a stalled server.
+// SetSilent makes the peer stop answering when on is true: a stalled
+// server. It still reads and records what it receives, so nothing blocks.
 func (p *Peer) SetSilent(on bool) { p.silent.Store(on) }
 
 // Received returns the names of the requests received so far.
@@ -122,9 +122,6 @@ func (p *Peer) read() {
 		if err != nil {
 			return
 		}
-		if p.silent.Load() {
-			continue
-		}
 		m, err := csta.Decode(f.Body)
 		if err != nil {
 			continue
@@ -135,8 +132,8 @@ func (p *Peer) read() {
 		if p.opts.OnMessage != nil {
 			p.opts.OnMessage(p, f.InvokeID, m)
 		}
-		if _, ok := m.(csta.Request); !ok {
-			continue // an answer to one of our requests
+		if _, ok := m.(csta.Request); !ok || p.silent.Load() {
+			continue // an answer to one of our requests, or stalled
 		}
 		var resp csta.Message
 		handled := false
