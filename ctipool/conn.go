@@ -305,7 +305,7 @@ func (c *Conn) down(link Link, cause error) {
 	}
 	reqErr := &LinkError{Endpoint: c.ep.Name, Gen: gen, Err: why, Sent: true}
 	subErr := &LinkError{Endpoint: c.ep.Name, Gen: gen, Err: why}
-	ch := c.setStateLocked(next, cause)
+	ch := c.setStateLocked(next, why)
 	c.link, c.cur = nil, nil
 	pending := c.pending
 	c.pending = make(map[uint64]context.CancelCauseFunc)
