@@ -85,7 +85,7 @@ func TestLossMarkedWhereTheGapIs(t *testing.T) {
 		for i := 2; i <= 5; i++ {
 			require.NoError(t, peer.SendEvent(ev(r.MonitorCrossRefID, i)))
 		}
-		synctest.Wait() // queue: e2 e3; e4 e5 lost
+		synctest.Wait()          // queue: e2 e3; e4 e5 lost
 		slow.block <- struct{}{} // e1 done, the worker takes e2 e3
 		slow.block <- struct{}{} // e2 done
 		synctest.Wait()
