@@ -241,7 +241,18 @@ func (c *Conn) up(link Link, ref *linkRef) {
 func (c *Conn) serve(ctx context.Context, link Link) error {
 	interval := c.p.cfg.HeartbeatInterval
 	misses := 0
-	last := link.LastReceived()
+	var answered atomic.Int64 // UnixNano of the last heartbeat answer on this link
+	received := func() time.Time {
+		last := link.LastReceived()
+		if a := answered.Load(); a > last.UnixNano() {
+			last = time.Unix(0, a)
+		}
+		return last
+	}
+	last := received()
+	if now := time.Now(); last.IsZero() || last.After(now) {
+		last = now
+	}
 	t := time.NewTimer(time.Until(last.Add(interval)))
 	defer t.Stop()
 	for {
@@ -255,7 +266,7 @@ func (c *Conn) serve(ctx context.Context, link Link) error {
 			return errors.New("ctipool: link ended")
 		case <-t.C:
 		}
-		if cur := link.LastReceived(); cur.After(last) {
+		if cur := received(); cur.After(last) {
 			last, misses = cur, 0
 			t.Reset(time.Until(last.Add(interval)))
 			continue
@@ -265,14 +276,16 @@ func (c *Conn) serve(ctx context.Context, link Link) error {
 			return fmt.Errorf("%w: nothing received for %v (%d heartbeat intervals)",
 				ErrHeartbeat, time.Since(last).Round(time.Millisecond), misses)
 		}
-		c.heartbeat(link)
+		c.heartbeat(link, &answered)
 		t.Reset(time.Until(last.Add(time.Duration(misses+1) * interval)))
 	}
 }
 
 // heartbeat sends one heartbeat on its own goroutine. It waits at most
-// one interval for the answer, so at most two are ever outstanding.
-func (c *Conn) heartbeat(link Link) {
+// one interval for the answer, so at most two are ever outstanding. An
+// answer counts as inbound traffic even if the link's LastReceived does not
+// show it.
+func (c *Conn) heartbeat(link Link, answered *atomic.Int64) {
 	gen := c.Gen()
 	c.heartbeats.Add(1)
 	c.p.wg.Go(func() {
@@ -285,8 +298,10 @@ func (c *Conn) heartbeat(link Link) {
 			c.hbFailures.Add(1)
 			c.log.Debug("heartbeat failed", "gen", gen, "err", err)
 		} else {
+			now := time.Now().UnixNano()
+			answered.Store(now)
 			c.hbRTT.Store(int64(rtt))
-			c.hbAt.Store(time.Now().UnixNano())
+			c.hbAt.Store(now)
 		}
 		c.p.heartbeatDone(c.ep.Name, gen, rtt, err)
 	})

@@ -58,9 +58,9 @@ func New(cfg Config) (*Pool, error) {
 		p.transport = tcpTransport{cfg: &p.cfg}
 	}
 	if cfg.Observer != nil {
-		// State changes are rare; the observer's queue is generous and
-		// only events can overflow anyway.
-		p.obsQ = p.disp.newQueue(nil, 1, nil)
+		// Observer calls are never dropped: only events count against a
+		// queue's limit, and state changes are rare.
+		p.obsQ = p.disp.newQueue(nil, 0, nil)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel

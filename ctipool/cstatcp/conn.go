@@ -378,6 +378,9 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 	if req == nil {
 		return nil, notSent{errors.New("cstatcp: nil request")}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, notSent{err}
+	}
 	body, err := csta.Encode(req)
 	if err != nil {
 		return nil, notSent{fmt.Errorf("cstatcp: %w", err)}
