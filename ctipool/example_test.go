@@ -67,9 +67,13 @@ func Example() {
 // printer is a Subscriber that forwards what it is told to a channel.
 type printer chan string
 
-func (p printer) Event(ev csta.Event) { p <- "event " + ev.MessageName() + " for " + string(ev.CrossRefID()) }
-func (p printer) LinkDown(err error)  { p <- "link down: " + fmt.Sprint(errors.Is(err, ctipool.ErrConnDown)) }
-func (p printer) LinkUp(gen uint64)   { p <- fmt.Sprint("link up, generation ", gen) }
+func (p printer) Event(ev csta.Event) {
+	p <- "event " + ev.MessageName() + " for " + string(ev.CrossRefID())
+}
+func (p printer) LinkDown(err error) {
+	p <- "link down: " + fmt.Sprint(errors.Is(err, ctipool.ErrConnDown))
+}
+func (p printer) LinkUp(gen uint64) { p <- fmt.Sprint("link up, generation ", gen) }
 
 // ExampleHandle_Monitor starts a monitor whose first event the server sends
 // right behind its response, then loses and regains the connection.
