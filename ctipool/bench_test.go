@@ -3,6 +3,7 @@ package ctipool_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -145,4 +146,43 @@ func BenchmarkEvents10kSubscribers(b *testing.B) {
 	if st := p.Stats().Endpoints[0]; st.EventsOverflowed != 0 || st.EventsDropped != 0 {
 		b.Fatalf("lost events: %+v", st)
 	}
+}
+
+// BenchmarkMonitor measures starting a monitor through the pool (over the
+// in-memory transport) and reports the heap each live subscription holds.
+func BenchmarkMonitor(b *testing.B) {
+	mt := &memTransport{}
+	p, err := ctipool.New(ctipool.Config{Endpoints: endpoints(1), Transport: mt})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.WaitHealthy(context.Background(), 1); err != nil {
+		b.Fatal(err)
+	}
+	h, err := p.Acquire()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	sub := countingSub{&n}
+	req := monitorStart("tel:1001")
+	subs := make([]*ctipool.Subscription, 0, b.N)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_, s, err := h.Monitor(context.Background(), req, sub)
+		if err != nil {
+			b.Fatal(err)
+		}
+		subs = append(subs, s)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heapB/sub")
+	runtime.KeepAlive(subs)
 }
