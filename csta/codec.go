@@ -313,10 +313,21 @@ func diagnose(data []byte) error {
 // checkAttributes refuses an element that repeats an attribute, anywhere in
 // the tree under e.
 func checkAttributes(e *etree.Element) error {
-	for i := 1; i < len(e.Attr); i++ {
-		for j := 0; j < i; j++ {
-			if e.Attr[i].Space == e.Attr[j].Space && e.Attr[i].Key == e.Attr[j].Key {
-				return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, e.Attr[i].FullKey(), e.FullTag())
+	if len(e.Attr) > 8 {
+		seen := make(map[etree.Attr]bool, len(e.Attr))
+		for _, a := range e.Attr {
+			k := etree.Attr{Space: a.Space, Key: a.Key}
+			if seen[k] {
+				return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, a.FullKey(), e.FullTag())
+			}
+			seen[k] = true
+		}
+	} else {
+		for i := 1; i < len(e.Attr); i++ {
+			for j := 0; j < i; j++ {
+				if e.Attr[i].Space == e.Attr[j].Space && e.Attr[i].Key == e.Attr[j].Key {
+					return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, e.Attr[i].FullKey(), e.FullTag())
+				}
 			}
 		}
 	}

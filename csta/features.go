@@ -245,6 +245,7 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 		if ch == nil {
 			return
 		}
+		seen := map[string]bool{}
 		for _, lt := range ch.Child {
 			l, ok := asElement(lt)
 			if !ok {
@@ -252,9 +253,10 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 			}
 			for _, it := range l.Child {
 				item, ok := asElement(it)
-				if !ok || s.index(item.Tag) >= 0 {
+				if !ok || seen[item.Tag] {
 					continue
 				}
+				seen[item.Tag] = true
 				cp := Capability{List: l.Tag, Name: item.Tag}
 				for _, dt := range item.Child {
 					d, ok := asElement(dt)
@@ -267,9 +269,10 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 						cp.Details = append(cp.Details, CapabilityDetail{Name: d.Tag, Value: v})
 					}
 				}
-				s.Add(cp)
+				s.caps = append(s.caps, cp)
 			}
 		}
+		slices.SortFunc(s.caps, compareCapabilities)
 	}
 }
 
