@@ -225,18 +225,6 @@ func (c *fieldCodec) intOmitZero(name string, p *int) {
 	}
 }
 
-// flag is an empty element present when *p is true.
-func (c *fieldCodec) flag(name string, p *bool) {
-	switch c.mode {
-	case encoding:
-		c.w.flag(name, *p)
-	case decoding:
-		if ch := c.child(name); ch != nil {
-			*p = true
-		}
-	}
-}
-
 // device is a required DeviceID field.
 func (c *fieldCodec) device(name string, p *DeviceID) {
 	switch c.mode {

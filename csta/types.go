@@ -98,16 +98,6 @@ func (e *element) reqDevice(name string) (DeviceID, error) {
 	return d, nil
 }
 
-// optDevice decodes an optional DeviceID child.
-func (e *element) optDevice(name string) *DeviceID {
-	c := e.child(name)
-	if c == nil {
-		return nil
-	}
-	d := decodeDeviceID(c)
-	return &d
-}
-
 // ConnectionID identifies one device's connection to one call. Either part
 // may be absent in some contexts; together they are the key.
 type ConnectionID struct {

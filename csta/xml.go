@@ -152,15 +152,6 @@ func (e *element) childText(name string) string {
 	return ""
 }
 
-// reqText returns the text of a required child.
-func (e *element) reqText(name string) (string, error) {
-	c := e.child(name)
-	if c == nil {
-		return "", e.missing(name)
-	}
-	return c.text(), nil
-}
-
 // attr returns the value of the attribute with the given local name.
 func (e *element) attr(name string) string {
 	for _, a := range e.Attr {
@@ -526,13 +517,6 @@ func (w *writer) optInt(name string, v *int) {
 	}
 }
 
-// flag writes an empty element when v is true.
-func (w *writer) flag(name string, v bool) {
-	if v {
-		w.empty(name)
-	}
-}
-
 // attr writes one attribute inside a start tag being built by the caller.
 func (w *writer) attr(name, v string) {
 	if v == "" {
@@ -625,13 +609,4 @@ func (w *writer) escape(s string, inAttr bool) {
 		i += n
 	}
 	w.b = append(w.b, s[last:]...)
-}
-
-// optRaw returns the named child as a RawXML fragment, or "" when absent.
-func (e *element) optRaw(name string) (RawXML, error) {
-	c := e.child(name)
-	if c == nil {
-		return "", nil
-	}
-	return c.rawXML()
 }
