@@ -3,6 +3,7 @@ package csta
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 )
@@ -70,6 +71,36 @@ func BenchmarkEncode(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkDecodeVsEtree alternates an etree parse and a Decode of the same
+// document in every iteration, so that both see the same machine load, and
+// reports their times and ratio (decode-ns/etree-ns; the target is at most
+// 1.5).
+func BenchmarkDecodeVsEtree(b *testing.B) {
+	for _, s := range benchSamples {
+		data := benchData(b, s.file)
+		b.Run(s.name, func(b *testing.B) {
+			var parse, decode time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				doc := etree.NewDocument()
+				if err := doc.ReadFromBytes(data); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := Decode(data); err != nil {
+					b.Fatal(err)
+				}
+				parse += t1.Sub(t0)
+				decode += time.Since(t1)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(parse.Nanoseconds())/n, "etree-ns/op")
+			b.ReportMetric(float64(decode.Nanoseconds())/n, "decode-ns/op")
+			b.ReportMetric(float64(decode)/float64(parse), "ratio")
 		})
 	}
 }
