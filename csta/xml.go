@@ -388,41 +388,13 @@ func appendAttr(b []byte, a etree.Attr) []byte {
 	return append(b, '"')
 }
 
-// appendEscaped appends s escaped for text or an attribute value. s comes
-// from the parser, so it holds only characters XML allows.
+// appendEscaped appends s escaped for text or an attribute value, the way
+// the writer escapes: carriage returns too, so that parsing the result gives
+// s back. s comes from the parser, so it holds only characters XML allows.
 func appendEscaped(b []byte, s string, inAttr bool) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		case '"':
-			if inAttr {
-				esc = "&quot;"
-			}
-		case '\n':
-			if inAttr {
-				esc = "&#xA;"
-			}
-		case '\t':
-			if inAttr {
-				esc = "&#x9;"
-			}
-		}
-		if esc != "" {
-			b = append(b, s[last:i]...)
-			b = append(b, esc...)
-			last = i + 1
-		}
-	}
-	return append(b, s[last:]...)
+	w := writer{b: b}
+	w.escape(s, inAttr)
+	return w.b
 }
 
 // writer builds an encoded document. Methods record the first error and keep
