@@ -2,4 +2,7 @@ module github.com/rcc-go/rcc
 
 go 1.26
 
-require github.com/beevik/etree v1.8.1
+require (
+	github.com/beevik/etree v1.8.1
+	go.yaml.in/yaml/v3 v3.0.6
+)
