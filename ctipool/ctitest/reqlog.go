@@ -128,4 +128,3 @@ func (p *PBX) ClearRequests() {
 	defer p.mu.Unlock()
 	p.reqs.reset()
 }
-
