@@ -112,6 +112,8 @@ type Server struct {
 	name string
 	log  *slog.Logger
 
+	// mu guards the fields below. The PBX's lock may be held while taking
+	// mu, never the other way round.
 	mu         sync.Mutex
 	addr       string // the bound address, kept across restarts
 	ln         net.Listener
@@ -323,16 +325,17 @@ func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 // serveConn starts serving nc, or closes it and returns false when the
 // endpoint does not accept connections now.
 func (s *Server) serveConn(nc net.Conn) bool {
+	c := newConn(s, nc) // takes the PBX lock, which is never taken under s.mu
 	s.mu.Lock()
 	if !s.running || s.refuse || s.closed {
 		s.mu.Unlock()
 		_ = nc.Close()
 		return false
 	}
-	c := newConn(s, nc)
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	s.stats.accepted.Add(1)
+	s.pbx.notify()
 	c.start()
 	return true
 }
@@ -342,6 +345,16 @@ func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.pbx.notify()
+}
+
+// WaitConnections waits until the endpoint has n connections open. A
+// connection counts from when it is accepted until it has ended
+// completely: its monitors gone and its goroutines finished or finishing.
+// It returns an error wrapping ctx.Err() when ctx is done first, and
+// ErrClosed when the PBX closes.
+func (s *Server) WaitConnections(ctx context.Context, n int) error {
+	return s.pbx.waitFor(ctx, func() bool { return s.Connections() == n })
 }
 
 // closeConns closes every connection and waits until each has ended:
