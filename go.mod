@@ -7,3 +7,5 @@ require (
 	github.com/stretchr/testify v1.12.1
 	go.yaml.in/yaml/v3 v3.0.6
 )
+
+require go.uber.org/goleak v1.3.0

@@ -245,14 +245,33 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 		if ch == nil {
 			return
 		}
+		var lists []*element
+		n := 0
 		for _, lt := range ch.Child {
-			l, ok := asElement(lt)
-			if !ok {
-				continue
+			if l, ok := asElement(lt); ok {
+				lists = append(lists, l)
+				n += len(l.Child)
 			}
+		}
+		s.caps = make([]Capability, 0, n)
+		// Peers send a few dozen capabilities; a map pays off only for
+		// many more.
+		var seen map[string]bool
+		if n > 64 {
+			seen = make(map[string]bool, n)
+		}
+		for _, l := range lists {
 			for _, it := range l.Child {
 				item, ok := asElement(it)
-				if !ok || s.index(item.Tag) >= 0 {
+				if !ok {
+					continue
+				}
+				if seen != nil {
+					if seen[item.Tag] {
+						continue
+					}
+					seen[item.Tag] = true
+				} else if s.index(item.Tag) >= 0 {
 					continue
 				}
 				cp := Capability{List: l.Tag, Name: item.Tag}
@@ -267,8 +286,13 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 						cp.Details = append(cp.Details, CapabilityDetail{Name: d.Tag, Value: v})
 					}
 				}
-				s.Add(cp)
+				s.caps = append(s.caps, cp)
 			}
+		}
+		if len(s.caps) == 0 {
+			s.caps = nil
+		} else if !slices.IsSortedFunc(s.caps, compareCapabilities) {
+			slices.SortFunc(s.caps, compareCapabilities)
 		}
 	}
 }
@@ -313,24 +337,37 @@ func compareCapabilities(a, b Capability) int {
 const unranked = 1 << 20
 
 func listRank(list string) int {
-	if i := serviceLists.index(list); i >= 0 {
-		return i
-	}
-	if i := eventLists.index(list); i >= 0 {
-		return 100 + i
+	if r, ok := listOrder[list]; ok {
+		return r
 	}
 	return unranked
 }
 
 func itemRank(list, name string) int {
-	for _, tables := range []capabilityLists{serviceLists, eventLists} {
-		if i := tables.index(list); i >= 0 {
-			if j := slices.Index(tables[i].items, name); j >= 0 {
-				return j
+	if r, ok := itemOrder[capabilityKey{list, name}]; ok {
+		return r
+	}
+	return unranked
+}
+
+type capabilityKey struct{ list, name string }
+
+// listOrder and itemOrder index the schema's capability lists and their
+// items, for sorting. They are built once and never written afterwards.
+var listOrder, itemOrder = buildCapabilityOrder()
+
+func buildCapabilityOrder() (map[string]int, map[capabilityKey]int) {
+	lists := map[string]int{}
+	items := map[capabilityKey]int{}
+	for base, tables := range []capabilityLists{serviceLists, eventLists} {
+		for i, l := range tables {
+			lists[l.list] = base*100 + i
+			for j, name := range l.items {
+				items[capabilityKey{l.list, name}] = j
 			}
 		}
 	}
-	return unranked
+	return lists, items
 }
 
 // capabilityLists is the schema's vocabulary of capability lists, in the
@@ -340,10 +377,6 @@ type capabilityLists []capabilityList
 type capabilityList struct {
 	list  string
 	items []string
-}
-
-func (t capabilityLists) index(list string) int {
-	return slices.IndexFunc(t, func(l capabilityList) bool { return l.list == list })
 }
 
 func (t capabilityLists) listOf(name string) string {
