@@ -385,19 +385,29 @@ var (
 // monitors end. The PBX and its calls carry on. Stop returns once all of
 // that has happened. The address is kept: Restart listens on it again.
 func (s *Server) Stop() error {
+	if !s.halt(false) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// halt stops the endpoint, and closes it for good when close is set; it
+// reports false, doing nothing, when the endpoint was already closed.
+func (s *Server) halt(close bool) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrClosed
+		return false
 	}
 	s.running = false
+	s.closed = close
 	done := s.unlistenLocked()
 	s.mu.Unlock()
 	if done != nil {
 		<-done
 	}
 	s.closeConns()
-	return nil
+	return true
 }
 
 // Restart stops the endpoint if it is running, then starts it again on
@@ -419,20 +429,9 @@ func (s *Server) Restart() error {
 // Close stops the endpoint for good and waits for all its goroutines.
 // It is idempotent.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+	if s.halt(true) {
+		s.pbx.removeServer(s)
 	}
-	s.running = false
-	done := s.unlistenLocked()
-	s.closed = true
-	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
-	s.closeConns()
-	s.pbx.removeServer(s)
 	return nil
 }
 
