@@ -56,6 +56,7 @@ type DecodeError struct {
 	Msg  string
 }
 
+// Error returns "csta: path: message".
 func (e *DecodeError) Error() string { return "csta: " + e.Path + ": " + e.Msg }
 
 // EncodeError reports a message that cannot be encoded: a required field is
@@ -65,6 +66,7 @@ type EncodeError struct {
 	Msg  string
 }
 
+// Error returns "csta: encode path: message".
 func (e *EncodeError) Error() string { return "csta: encode " + e.Path + ": " + e.Msg }
 
 // Codec decodes and encodes CSTA XML documents with configurable limits. The
