@@ -39,7 +39,9 @@ func (f Format) String() string {
 }
 
 // LoadFile reads and validates a directory file (see the package
-// documentation for the schema). Files named *.json are JSON, *.yaml and
+// documentation for the schema). The Data holds the values as the file
+// writes them (a line given by uri holds the URI's number and partition);
+// the Store normalises them. Files named *.json are JSON, *.yaml and
 // *.yml are YAML, others are detected as [FormatAuto] does. Every problem is
 // reported as a *[DataError] with the file, line and column; several are
 // joined with errors.Join.
@@ -106,10 +108,14 @@ func parse(file string, data []byte, format Format, keep bool) (*Data, *snapshot
 		return nil, nil, fmt.Errorf("%w %d", ErrUnknownFormat, format)
 	}
 	dc := &decoder{src: src, p: p, d: &Data{}}
-	if err := dc.directory(); err != nil {
-		return nil, nil, err
+	err := dc.directory()
+	if err == nil {
+		err = src.end()
 	}
-	if err := src.end(); err != nil {
+	if err != nil {
+		if de, ok := err.(*DataError); ok {
+			de.File = file
+		}
 		return nil, nil, err
 	}
 	s, err := build(dc.d, p)
@@ -149,9 +155,7 @@ type decoder struct {
 }
 
 func (dc *decoder) fail(at pos, format string, args ...any) error {
-	e := dc.src.errorAt(at, fmt.Sprintf(format, args...))
-	e.File = dc.p.file
-	return e
+	return dc.src.errorAt(at, fmt.Sprintf(format, args...))
 }
 
 func (dc *decoder) unknown(at pos, key, in, want string) error {

@@ -44,6 +44,8 @@ func (s *jsonSource) resolve(p pos) (int, int) {
 	start := 0
 	if line > 0 {
 		start = s.nl[line-1] + 1
+	} else if bytes.HasPrefix(s.data, bom) && off >= len(bom) {
+		start = len(bom) // a byte order mark takes no column
 	}
 	return line + 1, utf8.RuneCount(s.data[start:off]) + 1
 }

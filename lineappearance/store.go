@@ -285,9 +285,9 @@ func (s *Store) UsersOfDevice(device string) []string {
 // [Line.Key] writes it. The DN is normalised first, so visual separators
 // and upper-case hex letters are accepted.
 func (s *Store) Lookup(key string) (Line, bool) {
-	dn, partition, _ := strings.Cut(key, "/")
+	dn, partition, hasPartition := strings.Cut(key, "/")
 	n, err := normalizeNumber(dn)
-	if err != nil {
+	if err != nil || hasPartition && partition == "" {
 		return Line{}, false
 	}
 	snap := s.cur.Load()
