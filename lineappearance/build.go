@@ -20,12 +20,14 @@ type snapshot struct {
 
 	lines     []lineEntry
 	lineByKey map[string]int32 // Line.Key()
-	lineByDN  map[string]int32 // first line with the DN, in any partition
-	lineApps  []int32          // appearance ids grouped by line, each line's in device order
+	// partitionedDN holds the DNs of the lines in a partition; with
+	// lineByKey it says whether a DN is a line in any partition.
+	partitionedDN map[string]struct{}
+	lineApps      []int32 // appearance ids grouped by line, each line's in device order
 
 	devices   []deviceEntry
 	devByName map[string]int32 // upper-case name
-	apps      []Appearance     // grouped by device, each device's in index order
+	apps      []appEntry       // grouped by device, each device's in index order
 	devUsers  []string         // canonical AORs grouped by device, each device's in user order
 
 	users     []userEntry
@@ -46,6 +48,15 @@ const (
 type lineEntry struct {
 	line         Line
 	appLo, appHi int32 // range in lineApps
+}
+
+// appEntry is an appearance: line and device ids and the index.
+type appEntry struct{ line, dev, index int32 }
+
+// appearance returns appearance a as an Appearance.
+func (snap *snapshot) appearance(a int32) Appearance {
+	e := snap.apps[a]
+	return Appearance{Line: snap.lines[e.line].line, Device: snap.devices[e.dev].dev.Name, Index: int(e.index)}
 }
 
 type deviceEntry struct {
@@ -78,7 +89,12 @@ type linePos struct{ at, dn, partition pos }
 
 type devicePos struct{ at, name, kind pos }
 
-type appPos struct{ at, dn, index pos }
+// appPos locates an appearance; dev, when not 0, is 1 + the index in
+// Data.Devices of the device the file lists it under.
+type appPos struct {
+	at, dn, index pos
+	dev           int32
+}
 
 type userPos struct {
 	at, aor pos
@@ -91,10 +107,25 @@ type problems struct {
 	list []*DataError
 }
 
-// add records a problem with the element at path, at place at when the data
+// elem names an element of a Data for messages: list[i], or
+// list[i].devices[j] when j >= 0. It is formatted only for an error.
+type elem struct {
+	list string
+	i, j int
+}
+
+func (e elem) String() string {
+	s := e.list + "[" + strconv.Itoa(e.i) + "]"
+	if e.j >= 0 {
+		s += ".devices[" + strconv.Itoa(e.j) + "]"
+	}
+	return s
+}
+
+// add records a problem with the element path, at place at when the data
 // came from a file.
-func (ps *problems) add(path string, at pos, format string, args ...any) {
-	e := &DataError{Path: path, Msg: fmt.Sprintf(format, args...)}
+func (ps *problems) add(path elem, at pos, format string, args ...any) {
+	e := &DataError{Path: path.String(), Msg: fmt.Sprintf(format, args...)}
 	if ps.p != nil {
 		e.File = ps.p.file
 		if at != 0 && ps.p.resolve != nil {
@@ -107,12 +138,12 @@ func (ps *problems) add(path string, at pos, format string, args ...any) {
 
 // where describes the place of an earlier element for a message: "line:col"
 // when known, otherwise its path.
-func (ps *problems) where(path string, at pos) string {
+func (ps *problems) where(path elem, at pos) string {
 	if ps.p != nil && at != 0 && ps.p.resolve != nil {
 		l, c := ps.p.resolve(at)
 		return strconv.Itoa(l) + ":" + strconv.Itoa(c)
 	}
-	return path
+	return path.String()
 }
 
 // err returns the problems, first in file or data order, as one error, or
@@ -181,23 +212,22 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		lp, dp, ap, up = p.lines, p.devices, p.apps, p.users
 	}
 	s := &snapshot{
-		lines:     make([]lineEntry, 0, len(d.Lines)),
-		lineByKey: make(map[string]int32, len(d.Lines)),
-		lineByDN:  make(map[string]int32, len(d.Lines)),
-		devices:   make([]deviceEntry, 0, len(d.Devices)),
-		devByName: make(map[string]int32, len(d.Devices)),
-		users:     make([]userEntry, 0, len(d.Users)),
-		userByAOR: make(map[string]int32, len(d.Users)),
+		lines:         make([]lineEntry, 0, len(d.Lines)),
+		lineByKey:     make(map[string]int32, len(d.Lines)),
+		partitionedDN: make(map[string]struct{}),
+		devices:       make([]deviceEntry, 0, len(d.Devices)),
+		devByName:     make(map[string]int32, len(d.Devices)),
+		users:         make([]userEntry, 0, len(d.Users)),
+		userByAOR:     make(map[string]int32, len(d.Users)),
 	}
 	if len(d.Lines) > 1<<30 || len(d.Devices) > 1<<30 || len(d.Appearances) > 1<<30 || len(d.Users) > 1<<30 {
-		ps.add("", 0, "directory too large")
-		return nil, ps.err()
+		return nil, &DataError{Msg: "directory too large"}
 	}
 
 	// Lines.
 	lineSrc := make([]int32, 0, len(d.Lines))
 	for i, l := range d.Lines {
-		path := "lines[" + strconv.Itoa(i) + "]"
+		path := elem{"lines", i, -1}
 		pp := at(lp, i)
 		dn, nerr := normalizeNumber(l.DN)
 		if nerr != nil {
@@ -214,24 +244,26 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := line.Key()
 		if first, dup := s.lineByKey[key]; dup {
 			fi := int(lineSrc[first])
-			ps.add(path, pp.at, "duplicate line %s (first at %s)", key, ps.where("lines["+strconv.Itoa(fi)+"]", at(lp, fi).at))
+			ps.add(path, pp.at, "duplicate line %s (first at %s)", key, ps.where(elem{"lines", fi, -1}, at(lp, fi).at))
 			continue
 		}
 		id := int32(len(s.lines))
 		e := lineEntry{line: line}
 		lineSrc = append(lineSrc, int32(i))
-		if _, ok := s.lineByDN[dn]; !ok {
-			s.lineByDN[dn] = id
+		if line.Partition != "" {
+			s.partitionedDN[dn] = struct{}{}
 		}
 		s.lineByKey[key] = id
 		s.lines = append(s.lines, e)
 	}
 
 	// Devices.
-	devSrc := make([]int32, 0, len(d.Devices))
+	devSrc := make([]int32, 0, len(d.Devices)) // Data index of each device id
+	devID := make([]int32, len(d.Devices))     // device id of each Data index, or -1
 	for i, dev := range d.Devices {
-		path := "devices[" + strconv.Itoa(i) + "]"
+		path := elem{"devices", i, -1}
 		pp := at(dp, i)
+		devID[i] = -1
 		if msg := checkDeviceName(dev.Name); msg != "" {
 			ps.add(path, cmp.Or(pp.name, pp.at), "%s: %q", msg, dev.Name)
 			continue
@@ -244,25 +276,24 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		if first, dup := s.devByName[key]; dup {
 			fi := int(devSrc[first])
 			ps.add(path, cmp.Or(pp.name, pp.at), "duplicate device %s (first at %s)", dev.Name,
-				ps.where("devices["+strconv.Itoa(fi)+"]", cmp.Or(at(dp, fi).name, at(dp, fi).at)))
+				ps.where(elem{"devices", fi, -1}, cmp.Or(at(dp, fi).name, at(dp, fi).at)))
 			continue
 		}
 		s.devByName[key] = int32(len(s.devices))
+		devID[i] = int32(len(s.devices))
 		devSrc = append(devSrc, int32(i))
 		dev.Registered = false
 		s.devices = append(s.devices, deviceEntry{dev: dev})
 	}
 
-	// Appearances: resolve, then group by device (a counting sort) and
-	// order each device's by index.
-	type app struct {
-		a         Appearance
-		line, dev int32
-		src       int32
-	}
-	apps := make([]app, 0, len(d.Appearances))
+	// Appearances: resolve each to a line and a device, group them by
+	// device (a counting sort) and order each device's by index.
+	appLine := make([]int32, len(d.Appearances))
+	appDev := make([]int32, len(d.Appearances))
+	counts := make([]int32, len(s.devices)+1)
 	for i, a := range d.Appearances {
-		path := "appearances[" + strconv.Itoa(i) + "]"
+		appDev[i] = -1
+		path := elem{"appearances", i, -1}
 		pp := at(ap, i)
 		dn, nerr := normalizeNumber(a.Line.DN)
 		if nerr != nil {
@@ -275,38 +306,34 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			ps.add(path, cmp.Or(pp.dn, pp.at), "appearance of unknown line %s on device %s", key, a.Device)
 			continue
 		}
-		dev, ok := s.devByName[upperASCII(a.Device)]
+		var dev int32
+		if h := int(pp.dev) - 1; h >= 0 && h < len(d.Devices) && devID[h] >= 0 && d.Devices[h].Name == a.Device {
+			dev, ok = devID[h], true // the file lists the appearance under this device
+		} else {
+			dev, ok = s.devByName[upperASCII(a.Device)]
+		}
 		if !ok {
 			ps.add(path, pp.at, "appearance of line %s on unknown device %q", key, a.Device)
 			continue
 		}
-		if a.Index < 1 {
+		if a.Index < 1 || a.Index > 1<<30 {
 			ps.add(path, cmp.Or(pp.index, pp.at), "line %s on device %s: index %d is not a positive number", key, a.Device, a.Index)
 			continue
 		}
-		apps = append(apps, app{
-			a:    Appearance{Line: s.lines[line].line, Device: s.devices[dev].dev.Name, Index: a.Index},
-			line: line, dev: dev, src: int32(i),
-		})
-	}
-	counts := make([]int32, len(s.devices)+1)
-	for _, a := range apps {
-		counts[a.dev+1]++
+		appLine[i], appDev[i] = line, dev
+		counts[dev+1]++
 	}
 	for i := 1; i < len(counts); i++ {
 		counts[i] += counts[i-1]
 	}
-	for i := range s.devices {
-		s.devices[i].appLo, s.devices[i].appHi = counts[i], counts[i]
+	byDev := make([]int32, counts[len(counts)-1]) // Data indices grouped by device
+	for i, dev := range appDev {
+		if dev >= 0 {
+			byDev[counts[dev]] = int32(i)
+			counts[dev]++
+		}
 	}
-	sorted := make([]app, len(apps))
-	for _, a := range apps {
-		e := &s.devices[a.dev]
-		sorted[e.appHi] = a
-		e.appHi++
-	}
-	s.apps = make([]Appearance, 0, len(sorted))
-	lineOf := make([]int32, 0, len(sorted)) // line id of each kept appearance
+	s.apps = make([]appEntry, 0, len(byDev))
 	// lastDev and lastSrc remember, per line, the device it was last seen on
 	// and that appearance's Data index, to find a line twice on one device.
 	lastDev := make([]int32, len(s.lines))
@@ -314,37 +341,40 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	for i := range lastDev {
 		lastDev[i] = -1
 	}
-	appPath := func(src int32) string { return "appearances[" + strconv.Itoa(int(src)) + "]" }
+	appPath := func(src int32) elem { return elem{"appearances", int(src), -1} }
+	lo := int32(0)
 	for di := range s.devices {
 		e := &s.devices[di]
-		group := sorted[e.appLo:e.appHi]
-		slices.SortStableFunc(group, func(a, b app) int { return cmp.Compare(a.a.Index, b.a.Index) })
+		group := byDev[lo:counts[di]]
+		lo = counts[di]
+		slices.SortStableFunc(group, func(a, b int32) int { return cmp.Compare(d.Appearances[a].Index, d.Appearances[b].Index) })
 		e.appLo = int32(len(s.apps))
-		for gi, a := range group {
-			pp := at(ap, int(a.src))
-			if lastDev[a.line] == int32(di) {
-				first := lastSrc[a.line]
-				ps.add(appPath(a.src), pp.at, "line %s appears twice on device %s (first at %s)",
-					a.a.Line.Key(), a.a.Device, ps.where(appPath(first), at(ap, int(first)).at))
+		for gi, src := range group {
+			line, index := appLine[src], d.Appearances[src].Index
+			pp := at(ap, int(src))
+			if lastDev[line] == int32(di) {
+				first := lastSrc[line]
+				ps.add(appPath(src), pp.at, "line %s appears twice on device %s (first at %s)",
+					s.lines[line].line.Key(), e.dev.Name, ps.where(appPath(first), at(ap, int(first)).at))
 				continue
 			}
-			lastDev[a.line], lastSrc[a.line] = int32(di), a.src
-			if gi > 0 && group[gi-1].a.Index == a.a.Index {
-				b := group[gi-1]
-				bp := at(ap, int(b.src))
-				ps.add(appPath(a.src), cmp.Or(pp.index, pp.at), "index %d clash on device %s: lines %s and %s (first at %s)",
-					a.a.Index, a.a.Device, b.a.Line.Key(), a.a.Line.Key(), ps.where(appPath(b.src), cmp.Or(bp.index, bp.at)))
+			lastDev[line], lastSrc[line] = int32(di), src
+			if gi > 0 && d.Appearances[group[gi-1]].Index == index {
+				prev := group[gi-1]
+				bp := at(ap, int(prev))
+				ps.add(appPath(src), cmp.Or(pp.index, pp.at), "index %d clash on device %s: lines %s and %s (first at %s)",
+					index, e.dev.Name, s.lines[appLine[prev]].line.Key(), s.lines[line].line.Key(),
+					ps.where(appPath(prev), cmp.Or(bp.index, bp.at)))
 				continue
 			}
-			s.apps = append(s.apps, a.a)
-			lineOf = append(lineOf, a.line)
+			s.apps = append(s.apps, appEntry{line: line, dev: int32(di), index: int32(index)})
 		}
 		e.appHi = int32(len(s.apps))
 	}
 	// Appearances by line, in device order.
 	lcounts := make([]int32, len(s.lines)+1)
-	for _, l := range lineOf {
-		lcounts[l+1]++
+	for _, a := range s.apps {
+		lcounts[a.line+1]++
 	}
 	for i := 1; i < len(lcounts); i++ {
 		lcounts[i] += lcounts[i-1]
@@ -352,9 +382,9 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	for i := range s.lines {
 		s.lines[i].appLo, s.lines[i].appHi = lcounts[i], lcounts[i]
 	}
-	s.lineApps = make([]int32, len(lineOf))
-	for ai, l := range lineOf {
-		e := &s.lines[l]
+	s.lineApps = make([]int32, len(s.apps))
+	for ai, a := range s.apps {
+		e := &s.lines[a.line]
 		s.lineApps[e.appHi] = int32(ai)
 		e.appHi++
 	}
@@ -363,7 +393,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	userSrc := make([]int32, 0, len(d.Users))
 	lastUser := make([]int32, len(s.devices)) // per device, 1 + the last user listing it
 	for i, u := range d.Users {
-		path := "users[" + strconv.Itoa(i) + "]"
+		path := elem{"users", i, -1}
 		pp := at(up, i)
 		aor, err := NormalizeUser(u.AOR)
 		if err != nil {
@@ -378,7 +408,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		if first, dup := s.userByAOR[aor]; dup {
 			fi := int(userSrc[first])
 			ps.add(path, cmp.Or(pp.aor, pp.at), "duplicate user %s (first at %s)", aor,
-				ps.where("users["+strconv.Itoa(fi)+"]", cmp.Or(at(up, fi).aor, at(up, fi).at)))
+				ps.where(elem{"users", fi, -1}, cmp.Or(at(up, fi).aor, at(up, fi).at)))
 			continue
 		}
 		e := userEntry{aor: aor, devLo: int32(len(s.userDevs))}
@@ -386,11 +416,11 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			dpos := cmp.Or(at(pp.devices, j), pp.at)
 			dev, ok := s.devByName[upperASCII(name)]
 			if !ok {
-				ps.add(path+".devices["+strconv.Itoa(j)+"]", dpos, "user %s: unknown device %q", aor, name)
+				ps.add(elem{"users", i, j}, dpos, "user %s: unknown device %q", aor, name)
 				continue
 			}
 			if lastUser[dev] == int32(len(s.users))+1 {
-				ps.add(path+".devices["+strconv.Itoa(j)+"]", dpos, "user %s: device %s listed twice", aor, name)
+				ps.add(elem{"users", i, j}, dpos, "user %s: device %s listed twice", aor, name)
 				continue
 			}
 			lastUser[dev] = int32(len(s.users)) + 1

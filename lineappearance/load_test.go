@@ -367,3 +367,22 @@ func TestReloadFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "SEP000000001003", a.Device)
 }
+
+func TestLoadStore(t *testing.T) {
+	s, err := LoadStore("testdata/demo.yaml", Options{Preference: []Rule{ConfigOrder}})
+	require.NoError(t, err)
+	assert.Equal(t, Stats{Generation: 1, Users: 3, Lines: 4, Devices: 4, Appearances: 5, Registered: 4}, s.Stats())
+	a, err := s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003"))
+	require.NoError(t, err)
+	assert.Equal(t, "SEP000000001003", a.Device, "the options apply")
+
+	_, err = LoadStore("testdata/demo.yaml", Options{Preference: []Rule{9}})
+	assert.EqualError(t, err, "lineappearance: unknown preference rule 9")
+	_, err = LoadStore("testdata/missing.yaml", Options{})
+	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	path := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"users": [{"uri": "sip:a@b", "devices": ["X"]}]}`), 0o600))
+	_, err = LoadStore(path, Options{})
+	assert.EqualError(t, err, "lineappearance: "+path+`:1:44: user sip:a@b: unknown device "X"`)
+}

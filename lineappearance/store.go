@@ -124,6 +124,38 @@ type Store struct {
 // directory. The error wraps [ErrInvalid] for bad data (see [DataError]), or
 // reports bad options. The Store keeps no reference to d.
 func NewStore(d *Data, opts Options) (*Store, error) {
+	s, err := newStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := build(d, nil)
+	if err != nil {
+		return nil, err
+	}
+	snap.gen = 1
+	s.cur.Store(snap)
+	return s, nil
+}
+
+// LoadStore loads a directory file as [LoadFile] does and returns a Store
+// holding it, like NewStore. It validates and indexes the file once, where
+// LoadFile followed by NewStore does both twice.
+func LoadStore(path string, opts Options) (*Store, error) {
+	s, err := newStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := loadSnapshot(path)
+	if err != nil {
+		return nil, err
+	}
+	snap.gen = 1
+	s.cur.Store(snap)
+	return s, nil
+}
+
+// newStore validates and copies opts into an empty Store.
+func newStore(opts Options) (*Store, error) {
 	pref := DefaultPreference()
 	if opts.Preference != nil {
 		pref = make([]Rule, 0, len(opts.Preference))
@@ -139,14 +171,7 @@ func NewStore(d *Data, opts Options) (*Store, error) {
 			pref = append(pref, r)
 		}
 	}
-	snap, err := build(d, nil)
-	if err != nil {
-		return nil, err
-	}
-	snap.gen = 1
-	s := &Store{pref: pref}
-	s.cur.Store(snap)
-	return s, nil
+	return &Store{pref: pref}, nil
 }
 
 // Replace validates d and makes it the Store's directory. On error the
@@ -259,7 +284,7 @@ func (s *Store) AppearancesOfLine(l Line) []Appearance {
 	}
 	out := make([]Appearance, 0, e.appHi-e.appLo)
 	for _, a := range snap.lineApps[e.appLo:e.appHi] {
-		out = append(out, snap.apps[a])
+		out = append(out, snap.appearance(a))
 	}
 	return out
 }
