@@ -384,5 +384,5 @@ func TestLoadStore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"users": [{"uri": "sip:a@b", "devices": ["X"]}]}`), 0o600))
 	_, err = LoadStore(path, Options{})
-	assert.EqualError(t, err, "lineappearance: "+path+`:1:44: user sip:a@b: unknown device "X"`)
+	assert.EqualError(t, err, "lineappearance: "+path+`:1:43: user sip:a@b: unknown device "X"`)
 }
