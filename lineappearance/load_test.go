@@ -2,6 +2,7 @@ package lineappearance
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -385,4 +386,62 @@ func TestLoadStore(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"users": [{"uri": "sip:a@b", "devices": ["X"]}]}`), 0o600))
 	_, err = LoadStore(path, Options{})
 	assert.EqualError(t, err, "lineappearance: "+path+`:1:43: user sip:a@b: unknown device "X"`)
+}
+
+// TestDocSchemaExample parses the example directory file in the package
+// documentation, so that it stays valid.
+func TestDocSchemaExample(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	var b strings.Builder
+	in := false
+	for line := range strings.Lines(string(src)) {
+		if strings.HasPrefix(line, "//\tversion: 1") {
+			in = true
+		}
+		if in {
+			text, ok := strings.CutPrefix(line, "//\t")
+			if !ok {
+				break
+			}
+			b.WriteString(text)
+		}
+	}
+	require.NotZero(t, b.Len(), "the example is in doc.go")
+	d, err := Parse([]byte(b.String()), FormatYAML)
+	require.NoError(t, err)
+	assert.Equal(t, []Line{{DN: "1001"}, {DN: "+14085551002", Partition: "Internal"}, {DN: "1003"}}, d.Lines)
+	s, err := NewStore(d, Options{})
+	require.NoError(t, err)
+	a, err := s.Resolve("sip:alice@example.com", mustParse(t, "tel:+14085551002;partition=Internal"))
+	require.NoError(t, err)
+	assert.Equal(t, Appearance{Line: Line{DN: "+14085551002", Partition: "Internal"}, Device: "SEP000000001001", Index: 2}, a)
+}
+
+// FuzzParse checks that no directory file makes Parse panic, that every
+// error is a DataError, and that Data Parse accepts is accepted by
+// NewStore too.
+func FuzzParse(f *testing.F) {
+	demo, err := os.ReadFile("testdata/demo.yaml")
+	require.NoError(f, err)
+	f.Add(demo, uint8(FormatYAML))
+	f.Add([]byte(`{"lines":[{"dn":"1001"},{"uri":"tel:1002;partition=P"}],"devices":[{"name":"SEP1","kind":"soft","registered":true,`+
+		`"lines":[{"dn":"1001"},{"dn":"1002","partition":"P","index":3}]}],"users":[{"uri":"sip:a@b","devices":["SEP1"]}]}`), uint8(FormatJSON))
+	f.Add([]byte("lines:\n  - &a {dn: '1'}\n  - *a\n"), uint8(FormatYAML))
+	f.Add([]byte(`{"lines": [{"dn": "\u00e9\ud83d\ude00"}], "version": 1e0}`), uint8(FormatAuto))
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		d, err := Parse(data, Format(format%3))
+		if err != nil {
+			for _, e := range unjoin(err) {
+				var de *DataError
+				if !errors.As(e, &de) || de.Msg == "" {
+					t.Fatalf("error %v is not a DataError with a message", e)
+				}
+			}
+			return
+		}
+		if _, err := NewStore(d, Options{}); err != nil {
+			t.Fatalf("Parse accepted data NewStore refuses: %v", err)
+		}
+	})
 }

@@ -30,7 +30,11 @@ import (
 //
 // Every error is a *[ResolveError].
 func (s *Store) Resolve(user string, lineURI LineURI) (Appearance, error) {
-	return s.cur.Load().resolve(s.pref, user, lineURI)
+	pref := s.pref
+	if pref == nil {
+		pref = DefaultPreference() // the zero Store
+	}
+	return s.snapshot().resolve(pref, user, lineURI)
 }
 
 // candidate is an appearance that fits a Line URI, and its device.

@@ -113,7 +113,8 @@ type Stats struct {
 // Store is the in-memory [Directory]. Readers never block and always see
 // one whole directory: every update builds a new immutable snapshot and
 // swaps it in atomically. Only the devices' registration states change in
-// place, each atomically.
+// place, each atomically. Create one with [NewStore] or [LoadStore]; the
+// zero Store is an empty directory with the default preference.
 type Store struct {
 	pref []Rule
 	mu   sync.Mutex // serialises writers: Replace, ReloadFile, SetRegistered
@@ -199,10 +200,18 @@ func (s *Store) ReloadFile(path string) error {
 	return nil
 }
 
+// snapshot returns the current directory; the zero Store's is empty.
+func (s *Store) snapshot() *snapshot {
+	if snap := s.cur.Load(); snap != nil {
+		return snap
+	}
+	return &snapshot{}
+}
+
 func (s *Store) swap(snap *snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old := s.cur.Load()
+	old := s.snapshot()
 	n := snap.regCount.Load()
 	for name, id := range old.devByName {
 		st := old.reg[id].Load()
@@ -225,7 +234,7 @@ func (s *Store) swap(snap *snapshot) {
 func (s *Store) SetRegistered(device string, registered bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(device)]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownDevice, device)
@@ -241,7 +250,7 @@ func (s *Store) SetRegistered(device string, registered bool) error {
 
 // Stats returns the Store's current counts.
 func (s *Store) Stats() Stats {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	return Stats{
 		Generation:  snap.gen,
 		Users:       len(snap.users),
@@ -255,7 +264,7 @@ func (s *Store) Stats() Stats {
 // Device returns the device with the given name (compared
 // case-insensitively), with its current registration state.
 func (s *Store) Device(name string) (Device, bool) {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(name)]
 	if !ok {
 		return Device{}, false
@@ -269,7 +278,7 @@ func (s *Store) Device(name string) (Device, bool) {
 // order, or nil when l is not a line. The DN is compared after
 // normalisation, the partition exactly. The slice is the caller's.
 func (s *Store) AppearancesOfLine(l Line) []Appearance {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	dn, err := normalizeNumber(l.DN)
 	if err != nil {
 		return nil
@@ -294,7 +303,7 @@ func (s *Store) AppearancesOfLine(l Line) []Appearance {
 // user order, or nil. The device name is compared case-insensitively. The
 // slice is the caller's.
 func (s *Store) UsersOfDevice(device string) []string {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(device)]
 	if !ok {
 		return nil
@@ -315,7 +324,7 @@ func (s *Store) Lookup(key string) (Line, bool) {
 	if err != nil || hasPartition && partition == "" {
 		return Line{}, false
 	}
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	if n != dn {
 		key = Line{DN: n, Partition: partition}.Key()
 	}

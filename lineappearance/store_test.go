@@ -600,3 +600,23 @@ func TestConcurrentReplace(t *testing.T) {
 	}
 	assert.Equal(t, uint64(replaces+1), s.Stats().Generation)
 }
+
+func TestZeroStore(t *testing.T) {
+	var s Store
+	_, err := s.Resolve("sip:alice@example.com", mustParse(t, "tel:1001"))
+	assert.ErrorIs(t, err, ErrNotAllowed)
+	assert.Nil(t, s.AppearancesOfLine(Line{DN: "1001"}))
+	assert.Nil(t, s.UsersOfDevice("SEP000000001001"))
+	_, ok := s.Lookup("1001")
+	assert.False(t, ok)
+	_, ok = s.Device("SEP000000001001")
+	assert.False(t, ok)
+	assert.ErrorIs(t, s.SetRegistered("SEP000000001001", true), ErrUnknownDevice)
+	assert.Equal(t, Stats{}, s.Stats())
+
+	require.NoError(t, s.Replace(Demo()))
+	assert.Equal(t, uint64(1), s.Stats().Generation)
+	a, err := s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003"))
+	require.NoError(t, err)
+	assert.Equal(t, "CSFCAROL", a.Device, "the default preference")
+}
