@@ -101,12 +101,6 @@ type userPos struct {
 	devices []pos
 }
 
-// problems collects validation problems.
-type problems struct {
-	p    *positions
-	list []*DataError
-}
-
 // elem names an element of a Data for messages: list[i], or
 // list[i].devices[j] when j >= 0. It is formatted only for an error.
 type elem struct {
@@ -122,53 +116,90 @@ func (e elem) String() string {
 	return s
 }
 
+// problems collects validation problems: it counts them all and keeps the
+// first maxProblems in file (or data) order. Messages are formatted, and
+// places turned into lines and columns, only for the problems kept, because
+// a large file can have very many.
+type problems struct {
+	p     *positions
+	list  []problem // sorted by at; equal places in the order added
+	total int
+}
+
+// problem is one validation problem: msg about the element path at place
+// at; when hasRef, the problem repeats the element refPath at refAt.
+type problem struct {
+	path, refPath elem
+	at, refAt     pos
+	hasRef        bool
+	msg           string
+}
+
 // add records a problem with the element path, at place at when the data
 // came from a file.
 func (ps *problems) add(path elem, at pos, format string, args ...any) {
-	e := &DataError{Path: path.String(), Msg: fmt.Sprintf(format, args...)}
-	if ps.p != nil {
-		e.File = ps.p.file
-		if at != 0 && ps.p.resolve != nil {
-			e.Line, e.Column = ps.p.resolve(at)
-			e.Path = ""
-		}
-	}
-	ps.list = append(ps.list, e)
+	ps.insert(problem{path: path, at: at}, format, args)
 }
 
-// where describes the place of an earlier element for a message: "line:col"
-// when known, otherwise its path.
+// dup records a problem with the element path that repeats the element
+// ref; the message says where ref is.
+func (ps *problems) dup(path elem, at pos, ref elem, refAt pos, format string, args ...any) {
+	ps.insert(problem{path: path, at: at, refPath: ref, refAt: refAt, hasRef: true}, format, args)
+}
+
+func (ps *problems) insert(pr problem, format string, args []any) {
+	ps.total++
+	i := len(ps.list)
+	for i > 0 && pr.at < ps.list[i-1].at {
+		i--
+	}
+	if i == maxProblems {
+		return // later than every problem kept
+	}
+	pr.msg = fmt.Sprintf(format, args...)
+	ps.list = slices.Insert(ps.list, i, pr)
+	if len(ps.list) > maxProblems {
+		ps.list = ps.list[:maxProblems]
+	}
+}
+
+// located reports whether places can be turned into lines and columns.
+func (ps *problems) located() bool { return ps.p != nil && ps.p.resolve != nil }
+
+// where describes a place for a message: "line:col" when known, otherwise
+// the element's path.
 func (ps *problems) where(path elem, at pos) string {
-	if ps.p != nil && at != 0 && ps.p.resolve != nil {
+	if ps.located() && at != 0 {
 		l, c := ps.p.resolve(at)
 		return strconv.Itoa(l) + ":" + strconv.Itoa(c)
 	}
 	return path.String()
 }
 
-// err returns the problems, first in file or data order, as one error, or
-// nil.
+// err returns the problems kept, and a count of the others, as one error,
+// or nil.
 func (ps *problems) err() error {
-	if len(ps.list) == 0 {
+	if ps.total == 0 {
 		return nil
 	}
-	slices.SortStableFunc(ps.list, func(a, b *DataError) int {
-		if c := cmp.Compare(a.Line, b.Line); c != 0 {
-			return c
+	errs := make([]error, 0, len(ps.list)+1)
+	file := ""
+	if ps.p != nil {
+		file = ps.p.file
+	}
+	for _, pr := range ps.list {
+		e := &DataError{File: file, Path: pr.path.String(), Msg: pr.msg}
+		if pr.hasRef {
+			e.Msg += " (first at " + ps.where(pr.refPath, pr.refAt) + ")"
 		}
-		return cmp.Compare(a.Column, b.Column)
-	})
-	n := min(len(ps.list), maxProblems)
-	errs := make([]error, 0, n+1)
-	for _, e := range ps.list[:n] {
+		if ps.located() && pr.at != 0 {
+			e.Line, e.Column = ps.p.resolve(pr.at)
+			e.Path = ""
+		}
 		errs = append(errs, e)
 	}
-	if more := len(ps.list) - n; more > 0 {
-		last := &DataError{Path: "...", Msg: strconv.Itoa(more) + " more problems"}
-		if ps.p != nil {
-			last.File = ps.p.file
-		}
-		errs = append(errs, last)
+	if more := ps.total - len(ps.list); more > 0 {
+		errs = append(errs, &DataError{File: file, Path: "...", Msg: strconv.Itoa(more) + " more problems"})
 	}
 	if len(errs) == 1 {
 		return errs[0]
@@ -244,7 +275,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := line.Key()
 		if first, dup := s.lineByKey[key]; dup {
 			fi := int(lineSrc[first])
-			ps.add(path, pp.at, "duplicate line %s (first at %s)", key, ps.where(elem{"lines", fi, -1}, at(lp, fi).at))
+			ps.dup(path, pp.at, elem{"lines", fi, -1}, at(lp, fi).at, "duplicate line %s", key)
 			continue
 		}
 		id := int32(len(s.lines))
@@ -275,8 +306,8 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := upperASCII(dev.Name)
 		if first, dup := s.devByName[key]; dup {
 			fi := int(devSrc[first])
-			ps.add(path, cmp.Or(pp.name, pp.at), "duplicate device %s (first at %s)", dev.Name,
-				ps.where(elem{"devices", fi, -1}, cmp.Or(at(dp, fi).name, at(dp, fi).at)))
+			ps.dup(path, cmp.Or(pp.name, pp.at), elem{"devices", fi, -1}, cmp.Or(at(dp, fi).name, at(dp, fi).at),
+				"duplicate device %s", dev.Name)
 			continue
 		}
 		s.devByName[key] = int32(len(s.devices))
@@ -354,17 +385,17 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			pp := at(ap, int(src))
 			if lastDev[line] == int32(di) {
 				first := lastSrc[line]
-				ps.add(appPath(src), pp.at, "line %s appears twice on device %s (first at %s)",
-					s.lines[line].line.Key(), e.dev.Name, ps.where(appPath(first), at(ap, int(first)).at))
+				ps.dup(appPath(src), pp.at, appPath(first), at(ap, int(first)).at,
+					"line %s appears twice on device %s", s.lines[line].line.Key(), e.dev.Name)
 				continue
 			}
 			lastDev[line], lastSrc[line] = int32(di), src
 			if gi > 0 && d.Appearances[group[gi-1]].Index == index {
 				prev := group[gi-1]
 				bp := at(ap, int(prev))
-				ps.add(appPath(src), cmp.Or(pp.index, pp.at), "index %d clash on device %s: lines %s and %s (first at %s)",
-					index, e.dev.Name, s.lines[appLine[prev]].line.Key(), s.lines[line].line.Key(),
-					ps.where(appPath(prev), cmp.Or(bp.index, bp.at)))
+				ps.dup(appPath(src), cmp.Or(pp.index, pp.at), appPath(prev), cmp.Or(bp.index, bp.at),
+					"index %d clash on device %s: lines %s and %s",
+					index, e.dev.Name, s.lines[appLine[prev]].line.Key(), s.lines[line].line.Key())
 				continue
 			}
 			s.apps = append(s.apps, appEntry{line: line, dev: int32(di), index: int32(index)})
@@ -407,8 +438,8 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		}
 		if first, dup := s.userByAOR[aor]; dup {
 			fi := int(userSrc[first])
-			ps.add(path, cmp.Or(pp.aor, pp.at), "duplicate user %s (first at %s)", aor,
-				ps.where(elem{"users", fi, -1}, cmp.Or(at(up, fi).aor, at(up, fi).at)))
+			ps.dup(path, cmp.Or(pp.aor, pp.at), elem{"users", fi, -1}, cmp.Or(at(up, fi).aor, at(up, fi).at),
+				"duplicate user %s", aor)
 			continue
 		}
 		e := userEntry{aor: aor, devLo: int32(len(s.userDevs))}

@@ -445,3 +445,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestManyProblemsInFile checks that a file with many problems reports the
+// first ones in file order, with their places, and counts the rest.
+func TestManyProblemsInFile(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"users": [{"uri": "sip:a@b", "devices": ["NOPE"]}], "lines": [`)
+	for i := range 40 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`{"dn": "x"}`)
+	}
+	b.WriteString("]}")
+	_, err := Parse([]byte(b.String()), FormatJSON)
+	parts := unjoin(err)
+	require.Len(t, parts, maxProblems+1)
+	assert.EqualError(t, parts[0], `lineappearance: 1:43: user sip:a@b: unknown device "NOPE"`)
+	assert.EqualError(t, parts[1], `lineappearance: 1:71: directory number "x": invalid character 'x' in number`)
+	assert.EqualError(t, parts[2], `lineappearance: 1:84: directory number "x": invalid character 'x' in number`)
+	assert.EqualError(t, parts[maxProblems], "lineappearance: ...: 21 more problems")
+}

@@ -17,6 +17,7 @@ type jsonSource struct {
 	stack  []jsonFrame
 	intern map[string]string // strings shared by equal values
 	nl     []int             // offsets of the newlines, built on first use by resolve
+	chars  []int             // characters before each chunk, built with nl
 }
 
 func newJSONSource(data []byte) *jsonSource {
@@ -27,8 +28,13 @@ func newJSONSource(data []byte) *jsonSource {
 	return s
 }
 
+// chunk is the spacing of the character counts resolve keeps.
+const chunk = 4096
+
 // resolve turns a pos into a line and a column, both counted from 1; the
-// column counts characters.
+// column counts characters. The first call indexes the newlines and the
+// character counts, so that each call costs O(log lines + chunk) however
+// long the lines are.
 func (s *jsonSource) resolve(p pos) (int, int) {
 	if p <= 0 {
 		return 0, 0
@@ -36,9 +42,17 @@ func (s *jsonSource) resolve(p pos) (int, int) {
 	off := min(int(p-1), len(s.data))
 	if s.nl == nil {
 		s.nl = make([]int, 0, 64)
+		s.chars = make([]int, 0, len(s.data)/chunk+1)
+		n := 0
 		for i, c := range s.data {
+			if i%chunk == 0 {
+				s.chars = append(s.chars, n)
+			}
 			if c == '\n' {
 				s.nl = append(s.nl, i)
+			}
+			if c&0xc0 != 0x80 {
+				n++
 			}
 		}
 	}
@@ -49,7 +63,23 @@ func (s *jsonSource) resolve(p pos) (int, int) {
 	} else if bytes.HasPrefix(s.data, bom) && off >= len(bom) {
 		start = len(bom) // a byte order mark takes no column
 	}
-	return line + 1, utf8.RuneCount(s.data[start:off]) + 1
+	return line + 1, s.charsBefore(off) - s.charsBefore(start) + 1
+}
+
+// charsBefore counts the characters (bytes that do not continue a UTF-8
+// sequence) before offset off.
+func (s *jsonSource) charsBefore(off int) int {
+	if len(s.chars) == 0 {
+		return 0
+	}
+	k := min(off/chunk, len(s.chars)-1)
+	n := s.chars[k]
+	for _, c := range s.data[k*chunk : off] {
+		if c&0xc0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *jsonSource) errorAt(p pos, msg string) *DataError {
