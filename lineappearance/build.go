@@ -207,6 +207,31 @@ func (ps *problems) err() error {
 	return errors.Join(errs...)
 }
 
+// groupBy sorts the items 0..m-1 into n groups with a counting sort,
+// keeping their order within each group. It returns the items grouped and
+// the groups' starts: group k is items[start[k]:start[k+1]]. An item whose
+// group is negative is left out.
+func groupBy(n, m int, group func(i int) int32) (items, start []int32) {
+	start = make([]int32, n+1)
+	for i := range m {
+		if g := group(i); g >= 0 {
+			start[g+1]++
+		}
+	}
+	for k := 1; k <= n; k++ {
+		start[k] += start[k-1]
+	}
+	items = make([]int32, start[n])
+	next := slices.Clone(start[:n])
+	for i := range m {
+		if g := group(i); g >= 0 {
+			items[next[g]] = int32(i)
+			next[g]++
+		}
+	}
+	return items, start
+}
+
 // at returns the i'th element of s, or the zero value when s is short (the
 // data did not come from a file).
 func at[T any](s []T, i int) T {
@@ -321,7 +346,6 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	// device (a counting sort) and order each device's by index.
 	appLine := make([]int32, len(d.Appearances))
 	appDev := make([]int32, len(d.Appearances))
-	counts := make([]int32, len(s.devices)+1)
 	for i, a := range d.Appearances {
 		appDev[i] = -1
 		path := elem{"appearances", i, -1}
@@ -352,18 +376,8 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			continue
 		}
 		appLine[i], appDev[i] = line, dev
-		counts[dev+1]++
 	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	byDev := make([]int32, counts[len(counts)-1]) // Data indices grouped by device
-	for i, dev := range appDev {
-		if dev >= 0 {
-			byDev[counts[dev]] = int32(i)
-			counts[dev]++
-		}
-	}
+	byDev, devStart := groupBy(len(s.devices), len(appDev), func(i int) int32 { return appDev[i] })
 	s.apps = make([]appEntry, 0, len(byDev))
 	// lastDev and lastSrc remember, per line, the device it was last seen on
 	// and that appearance's Data index, to find a line twice on one device.
@@ -373,11 +387,9 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		lastDev[i] = -1
 	}
 	appPath := func(src int32) elem { return elem{"appearances", int(src), -1} }
-	lo := int32(0)
 	for di := range s.devices {
 		e := &s.devices[di]
-		group := byDev[lo:counts[di]]
-		lo = counts[di]
+		group := byDev[devStart[di]:devStart[di+1]]
 		slices.SortStableFunc(group, func(a, b int32) int { return cmp.Compare(d.Appearances[a].Index, d.Appearances[b].Index) })
 		e.appLo = int32(len(s.apps))
 		for gi, src := range group {
@@ -403,26 +415,16 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		e.appHi = int32(len(s.apps))
 	}
 	// Appearances by line, in device order.
-	lcounts := make([]int32, len(s.lines)+1)
-	for _, a := range s.apps {
-		lcounts[a.line+1]++
-	}
-	for i := 1; i < len(lcounts); i++ {
-		lcounts[i] += lcounts[i-1]
-	}
+	var lineStart []int32
+	s.lineApps, lineStart = groupBy(len(s.lines), len(s.apps), func(i int) int32 { return s.apps[i].line })
 	for i := range s.lines {
-		s.lines[i].appLo, s.lines[i].appHi = lcounts[i], lcounts[i]
-	}
-	s.lineApps = make([]int32, len(s.apps))
-	for ai, a := range s.apps {
-		e := &s.lines[a.line]
-		s.lineApps[e.appHi] = int32(ai)
-		e.appHi++
+		s.lines[i].appLo, s.lines[i].appHi = lineStart[i], lineStart[i+1]
 	}
 
 	// Users.
 	userSrc := make([]int32, 0, len(d.Users))
 	lastUser := make([]int32, len(s.devices)) // per device, 1 + the last user listing it
+	var userOf []int32                        // the user of each entry of userDevs
 	for i, u := range d.Users {
 		path := elem{"users", i, -1}
 		pp := at(up, i)
@@ -456,6 +458,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			}
 			lastUser[dev] = int32(len(s.users)) + 1
 			s.userDevs = append(s.userDevs, dev)
+			userOf = append(userOf, int32(len(s.users)))
 		}
 		e.devHi = int32(len(s.userDevs))
 		s.userByAOR[aor] = int32(len(s.users))
@@ -463,23 +466,13 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		userSrc = append(userSrc, int32(i))
 	}
 	// Users by device, in user order.
-	dcounts := make([]int32, len(s.devices)+1)
-	for _, dev := range s.userDevs {
-		dcounts[dev+1]++
-	}
-	for i := 1; i < len(dcounts); i++ {
-		dcounts[i] += dcounts[i-1]
+	byUser, userStart := groupBy(len(s.devices), len(s.userDevs), func(i int) int32 { return s.userDevs[i] })
+	s.devUsers = make([]string, len(byUser))
+	for i, k := range byUser {
+		s.devUsers[i] = s.users[userOf[k]].aor
 	}
 	for i := range s.devices {
-		s.devices[i].userLo, s.devices[i].userHi = dcounts[i], dcounts[i]
-	}
-	s.devUsers = make([]string, len(s.userDevs))
-	for _, u := range s.users {
-		for _, dev := range s.userDevs[u.devLo:u.devHi] {
-			e := &s.devices[dev]
-			s.devUsers[e.userHi] = u.aor
-			e.userHi++
-		}
+		s.devices[i].userLo, s.devices[i].userHi = userStart[i], userStart[i+1]
 	}
 
 	if err := ps.err(); err != nil {

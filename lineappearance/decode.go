@@ -57,6 +57,23 @@ func (dc *decoder) text(what string, intern bool) (string, pos, error) {
 	return s, at, err
 }
 
+// fields calls f for every field of a mapping, with the cursor on the
+// field's value.
+func (dc *decoder) fields(what string, f func(key string, at pos) error) error {
+	if err := dc.src.mapping(what); err != nil {
+		return err
+	}
+	for {
+		key, at, ok, err := dc.src.field()
+		if err != nil || !ok {
+			return err
+		}
+		if err := f(key, at); err != nil {
+			return err
+		}
+	}
+}
+
 // each calls f for every item of a sequence.
 func (dc *decoder) each(what string, f func(i int) error) error {
 	if err := dc.src.sequence(what); err != nil {
@@ -75,35 +92,23 @@ func (dc *decoder) each(what string, f func(i int) error) error {
 
 func (dc *decoder) directory() error {
 	const what = "the directory"
-	if err := dc.src.mapping(what); err != nil {
-		return err
-	}
-	for {
-		key, at, ok, err := dc.src.field()
-		if err != nil || !ok {
-			return err
-		}
+	return dc.fields(what, func(key string, at pos) error {
 		switch key {
 		case "version":
-			var v string
-			var vat pos
-			v, vat, err = dc.text("version", false)
+			v, vat, err := dc.text("version", false)
 			if err == nil && v != "1" {
 				err = dc.fail(vat, "unsupported version %q (want 1)", v)
 			}
-		case "lines":
-			err = dc.each("lines", dc.line)
-		case "devices":
-			err = dc.each("devices", dc.device)
-		case "users":
-			err = dc.each("users", dc.user)
-		default:
-			err = dc.unknown(at, key, what, "version, lines, devices, users")
-		}
-		if err != nil {
 			return err
+		case "lines":
+			return dc.each("lines", dc.line)
+		case "devices":
+			return dc.each("devices", dc.device)
+		case "users":
+			return dc.each("users", dc.user)
 		}
-	}
+		return dc.unknown(at, key, what, "version, lines, devices, users")
+	})
 }
 
 func (dc *decoder) line(int) error {
@@ -112,17 +117,8 @@ func (dc *decoder) line(int) error {
 	lp := linePos{at: dc.src.pos()}
 	var uri string
 	var uriAt pos
-	if err := dc.src.mapping(what); err != nil {
-		return err
-	}
-	for {
-		key, at, ok, err := dc.src.field()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err := dc.fields(what, func(key string, at pos) error {
+		var err error
 		switch key {
 		case "dn":
 			l.DN, lp.dn, err = dc.text("dn", false)
@@ -133,9 +129,10 @@ func (dc *decoder) line(int) error {
 		default:
 			err = dc.unknown(at, key, what, "dn, partition, uri")
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	switch {
 	case uri != "" && l.DN != "":
@@ -169,17 +166,8 @@ func (dc *decoder) device(int) error {
 	var dev Device
 	dp := devicePos{at: dc.src.pos()}
 	firstApp := len(dc.d.Appearances)
-	if err := dc.src.mapping(what); err != nil {
-		return err
-	}
-	for {
-		key, at, ok, err := dc.src.field()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err := dc.fields(what, func(key string, at pos) error {
+		var err error
 		switch key {
 		case "name":
 			dev.Name, dp.name, err = dc.text("name", false)
@@ -211,13 +199,14 @@ func (dc *decoder) device(int) error {
 				err = dc.fail(vat, "registered is %q (want true or false)", v)
 			}
 		case "lines":
-			err = dc.appearances()
+			err = dc.each("the device's lines", dc.appearance)
 		default:
 			err = dc.unknown(at, key, what, "name, model, kind, registered, lines")
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if dev.Name == "" {
 		return dc.fail(dp.at, "device needs a name")
@@ -231,97 +220,66 @@ func (dc *decoder) device(int) error {
 	return nil
 }
 
-// appearances decodes a device's lines.
-func (dc *decoder) appearances() error {
+// appearance decodes the i'th of a device's lines.
+func (dc *decoder) appearance(i int) error {
 	const what = "a line appearance"
-	if err := dc.src.sequence("the device's lines"); err != nil {
+	a := Appearance{Index: i + 1}
+	ap := appPos{at: dc.src.pos()}
+	err := dc.fields(what, func(key string, at pos) error {
+		var err error
+		switch key {
+		case "dn":
+			a.Line.DN, ap.dn, err = dc.text("dn", false)
+		case "partition":
+			a.Line.Partition, _, err = dc.text("partition", true)
+		case "index":
+			var v string
+			v, ap.index, err = dc.text("index", true)
+			if err == nil {
+				n, perr := strconv.Atoi(v)
+				if perr != nil || n < 1 || n > 1<<20 {
+					return dc.fail(ap.index, "index %q is not a positive whole number", v)
+				}
+				a.Index = n
+			}
+		default:
+			err = dc.unknown(at, key, what, "dn, partition, index")
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	for i := 0; ; i++ {
-		ok, err := dc.src.item()
-		if err != nil || !ok {
-			return err
-		}
-		a := Appearance{Index: i + 1}
-		ap := appPos{at: dc.src.pos()}
-		if err := dc.src.mapping(what); err != nil {
-			return err
-		}
-		for {
-			key, at, ok, err := dc.src.field()
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
-			switch key {
-			case "dn":
-				a.Line.DN, ap.dn, err = dc.text("dn", false)
-			case "partition":
-				a.Line.Partition, _, err = dc.text("partition", true)
-			case "index":
-				var v string
-				v, ap.index, err = dc.text("index", true)
-				if err == nil {
-					n, perr := strconv.Atoi(v)
-					if perr != nil || n < 1 || n > 1<<20 {
-						err = dc.fail(ap.index, "index %q is not a positive whole number", v)
-					}
-					a.Index = n
-				}
-			default:
-				err = dc.unknown(at, key, what, "dn, partition, index")
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if a.Line.DN == "" {
-			return dc.fail(ap.at, "line appearance needs a dn")
-		}
-		dc.d.Appearances = append(dc.d.Appearances, a)
-		dc.p.apps = append(dc.p.apps, ap)
+	if a.Line.DN == "" {
+		return dc.fail(ap.at, "line appearance needs a dn")
 	}
+	dc.d.Appearances = append(dc.d.Appearances, a)
+	dc.p.apps = append(dc.p.apps, ap)
+	return nil
 }
 
 func (dc *decoder) user(int) error {
 	const what = "a user"
 	var u User
 	up := userPos{at: dc.src.pos()}
-	if err := dc.src.mapping(what); err != nil {
-		return err
-	}
-	for {
-		key, at, ok, err := dc.src.field()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	err := dc.fields(what, func(key string, at pos) error {
 		switch key {
 		case "uri":
+			var err error
 			u.AOR, up.aor, err = dc.text("uri", false)
-		case "devices":
-			err = dc.src.sequence("the user's devices")
-			for err == nil {
-				if ok, err = dc.src.item(); !ok || err != nil {
-					break
-				}
-				var name string
-				var nat pos
-				if name, nat, err = dc.text("a device name", false); err == nil {
-					u.Devices = append(u.Devices, name)
-					up.devices = append(up.devices, nat)
-				}
-			}
-		default:
-			err = dc.unknown(at, key, what, "uri, devices")
-		}
-		if err != nil {
 			return err
+		case "devices":
+			return dc.each("the user's devices", func(int) error {
+				name, nat, err := dc.text("a device name", false)
+				u.Devices = append(u.Devices, name)
+				up.devices = append(up.devices, nat)
+				return err
+			})
 		}
+		return dc.unknown(at, key, what, "uri, devices")
+	})
+	if err != nil {
+		return err
 	}
 	if u.AOR == "" {
 		return dc.fail(up.at, "user needs a uri")
