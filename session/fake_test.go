@@ -46,7 +46,7 @@ type fakeCTI struct {
 	log  []fakeRequest
 	xref int
 	// answer answers requests; nil uses fakeAnswer.
-	answer func(ep string, req csta.Request) (csta.Response, error)
+	answer func(ctx context.Context, ep string, req csta.Request) (csta.Response, error)
 }
 
 type fakeEndpoint struct {
@@ -235,7 +235,7 @@ func (l *fakeLink) Do(ctx context.Context, req csta.Request) (csta.Response, err
 	if answer == nil {
 		answer = fakeAnswer
 	}
-	return answer(l.ep.name, req)
+	return answer(ctx, l.ep.name, req)
 }
 
 func (l *fakeLink) Monitor(ctx context.Context, req *csta.MonitorStart, h MonitorHandler) (*csta.MonitorStartResponse, Monitor, error) {
@@ -272,7 +272,7 @@ func (m *fakeMonitor) Stop(ctx context.Context) error {
 }
 
 // fakeAnswer answers every request positively, with call IDs "c1"...
-func fakeAnswer(ep string, req csta.Request) (csta.Response, error) {
+func fakeAnswer(_ context.Context, ep string, req csta.Request) (csta.Response, error) {
 	switch r := req.(type) {
 	case *csta.MonitorStart:
 		return &csta.MonitorStartResponse{MonitorCrossRefID: csta.MonitorCrossRefID("cti-" + ep + "-" + r.MonitorObject.Device.ID)}, nil

@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/lineappearance"
@@ -322,7 +325,7 @@ func TestFakeEveryRequest(t *testing.T) {
 func TestFakeCTIErrors(t *testing.T) {
 	m, cti := unitManager(t, 1, nil)
 	s, _ := openAlice(t, m, "d1")
-	cti.answer = func(_ string, req csta.Request) (csta.Response, error) {
+	cti.answer = func(_ context.Context, _ string, req csta.Request) (csta.Response, error) {
 		switch req.(type) {
 		case *csta.AnswerCall:
 			return nil, fmt.Errorf("wrapped: %w", csta.ErrNoCallToAnswer)
@@ -446,7 +449,7 @@ func TestFakeRehome(t *testing.T) {
 	// Two calls: c1 stays (and is put on hold meanwhile), c2 vanishes.
 	cti.emit(cti.monitorOn("ep0", "1001"), &csta.EstablishedEvent{EstablishedConnection: csta.Connection("c1", "1001"), LocalConnectionInfo: csta.StateConnected})
 	cti.emit(cti.monitorOn("ep0", "1001"), &csta.DeliveredEvent{Connection: csta.Connection("c2", "1001"), AlertingDevice: csta.Known("1001"), LocalConnectionInfo: csta.StateAlerting})
-	cti.answer = func(ep string, req csta.Request) (csta.Response, error) {
+	cti.answer = func(ctx context.Context, ep string, req csta.Request) (csta.Response, error) {
 		if _, ok := req.(*csta.SnapshotDevice); ok {
 			return &csta.SnapshotDeviceResponse{SnapshotData: []csta.SnapshotDeviceResponseInfo{
 				{ConnectionIdentifier: csta.Connection("c1", "1001"), EndpointDevice: &csta.ExtendedDeviceID{Device: csta.Device("2000")},
@@ -454,7 +457,7 @@ func TestFakeRehome(t *testing.T) {
 				{ConnectionIdentifier: csta.Connection("c3", "1001"), LocalCallState: csta.CallState{Simple: csta.CallReceived}},
 			}}, nil
 		}
-		return fakeAnswer(ep, req)
+		return fakeAnswer(ctx, ep, req)
 	}
 	cti.down(0)
 	<-m.rehomeQ.idle()
@@ -588,7 +591,7 @@ func TestFeaturesIntersection(t *testing.T) {
 	m, cti := unitManager(t, 1, nil)
 	s, _ := openAlice(t, m, "d1")
 	var asked int
-	cti.answer = func(ep string, req csta.Request) (csta.Response, error) {
+	cti.answer = func(ctx context.Context, ep string, req csta.Request) (csta.Response, error) {
 		if _, ok := req.(*csta.GetCSTAFeatures); ok {
 			asked++
 			var f csta.Features
@@ -596,7 +599,7 @@ func TestFeaturesIntersection(t *testing.T) {
 			f.Events.Add(csta.EventCapability("delivered"))
 			return &csta.GetCSTAFeaturesResponse{Features: f}, nil
 		}
-		return fakeAnswer(ep, req)
+		return fakeAnswer(ctx, ep, req)
 	}
 	for range 2 {
 		fr := handle(t, s, &csta.GetCSTAFeatures{}).(*csta.GetCSTAFeaturesResponse)
@@ -604,4 +607,69 @@ func TestFeaturesIntersection(t *testing.T) {
 		assert.Equal(t, []string{"delivered"}, fr.Features.Events.Names())
 	}
 	assert.Equal(t, 1, asked, "asked once per generation")
+}
+
+// TestTimeouts checks, on the fake clock of testing/synctest, that a CTI
+// request without an answer ends after RequestTimeout with resourceBusy,
+// that a request waiting for a hung monitor change ends with its own
+// context, and that a replace waits at most StopTimeout for the old
+// monitor's MonitorStop.
+func TestTimeouts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, cti := unitManager(t, 1, func(c *Config) {
+			c.RequestTimeout = 2 * time.Second
+			c.StopTimeout = 300 * time.Millisecond
+		})
+		var mu sync.Mutex
+		hang := map[string]bool{"HoldCall": true}
+		cti.answer = func(ctx context.Context, ep string, req csta.Request) (csta.Response, error) {
+			mu.Lock()
+			h := hang[req.MessageName()]
+			mu.Unlock()
+			if h {
+				<-ctx.Done() // never answered
+				return nil, ctx.Err()
+			}
+			return fakeAnswer(ctx, ep, req)
+		}
+		setHang := func(name string, h bool) {
+			mu.Lock()
+			hang[name] = h
+			mu.Unlock()
+		}
+		s, _ := openAlice(t, m, "d1")
+		start := time.Now()
+		requireCSTAError(t, csta.ErrResourceBusy, handle(t, s, &csta.HoldCall{CallToBeHeld: csta.Connection("c1", aliceLine)}))
+		assert.Equal(t, 2*time.Second, time.Since(start))
+
+		// A hung MonitorStart holds the session busy; a MonitorStop waits
+		// for it no longer than its own context allows.
+		setHang("MonitorStart", true)
+		done := make(chan csta.Message)
+		go func() {
+			resp, _ := s.Handle(context.Background(), &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}})
+			done <- resp
+		}()
+		synctest.Wait()
+		start = time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		resp, err := s.Handle(ctx, &csta.MonitorStop{MonitorCrossRefID: s.MonitorCrossRefID()})
+		cancel()
+		require.NoError(t, err)
+		requireCSTAError(t, csta.ErrResourceBusy, resp)
+		assert.Equal(t, 500*time.Millisecond, time.Since(start))
+		requireCSTAError(t, csta.ErrResourceBusy, <-done)
+		assert.Equal(t, 2*time.Second, time.Since(start), "the MonitorStart began with the MonitorStop")
+		setHang("MonitorStart", false)
+
+		// Replace: the old monitor's MonitorStop hangs; the open goes on
+		// after StopTimeout.
+		handle(t, s, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}})
+		setHang("MonitorStop", true)
+		start = time.Now()
+		openAlice(t, m, "d2")
+		assert.Equal(t, 300*time.Millisecond, time.Since(start))
+		assert.Equal(t, StateClosed, s.State())
+		setHang("MonitorStop", false)
+	})
 }
