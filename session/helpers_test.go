@@ -46,7 +46,13 @@ type env struct {
 // otherwise (3001 never answers).
 func newEnv(t testing.TB, mod func(*session.Config)) *env {
 	t.Helper()
-	pbx, err := ctitest.NewPBX(ctitest.PBXConfig{Directory: lineappearance.Demo(), FarEnds: ctitest.DemoFarEnds(0, 0)})
+	return newEnvWith(t, lineappearance.Demo(), mod)
+}
+
+// newEnvWith starts an env whose PBX and directory are dir.
+func newEnvWith(t testing.TB, dir *lineappearance.Data, mod func(*session.Config)) *env {
+	t.Helper()
+	pbx, err := ctitest.NewPBX(ctitest.PBXConfig{Directory: dir, FarEnds: ctitest.DemoFarEnds(0, 0)})
 	require.NoError(t, err)
 	cl := ctitest.NewTest(t, pbx, 3)
 	eps := make([]ctipool.Endpoint, 0, 3)
@@ -59,7 +65,7 @@ func newEnv(t testing.TB, mod func(*session.Config)) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	require.NoError(t, pool.WaitHealthy(ctx, 3))
-	store, err := lineappearance.NewStore(lineappearance.Demo(), lineappearance.Options{})
+	store, err := lineappearance.NewStore(dir, lineappearance.Options{})
 	require.NoError(t, err)
 	cfg := session.Config{Directory: store, CTI: wiring.CTI(pool)}
 	if mod != nil {
