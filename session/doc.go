@@ -63,7 +63,8 @@
 // random hex digits, unique among open sessions), fixed for the session's
 // life: a second MonitorStart answers the same ID and starts nothing, and
 // re-homing keeps it. MonitorStop with that ID stops the CTI monitor; no
-// event is sent after it. RequestSystemStatus is answered by the gateway
+// event is sent after it (it is answered positively even while the CTI
+// connection is down, since the CTI monitor died with it). RequestSystemStatus is answered by the gateway
 // (normal, or disabled while the session has no usable CTI connection);
 // SystemStatus is acknowledged.
 //

@@ -48,20 +48,20 @@ type Outcome uint8
 
 // The request outcomes.
 const (
-	// OutcomeOK: a positive response.
+	// OutcomeOK is a positive response.
 	OutcomeOK Outcome = iota
-	// OutcomeCTIError: the CTI server answered with a CSTA error, passed on
-	// to the client.
+	// OutcomeCTIError is a CSTA error from the CTI server, passed on to
+	// the client.
 	OutcomeCTIError
-	// OutcomeRefused: the gateway answered with a CSTA error without asking
+	// OutcomeRefused is a CSTA error the gateway answered without asking
 	// the CTI server: not the session's own device, an unsupported service,
 	// a malformed request.
 	OutcomeRefused
-	// OutcomeUnavailable: the CTI side could not answer: the link is down,
-	// the request timed out or failed.
+	// OutcomeUnavailable is a CSTA error for a CTI side that could not
+	// answer: the link is down, the request timed out or failed.
 	OutcomeUnavailable
-	// OutcomeRejected: the session itself is gone (ErrStaleSession,
-	// ErrClosed); no CSTA answer.
+	// OutcomeRejected is a request refused because the session itself is
+	// gone (ErrStaleSession, ErrClosed); there is no CSTA answer.
 	OutcomeRejected
 	numOutcomes
 )
