@@ -20,12 +20,14 @@ type snapshot struct {
 
 	lines     []lineEntry
 	lineByKey map[string]int32 // Line.Key()
-	lineByDN  map[string]int32 // first line with the DN, in any partition
-	lineApps  []int32          // appearance ids grouped by line, each line's in device order
+	// partitionedDN holds the DNs of the lines in a partition; with
+	// lineByKey it says whether a DN is a line in any partition.
+	partitionedDN map[string]struct{}
+	lineApps      []int32 // appearance ids grouped by line, each line's in device order
 
 	devices   []deviceEntry
 	devByName map[string]int32 // upper-case name
-	apps      []Appearance     // grouped by device, each device's in index order
+	apps      []appEntry       // grouped by device, each device's in index order
 	devUsers  []string         // canonical AORs grouped by device, each device's in user order
 
 	users     []userEntry
@@ -46,6 +48,15 @@ const (
 type lineEntry struct {
 	line         Line
 	appLo, appHi int32 // range in lineApps
+}
+
+// appEntry is an appearance: line and device ids and the index.
+type appEntry struct{ line, dev, index int32 }
+
+// appearance returns appearance a as an Appearance.
+func (snap *snapshot) appearance(a int32) Appearance {
+	e := snap.apps[a]
+	return Appearance{Line: snap.lines[e.line].line, Device: snap.devices[e.dev].dev.Name, Index: int(e.index)}
 }
 
 type deviceEntry struct {
@@ -78,71 +89,147 @@ type linePos struct{ at, dn, partition pos }
 
 type devicePos struct{ at, name, kind pos }
 
-type appPos struct{ at, dn, index pos }
+// appPos locates an appearance; dev, when not 0, is 1 + the index in
+// Data.Devices of the device the file lists it under.
+type appPos struct {
+	at, dn, index pos
+	dev           int32
+}
 
 type userPos struct {
 	at, aor pos
 	devices []pos
 }
 
-// problems collects validation problems.
-type problems struct {
-	p    *positions
-	list []*DataError
+// elem names an element of a Data for messages: list[i], or
+// list[i].devices[j] when j >= 0. It is formatted only for an error.
+type elem struct {
+	list string
+	i, j int
 }
 
-// add records a problem with the element at path, at place at when the data
-// came from a file.
-func (ps *problems) add(path string, at pos, format string, args ...any) {
-	e := &DataError{Path: path, Msg: fmt.Sprintf(format, args...)}
-	if ps.p != nil {
-		e.File = ps.p.file
-		if at != 0 && ps.p.resolve != nil {
-			e.Line, e.Column = ps.p.resolve(at)
-			e.Path = ""
-		}
+func (e elem) String() string {
+	s := e.list + "[" + strconv.Itoa(e.i) + "]"
+	if e.j >= 0 {
+		s += ".devices[" + strconv.Itoa(e.j) + "]"
 	}
-	ps.list = append(ps.list, e)
+	return s
 }
 
-// where describes the place of an earlier element for a message: "line:col"
-// when known, otherwise its path.
-func (ps *problems) where(path string, at pos) string {
-	if ps.p != nil && at != 0 && ps.p.resolve != nil {
+// problems collects validation problems: it counts them all and keeps the
+// first maxProblems in file (or data) order. Messages are formatted, and
+// places turned into lines and columns, only for the problems kept, because
+// a large file can have very many.
+type problems struct {
+	p     *positions
+	list  []problem // sorted by at; equal places in the order added
+	total int
+}
+
+// problem is one validation problem: msg about the element path at place
+// at; when hasRef, the problem repeats the element refPath at refAt.
+type problem struct {
+	path, refPath elem
+	at, refAt     pos
+	hasRef        bool
+	msg           string
+}
+
+// add records a problem with the element path, at place at when the data
+// came from a file.
+func (ps *problems) add(path elem, at pos, format string, args ...any) {
+	ps.insert(problem{path: path, at: at}, format, args)
+}
+
+// dup records a problem with the element path that repeats the element
+// ref; the message says where ref is.
+func (ps *problems) dup(path elem, at pos, ref elem, refAt pos, format string, args ...any) {
+	ps.insert(problem{path: path, at: at, refPath: ref, refAt: refAt, hasRef: true}, format, args)
+}
+
+func (ps *problems) insert(pr problem, format string, args []any) {
+	ps.total++
+	i := len(ps.list)
+	for i > 0 && pr.at < ps.list[i-1].at {
+		i--
+	}
+	if i == maxProblems {
+		return // later than every problem kept
+	}
+	pr.msg = fmt.Sprintf(format, args...)
+	ps.list = slices.Insert(ps.list, i, pr)
+	if len(ps.list) > maxProblems {
+		ps.list = ps.list[:maxProblems]
+	}
+}
+
+// located reports whether places can be turned into lines and columns.
+func (ps *problems) located() bool { return ps.p != nil && ps.p.resolve != nil }
+
+// where describes a place for a message: "line:col" when known, otherwise
+// the element's path.
+func (ps *problems) where(path elem, at pos) string {
+	if ps.located() && at != 0 {
 		l, c := ps.p.resolve(at)
 		return strconv.Itoa(l) + ":" + strconv.Itoa(c)
 	}
-	return path
+	return path.String()
 }
 
-// err returns the problems, first in file or data order, as one error, or
-// nil.
+// err returns the problems kept, and a count of the others, as one error,
+// or nil.
 func (ps *problems) err() error {
-	if len(ps.list) == 0 {
+	if ps.total == 0 {
 		return nil
 	}
-	slices.SortStableFunc(ps.list, func(a, b *DataError) int {
-		if c := cmp.Compare(a.Line, b.Line); c != 0 {
-			return c
+	errs := make([]error, 0, len(ps.list)+1)
+	file := ""
+	if ps.p != nil {
+		file = ps.p.file
+	}
+	for _, pr := range ps.list {
+		e := &DataError{File: file, Path: pr.path.String(), Msg: pr.msg}
+		if pr.hasRef {
+			e.Msg += " (first at " + ps.where(pr.refPath, pr.refAt) + ")"
 		}
-		return cmp.Compare(a.Column, b.Column)
-	})
-	n := min(len(ps.list), maxProblems)
-	errs := make([]error, 0, n+1)
-	for _, e := range ps.list[:n] {
+		if ps.located() && pr.at != 0 {
+			e.Line, e.Column = ps.p.resolve(pr.at)
+			e.Path = ""
+		}
 		errs = append(errs, e)
 	}
-	if more := len(ps.list) - n; more > 0 {
-		last := &DataError{Path: "...", Msg: strconv.Itoa(more) + " more problems"}
-		if ps.p != nil {
-			last.File = ps.p.file
-		}
-		errs = append(errs, last)
+	if more := ps.total - len(ps.list); more > 0 {
+		errs = append(errs, &DataError{File: file, Path: "...", Msg: strconv.Itoa(more) + " more problems"})
 	}
 	if len(errs) == 1 {
 		return errs[0]
 	}
 	return errors.Join(errs...)
+}
+
+// groupBy sorts the items 0..m-1 into n groups with a counting sort,
+// keeping their order within each group. It returns the items grouped and
+// the groups' starts: group k is items[start[k]:start[k+1]]. An item whose
+// group is negative is left out.
+func groupBy(n, m int, group func(i int) int32) (items, start []int32) {
+	start = make([]int32, n+1)
+	for i := range m {
+		if g := group(i); g >= 0 {
+			start[g+1]++
+		}
+	}
+	for k := 1; k <= n; k++ {
+		start[k] += start[k-1]
+	}
+	items = make([]int32, start[n])
+	next := slices.Clone(start[:n])
+	for i := range m {
+		if g := group(i); g >= 0 {
+			items[next[g]] = int32(i)
+			next[g]++
+		}
+	}
+	return items, start
 }
 
 // at returns the i'th element of s, or the zero value when s is short (the
@@ -181,23 +268,22 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		lp, dp, ap, up = p.lines, p.devices, p.apps, p.users
 	}
 	s := &snapshot{
-		lines:     make([]lineEntry, 0, len(d.Lines)),
-		lineByKey: make(map[string]int32, len(d.Lines)),
-		lineByDN:  make(map[string]int32, len(d.Lines)),
-		devices:   make([]deviceEntry, 0, len(d.Devices)),
-		devByName: make(map[string]int32, len(d.Devices)),
-		users:     make([]userEntry, 0, len(d.Users)),
-		userByAOR: make(map[string]int32, len(d.Users)),
+		lines:         make([]lineEntry, 0, len(d.Lines)),
+		lineByKey:     make(map[string]int32, len(d.Lines)),
+		partitionedDN: make(map[string]struct{}),
+		devices:       make([]deviceEntry, 0, len(d.Devices)),
+		devByName:     make(map[string]int32, len(d.Devices)),
+		users:         make([]userEntry, 0, len(d.Users)),
+		userByAOR:     make(map[string]int32, len(d.Users)),
 	}
 	if len(d.Lines) > 1<<30 || len(d.Devices) > 1<<30 || len(d.Appearances) > 1<<30 || len(d.Users) > 1<<30 {
-		ps.add("", 0, "directory too large")
-		return nil, ps.err()
+		return nil, &DataError{Msg: "directory too large"}
 	}
 
 	// Lines.
 	lineSrc := make([]int32, 0, len(d.Lines))
 	for i, l := range d.Lines {
-		path := "lines[" + strconv.Itoa(i) + "]"
+		path := elem{"lines", i, -1}
 		pp := at(lp, i)
 		dn, nerr := normalizeNumber(l.DN)
 		if nerr != nil {
@@ -214,24 +300,26 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := line.Key()
 		if first, dup := s.lineByKey[key]; dup {
 			fi := int(lineSrc[first])
-			ps.add(path, pp.at, "duplicate line %s (first at %s)", key, ps.where("lines["+strconv.Itoa(fi)+"]", at(lp, fi).at))
+			ps.dup(path, pp.at, elem{"lines", fi, -1}, at(lp, fi).at, "duplicate line %s", key)
 			continue
 		}
 		id := int32(len(s.lines))
 		e := lineEntry{line: line}
 		lineSrc = append(lineSrc, int32(i))
-		if _, ok := s.lineByDN[dn]; !ok {
-			s.lineByDN[dn] = id
+		if line.Partition != "" {
+			s.partitionedDN[dn] = struct{}{}
 		}
 		s.lineByKey[key] = id
 		s.lines = append(s.lines, e)
 	}
 
 	// Devices.
-	devSrc := make([]int32, 0, len(d.Devices))
+	devSrc := make([]int32, 0, len(d.Devices)) // Data index of each device id
+	devID := make([]int32, len(d.Devices))     // device id of each Data index, or -1
 	for i, dev := range d.Devices {
-		path := "devices[" + strconv.Itoa(i) + "]"
+		path := elem{"devices", i, -1}
 		pp := at(dp, i)
+		devID[i] = -1
 		if msg := checkDeviceName(dev.Name); msg != "" {
 			ps.add(path, cmp.Or(pp.name, pp.at), "%s: %q", msg, dev.Name)
 			continue
@@ -243,26 +331,24 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := upperASCII(dev.Name)
 		if first, dup := s.devByName[key]; dup {
 			fi := int(devSrc[first])
-			ps.add(path, cmp.Or(pp.name, pp.at), "duplicate device %s (first at %s)", dev.Name,
-				ps.where("devices["+strconv.Itoa(fi)+"]", cmp.Or(at(dp, fi).name, at(dp, fi).at)))
+			ps.dup(path, cmp.Or(pp.name, pp.at), elem{"devices", fi, -1}, cmp.Or(at(dp, fi).name, at(dp, fi).at),
+				"duplicate device %s", dev.Name)
 			continue
 		}
 		s.devByName[key] = int32(len(s.devices))
+		devID[i] = int32(len(s.devices))
 		devSrc = append(devSrc, int32(i))
 		dev.Registered = false
 		s.devices = append(s.devices, deviceEntry{dev: dev})
 	}
 
-	// Appearances: resolve, then group by device (a counting sort) and
-	// order each device's by index.
-	type app struct {
-		a         Appearance
-		line, dev int32
-		src       int32
-	}
-	apps := make([]app, 0, len(d.Appearances))
+	// Appearances: resolve each to a line and a device, group them by
+	// device (a counting sort) and order each device's by index.
+	appLine := make([]int32, len(d.Appearances))
+	appDev := make([]int32, len(d.Appearances))
 	for i, a := range d.Appearances {
-		path := "appearances[" + strconv.Itoa(i) + "]"
+		appDev[i] = -1
+		path := elem{"appearances", i, -1}
 		pp := at(ap, i)
 		dn, nerr := normalizeNumber(a.Line.DN)
 		if nerr != nil {
@@ -275,38 +361,24 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			ps.add(path, cmp.Or(pp.dn, pp.at), "appearance of unknown line %s on device %s", key, a.Device)
 			continue
 		}
-		dev, ok := s.devByName[upperASCII(a.Device)]
+		var dev int32
+		if h := int(pp.dev) - 1; h >= 0 && h < len(d.Devices) && devID[h] >= 0 && d.Devices[h].Name == a.Device {
+			dev, ok = devID[h], true // the file lists the appearance under this device
+		} else {
+			dev, ok = s.devByName[upperASCII(a.Device)]
+		}
 		if !ok {
 			ps.add(path, pp.at, "appearance of line %s on unknown device %q", key, a.Device)
 			continue
 		}
-		if a.Index < 1 {
+		if a.Index < 1 || a.Index > 1<<30 {
 			ps.add(path, cmp.Or(pp.index, pp.at), "line %s on device %s: index %d is not a positive number", key, a.Device, a.Index)
 			continue
 		}
-		apps = append(apps, app{
-			a:    Appearance{Line: s.lines[line].line, Device: s.devices[dev].dev.Name, Index: a.Index},
-			line: line, dev: dev, src: int32(i),
-		})
+		appLine[i], appDev[i] = line, dev
 	}
-	counts := make([]int32, len(s.devices)+1)
-	for _, a := range apps {
-		counts[a.dev+1]++
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	for i := range s.devices {
-		s.devices[i].appLo, s.devices[i].appHi = counts[i], counts[i]
-	}
-	sorted := make([]app, len(apps))
-	for _, a := range apps {
-		e := &s.devices[a.dev]
-		sorted[e.appHi] = a
-		e.appHi++
-	}
-	s.apps = make([]Appearance, 0, len(sorted))
-	lineOf := make([]int32, 0, len(sorted)) // line id of each kept appearance
+	byDev, devStart := groupBy(len(s.devices), len(appDev), func(i int) int32 { return appDev[i] })
+	s.apps = make([]appEntry, 0, len(byDev))
 	// lastDev and lastSrc remember, per line, the device it was last seen on
 	// and that appearance's Data index, to find a line twice on one device.
 	lastDev := make([]int32, len(s.lines))
@@ -314,56 +386,47 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	for i := range lastDev {
 		lastDev[i] = -1
 	}
-	appPath := func(src int32) string { return "appearances[" + strconv.Itoa(int(src)) + "]" }
+	appPath := func(src int32) elem { return elem{"appearances", int(src), -1} }
 	for di := range s.devices {
 		e := &s.devices[di]
-		group := sorted[e.appLo:e.appHi]
-		slices.SortStableFunc(group, func(a, b app) int { return cmp.Compare(a.a.Index, b.a.Index) })
+		group := byDev[devStart[di]:devStart[di+1]]
+		slices.SortStableFunc(group, func(a, b int32) int { return cmp.Compare(d.Appearances[a].Index, d.Appearances[b].Index) })
 		e.appLo = int32(len(s.apps))
-		for gi, a := range group {
-			pp := at(ap, int(a.src))
-			if lastDev[a.line] == int32(di) {
-				first := lastSrc[a.line]
-				ps.add(appPath(a.src), pp.at, "line %s appears twice on device %s (first at %s)",
-					a.a.Line.Key(), a.a.Device, ps.where(appPath(first), at(ap, int(first)).at))
+		for gi, src := range group {
+			line, index := appLine[src], d.Appearances[src].Index
+			pp := at(ap, int(src))
+			if lastDev[line] == int32(di) {
+				first := lastSrc[line]
+				ps.dup(appPath(src), pp.at, appPath(first), at(ap, int(first)).at,
+					"line %s appears twice on device %s", s.lines[line].line.Key(), e.dev.Name)
 				continue
 			}
-			lastDev[a.line], lastSrc[a.line] = int32(di), a.src
-			if gi > 0 && group[gi-1].a.Index == a.a.Index {
-				b := group[gi-1]
-				bp := at(ap, int(b.src))
-				ps.add(appPath(a.src), cmp.Or(pp.index, pp.at), "index %d clash on device %s: lines %s and %s (first at %s)",
-					a.a.Index, a.a.Device, b.a.Line.Key(), a.a.Line.Key(), ps.where(appPath(b.src), cmp.Or(bp.index, bp.at)))
+			lastDev[line], lastSrc[line] = int32(di), src
+			if gi > 0 && d.Appearances[group[gi-1]].Index == index {
+				prev := group[gi-1]
+				bp := at(ap, int(prev))
+				ps.dup(appPath(src), cmp.Or(pp.index, pp.at), appPath(prev), cmp.Or(bp.index, bp.at),
+					"index %d clash on device %s: lines %s and %s",
+					index, e.dev.Name, s.lines[appLine[prev]].line.Key(), s.lines[line].line.Key())
 				continue
 			}
-			s.apps = append(s.apps, a.a)
-			lineOf = append(lineOf, a.line)
+			s.apps = append(s.apps, appEntry{line: line, dev: int32(di), index: int32(index)})
 		}
 		e.appHi = int32(len(s.apps))
 	}
 	// Appearances by line, in device order.
-	lcounts := make([]int32, len(s.lines)+1)
-	for _, l := range lineOf {
-		lcounts[l+1]++
-	}
-	for i := 1; i < len(lcounts); i++ {
-		lcounts[i] += lcounts[i-1]
-	}
+	var lineStart []int32
+	s.lineApps, lineStart = groupBy(len(s.lines), len(s.apps), func(i int) int32 { return s.apps[i].line })
 	for i := range s.lines {
-		s.lines[i].appLo, s.lines[i].appHi = lcounts[i], lcounts[i]
-	}
-	s.lineApps = make([]int32, len(lineOf))
-	for ai, l := range lineOf {
-		e := &s.lines[l]
-		s.lineApps[e.appHi] = int32(ai)
-		e.appHi++
+		s.lines[i].appLo, s.lines[i].appHi = lineStart[i], lineStart[i+1]
 	}
 
 	// Users.
 	userSrc := make([]int32, 0, len(d.Users))
 	lastUser := make([]int32, len(s.devices)) // per device, 1 + the last user listing it
+	var userOf []int32                        // the user of each entry of userDevs
 	for i, u := range d.Users {
-		path := "users[" + strconv.Itoa(i) + "]"
+		path := elem{"users", i, -1}
 		pp := at(up, i)
 		aor, err := NormalizeUser(u.AOR)
 		if err != nil {
@@ -377,8 +440,8 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		}
 		if first, dup := s.userByAOR[aor]; dup {
 			fi := int(userSrc[first])
-			ps.add(path, cmp.Or(pp.aor, pp.at), "duplicate user %s (first at %s)", aor,
-				ps.where("users["+strconv.Itoa(fi)+"]", cmp.Or(at(up, fi).aor, at(up, fi).at)))
+			ps.dup(path, cmp.Or(pp.aor, pp.at), elem{"users", fi, -1}, cmp.Or(at(up, fi).aor, at(up, fi).at),
+				"duplicate user %s", aor)
 			continue
 		}
 		e := userEntry{aor: aor, devLo: int32(len(s.userDevs))}
@@ -386,15 +449,16 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			dpos := cmp.Or(at(pp.devices, j), pp.at)
 			dev, ok := s.devByName[upperASCII(name)]
 			if !ok {
-				ps.add(path+".devices["+strconv.Itoa(j)+"]", dpos, "user %s: unknown device %q", aor, name)
+				ps.add(elem{"users", i, j}, dpos, "user %s: unknown device %q", aor, name)
 				continue
 			}
 			if lastUser[dev] == int32(len(s.users))+1 {
-				ps.add(path+".devices["+strconv.Itoa(j)+"]", dpos, "user %s: device %s listed twice", aor, name)
+				ps.add(elem{"users", i, j}, dpos, "user %s: device %s listed twice", aor, name)
 				continue
 			}
 			lastUser[dev] = int32(len(s.users)) + 1
 			s.userDevs = append(s.userDevs, dev)
+			userOf = append(userOf, int32(len(s.users)))
 		}
 		e.devHi = int32(len(s.userDevs))
 		s.userByAOR[aor] = int32(len(s.users))
@@ -402,23 +466,13 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		userSrc = append(userSrc, int32(i))
 	}
 	// Users by device, in user order.
-	dcounts := make([]int32, len(s.devices)+1)
-	for _, dev := range s.userDevs {
-		dcounts[dev+1]++
-	}
-	for i := 1; i < len(dcounts); i++ {
-		dcounts[i] += dcounts[i-1]
+	byUser, userStart := groupBy(len(s.devices), len(s.userDevs), func(i int) int32 { return s.userDevs[i] })
+	s.devUsers = make([]string, len(byUser))
+	for i, k := range byUser {
+		s.devUsers[i] = s.users[userOf[k]].aor
 	}
 	for i := range s.devices {
-		s.devices[i].userLo, s.devices[i].userHi = dcounts[i], dcounts[i]
-	}
-	s.devUsers = make([]string, len(s.userDevs))
-	for _, u := range s.users {
-		for _, dev := range s.userDevs[u.devLo:u.devHi] {
-			e := &s.devices[dev]
-			s.devUsers[e.userHi] = u.aor
-			e.userHi++
-		}
+		s.devices[i].userLo, s.devices[i].userHi = userStart[i], userStart[i+1]
 	}
 
 	if err := ps.err(); err != nil {

@@ -62,11 +62,10 @@
 //
 // # Usage
 //
-//	d, err := lineappearance.LoadFile("directory.yaml")
+//	dir, err := lineappearance.LoadStore("directory.yaml", lineappearance.Options{})
 //	if err != nil {
 //		return err // every problem with file:line:column
 //	}
-//	dir, err := lineappearance.NewStore(d, lineappearance.Options{})
 //	...
 //	uri, err := lineappearance.ParseLineURI("tel:1001;phone-context=dialstring")
 //	...
@@ -77,33 +76,36 @@
 //	}
 //	// app.Line.Key() is the CTI identifier; app.Device the phone.
 //
-// Later, dir.ReloadFile("directory.yaml") replaces the directory, or keeps
-// the old one if the new file has problems; dir.SetRegistered records a
-// device's registration as the CTI side reports it.
+// [LoadFile] and [Parse] return a file's [Data] for tools that want it;
+// [NewStore] takes Data built in code, such as [Demo]. Later,
+// dir.ReloadFile("directory.yaml") replaces the directory, or keeps the old
+// one if the new file has problems; dir.SetRegistered records a device's
+// registration as the CTI side reports it.
 //
 // # Directory files
 //
 // A directory file is YAML or JSON (JSON loads much faster; prefer it for
 // large generated directories) with this schema:
 //
-//	version: 1                     # optional; only 1 exists
-//	lines:                         # every line
-//	  - dn: "1001"                 # directory number, or instead:
-//	  - uri: "tel:1002;phone-context=dialstring;partition=Internal"
-//	  - dn: "+14085551003"
-//	    partition: Internal        # optional route partition
+//	version: 1                       # optional; only 1 exists
+//	lines:                           # every line
+//	  - dn: "1001"                   # a directory number,
+//	  - dn: "+14085551002"
+//	    partition: Internal          # in a route partition (optional),
+//	  - uri: "tel:1003;phone-context=dialstring"   # or a Line URI instead
 //	devices:
-//	  - name: SEP000000001001      # required; letters, digits, . _ -
-//	    model: Cisco 7975          # optional, informational
-//	    kind: hard                 # hard (default) or soft
-//	    registered: true           # initial registration; default false
-//	    lines:                     # the device's line appearances
-//	      - dn: "1001"             # a line declared above
-//	        partition: Internal    # when the line has one
-//	        index: 1               # button; default: position in this list, from 1
+//	  - name: SEP000000001001        # required; letters, digits, . _ -
+//	    model: Cisco 7975            # optional, informational
+//	    kind: hard                   # hard (default) or soft
+//	    registered: true             # initial registration; default false
+//	    lines:                       # the device's line appearances
+//	      - dn: "1001"               # a line declared above
+//	        index: 1                 # button; default: position in this list, from 1
+//	      - dn: "+14085551002"
+//	        partition: Internal      # when the line has one
 //	users:
-//	  - uri: sip:alice@example.com # SIP address of record
-//	    devices: [SEP000000001001] # devices the user may control, preferred first
+//	  - uri: sip:alice@example.com   # SIP address of record
+//	    devices: [SEP000000001001]   # devices the user may control, preferred first
 //
 // Quote directory numbers in YAML ("1001", not 1001) so that numbers such
 // as "0123" or "*99" keep their form. Unknown fields are errors, to catch

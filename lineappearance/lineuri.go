@@ -281,17 +281,22 @@ func unescape(v string) string {
 // writeEscaped writes v percent-encoding every byte that is not a plain
 // parameter character.
 func writeEscaped(b *strings.Builder, v string) {
-	const hexDigits = "0123456789ABCDEF"
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if isParamChar(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
+		writeChar(b, v[i], isParamChar)
 	}
+}
+
+// writeChar writes c as it is when plain says so, otherwise as an
+// upper-case %XX escape.
+func writeChar(b *strings.Builder, c byte, plain func(byte) bool) {
+	const hexDigits = "0123456789ABCDEF"
+	if plain(c) {
+		b.WriteByte(c)
+		return
+	}
+	b.WriteByte('%')
+	b.WriteByte(hexDigits[c>>4])
+	b.WriteByte(hexDigits[c&15])
 }
 
 // normalizePhoneContext checks a phone-context descriptor: a global number

@@ -104,9 +104,9 @@ func PartyURI(ctiID string) string {
 	if ctiID == "" {
 		return ""
 	}
-	dn, partition, _ := strings.Cut(ctiID, "/")
+	dn, partition, hasPartition := strings.Cut(ctiID, "/")
 	n, err := normalizeNumber(dn)
-	if err != nil || (partition != "" && checkPartition(partition) != "") {
+	if err != nil || (hasPartition && checkPartition(partition) != "") {
 		return ctiID
 	}
 	var b strings.Builder

@@ -30,7 +30,11 @@ import (
 //
 // Every error is a *[ResolveError].
 func (s *Store) Resolve(user string, lineURI LineURI) (Appearance, error) {
-	return s.cur.Load().resolve(s.pref, user, lineURI)
+	pref := s.pref
+	if pref == nil {
+		pref = DefaultPreference() // the zero Store
+	}
+	return s.snapshot().resolve(pref, user, lineURI)
 }
 
 // candidate is an appearance that fits a Line URI, and its device.
@@ -61,7 +65,7 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 		if _, ok := snap.lineByKey[want.Key()]; !ok {
 			return fail(ErrUnknownLine, "unknown line "+want.Key(), nil)
 		}
-	} else if _, ok := snap.lineByDN[dn]; !ok {
+	} else if !snap.hasDN(dn) {
 		return fail(ErrUnknownLine, "unknown line "+dn, nil)
 	}
 	match := func(l Line) bool { return l.DN == dn && (want.Partition == "" || l.Partition == want.Partition) }
@@ -80,7 +84,7 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 			return fail(ErrNotAllowed, "not allowed: "+aor+" may not control device "+dev.dev.Name, nil)
 		}
 		for ai := dev.appLo; ai < dev.appHi; ai++ {
-			if match(snap.apps[ai].Line) {
+			if match(snap.lines[snap.apps[ai].line].line) {
 				cands = append(cands, candidate{ai, did})
 			}
 		}
@@ -91,7 +95,7 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 		for _, did := range userDevs {
 			dev := snap.devices[did]
 			for ai := dev.appLo; ai < dev.appHi; ai++ {
-				if match(snap.apps[ai].Line) {
+				if match(snap.lines[snap.apps[ai].line].line) {
 					cands = append(cands, candidate{ai, did})
 				}
 			}
@@ -101,14 +105,14 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 		}
 	}
 	if len(cands) == 1 {
-		return snap.apps[cands[0].app], nil
+		return snap.appearance(cands[0].app), nil
 	}
-	first := snap.apps[cands[0].app].Line
+	first := snap.apps[cands[0].app].line
 	for _, c := range cands[1:] {
-		if snap.apps[c.app].Line != first {
+		if snap.apps[c.app].line != first {
 			var keys []string
 			for _, c := range cands {
-				if k := snap.apps[c.app].Line.Key(); !slices.Contains(keys, k) {
+				if k := snap.lines[snap.apps[c.app].line].line.Key(); !slices.Contains(keys, k) {
 					keys = append(keys, k)
 				}
 			}
@@ -118,7 +122,7 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 	}
 	for _, r := range pref {
 		if r == ConfigOrder {
-			return snap.apps[cands[0].app], nil
+			return snap.appearance(cands[0].app), nil
 		}
 		n := 0
 		for _, c := range cands {
@@ -129,7 +133,7 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 		}
 		switch {
 		case n == 1:
-			return snap.apps[cands[0].app], nil
+			return snap.appearance(cands[0].app), nil
 		case n > 1:
 			cands = cands[:n]
 		}
@@ -140,6 +144,15 @@ func (snap *snapshot) resolve(pref []Rule, user string, uri LineURI) (Appearance
 	}
 	return fail(ErrAmbiguous, "ambiguous: line "+want.Key()+" is on devices "+strings.Join(names, ", ")+
 		" and the preference does not choose; name one with ;device=", names)
+}
+
+// hasDN reports whether dn is a line in any partition.
+func (snap *snapshot) hasDN(dn string) bool {
+	if _, ok := snap.lineByKey[dn]; ok {
+		return true
+	}
+	_, ok := snap.partitionedDN[dn]
+	return ok
 }
 
 // ruleMatches reports whether device dev satisfies a selection rule.

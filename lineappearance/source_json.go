@@ -12,21 +12,29 @@ import (
 // light on memory for large directories. Positions are byte offsets + 1,
 // turned into line and column only for error messages.
 type jsonSource struct {
-	data []byte
-	off  int
-	nl   []int // offsets of the newlines, built on first use by resolve
+	data   []byte
+	off    int
+	stack  []jsonFrame
+	intern map[string]string // strings shared by equal values
+	nl     []int             // offsets of the newlines, built on first use by resolve
+	chars  []int             // characters before each chunk, built with nl
 }
 
 func newJSONSource(data []byte) *jsonSource {
-	s := &jsonSource{data: data}
+	s := &jsonSource{data: data, intern: make(map[string]string)}
 	if bytes.HasPrefix(data, bom) {
 		s.off = len(bom)
 	}
 	return s
 }
 
+// chunk is the spacing of the character counts resolve keeps.
+const chunk = 4096
+
 // resolve turns a pos into a line and a column, both counted from 1; the
-// column counts characters.
+// column counts characters. The first call indexes the newlines and the
+// character counts, so that each call costs O(log lines + chunk) however
+// long the lines are.
 func (s *jsonSource) resolve(p pos) (int, int) {
 	if p <= 0 {
 		return 0, 0
@@ -34,9 +42,17 @@ func (s *jsonSource) resolve(p pos) (int, int) {
 	off := min(int(p-1), len(s.data))
 	if s.nl == nil {
 		s.nl = make([]int, 0, 64)
+		s.chars = make([]int, 0, len(s.data)/chunk+1)
+		n := 0
 		for i, c := range s.data {
+			if i%chunk == 0 {
+				s.chars = append(s.chars, n)
+			}
 			if c == '\n' {
 				s.nl = append(s.nl, i)
+			}
+			if c&0xc0 != 0x80 {
+				n++
 			}
 		}
 	}
@@ -44,8 +60,26 @@ func (s *jsonSource) resolve(p pos) (int, int) {
 	start := 0
 	if line > 0 {
 		start = s.nl[line-1] + 1
+	} else if bytes.HasPrefix(s.data, bom) && off >= len(bom) {
+		start = len(bom) // a byte order mark takes no column
 	}
-	return line + 1, utf8.RuneCount(s.data[start:off]) + 1
+	return line + 1, s.charsBefore(off) - s.charsBefore(start) + 1
+}
+
+// charsBefore counts the characters (bytes that do not continue a UTF-8
+// sequence) before offset off.
+func (s *jsonSource) charsBefore(off int) int {
+	if len(s.chars) == 0 {
+		return 0
+	}
+	k := min(off/chunk, len(s.chars)-1)
+	n := s.chars[k]
+	for _, c := range s.data[k*chunk : off] {
+		if c&0xc0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *jsonSource) errorAt(p pos, msg string) *DataError {
@@ -111,96 +145,116 @@ func (s *jsonSource) literal(word string) bool {
 	return false
 }
 
-func (s *jsonSource) mapping(what string, f func(string, pos) error) error {
+// jsonFrame is a mapping or sequence being walked.
+type jsonFrame struct {
+	what  string
+	first bool     // no entry read yet
+	null  bool     // a null sequence
+	keys  []string // the mapping's keys so far
+}
+
+func (s *jsonSource) push(f jsonFrame) {
+	if len(s.stack) < cap(s.stack) {
+		f.keys = s.stack[:len(s.stack)+1][len(s.stack)].keys[:0] // reuse the keys' array
+	}
+	s.stack = append(s.stack, f)
+}
+
+func (s *jsonSource) pop() { s.stack = s.stack[:len(s.stack)-1] }
+
+func (s *jsonSource) mapping(what string) error {
 	s.ws()
 	if s.off >= len(s.data) || s.data[s.off] != '{' {
 		return s.errorHere("want an object for " + what + ", got " + s.unexpected())
 	}
 	s.off++
-	var keys []string
+	s.push(jsonFrame{what: what, first: true})
+	return nil
+}
+
+func (s *jsonSource) field() (string, pos, bool, error) {
+	f := &s.stack[len(s.stack)-1]
 	s.ws()
 	if s.off < len(s.data) && s.data[s.off] == '}' {
 		s.off++
-		return nil
+		s.pop()
+		return "", 0, false, nil
 	}
-	for {
+	if f.first {
+		f.first = false
+	} else {
+		if s.off >= len(s.data) || s.data[s.off] != ',' {
+			return "", 0, false, s.errorHere("JSON: want ',' or '}' in " + f.what + ", got " + s.unexpected())
+		}
+		s.off++
 		s.ws()
-		kat := pos(s.off + 1)
-		if s.off >= len(s.data) || s.data[s.off] != '"' {
-			return s.errorHere("JSON: want a field name in " + what + ", got " + s.unexpected())
-		}
-		key, err := s.str()
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if k == key {
-				return s.errorAt(kat, "duplicate field "+strconv.Quote(key)+" in "+what)
-			}
-		}
-		keys = append(keys, key)
-		if err := s.expect(':', "after a field name"); err != nil {
-			return err
-		}
-		if err := f(key, kat); err != nil {
-			return err
-		}
-		s.ws()
-		if s.off < len(s.data) {
-			switch s.data[s.off] {
-			case ',':
-				s.off++
-				continue
-			case '}':
-				s.off++
-				return nil
-			}
-		}
-		return s.errorHere("JSON: want ',' or '}' in " + what + ", got " + s.unexpected())
 	}
+	kat := pos(s.off + 1)
+	if s.off >= len(s.data) || s.data[s.off] != '"' {
+		return "", 0, false, s.errorHere("JSON: want a field name in " + f.what + ", got " + s.unexpected())
+	}
+	key, err := s.str(true)
+	if err != nil {
+		return "", 0, false, err
+	}
+	for _, k := range f.keys {
+		if k == key {
+			return "", 0, false, s.errorAt(kat, "duplicate field "+strconv.Quote(key)+" in "+f.what)
+		}
+	}
+	f.keys = append(f.keys, key)
+	if err := s.expect(':', "after a field name"); err != nil {
+		return "", 0, false, err
+	}
+	return key, kat, true, nil
 }
 
-func (s *jsonSource) sequence(what string, f func(int) error) error {
+func (s *jsonSource) sequence(what string) error {
 	s.ws()
 	if s.literal("null") {
+		s.push(jsonFrame{what: what, null: true})
 		return nil
 	}
 	if s.off >= len(s.data) || s.data[s.off] != '[' {
 		return s.errorHere("want an array for " + what + ", got " + s.unexpected())
 	}
 	s.off++
-	s.ws()
-	if s.off < len(s.data) && s.data[s.off] == ']' {
-		s.off++
-		return nil
-	}
-	for i := 0; ; i++ {
-		if err := f(i); err != nil {
-			return err
-		}
-		s.ws()
-		if s.off < len(s.data) {
-			switch s.data[s.off] {
-			case ',':
-				s.off++
-				continue
-			case ']':
-				s.off++
-				return nil
-			}
-		}
-		return s.errorHere("JSON: want ',' or ']' in " + what + ", got " + s.unexpected())
-	}
+	s.push(jsonFrame{what: what, first: true})
+	return nil
 }
 
-func (s *jsonSource) scalar(what string) (string, bool, error) {
+func (s *jsonSource) item() (bool, error) {
+	f := &s.stack[len(s.stack)-1]
+	if f.null {
+		s.pop()
+		return false, nil
+	}
+	s.ws()
+	if s.off < len(s.data) {
+		switch c := s.data[s.off]; {
+		case c == ']':
+			s.off++
+			s.pop()
+			return false, nil
+		case f.first:
+			f.first = false
+			return true, nil
+		case c == ',':
+			s.off++
+			return true, nil
+		}
+	}
+	return false, s.errorHere("JSON: want ',' or ']' in " + f.what + ", got " + s.unexpected())
+}
+
+func (s *jsonSource) scalar(what string, intern bool) (string, bool, error) {
 	s.ws()
 	if s.off >= len(s.data) {
 		return "", false, s.errorHere("want a value for " + what + ", got end of file")
 	}
 	switch c := s.data[s.off]; {
 	case c == '"':
-		v, err := s.str()
+		v, err := s.str(intern)
 		return v, err == nil, err
 	case c == '-' || isDigit(c):
 		return s.number()
@@ -261,8 +315,11 @@ func (s *jsonSource) number() (string, bool, error) {
 	return string(s.data[start:i]), true, nil
 }
 
-// str consumes a JSON string and returns its value.
-func (s *jsonSource) str() (string, error) {
+// maxIntern is the longest string str interns.
+const maxIntern = 64
+
+// str consumes a JSON string and returns its value, interned if asked.
+func (s *jsonSource) str(intern bool) (string, error) {
 	s.off++ // the opening quote
 	start := s.off
 	// Fast path: no escapes, all ASCII.
@@ -270,7 +327,16 @@ func (s *jsonSource) str() (string, error) {
 		c := s.data[i]
 		if c == '"' {
 			s.off = i + 1
-			return string(s.data[start:i]), nil
+			raw := s.data[start:i]
+			if !intern || len(raw) > maxIntern {
+				return string(raw), nil
+			}
+			if v, ok := s.intern[string(raw)]; ok {
+				return v, nil
+			}
+			v := string(raw)
+			s.intern[v] = v
+			return v, nil
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break

@@ -12,7 +12,9 @@ import (
 
 // yamlSource walks a parsed YAML document.
 type yamlSource struct {
-	cur *yaml.Node
+	cur    *yaml.Node
+	stack  []yamlFrame
+	intern map[string]string // strings shared by equal values
 }
 
 // newYAMLSource parses one YAML document.
@@ -39,7 +41,7 @@ func newYAMLSource(data []byte) (*yamlSource, *DataError) {
 		}
 		root = root.Content[0]
 	}
-	return &yamlSource{cur: root}, nil
+	return &yamlSource{cur: root, intern: make(map[string]string)}, nil
 }
 
 // yamlSyntaxError turns the YAML parser's error, "yaml: line 3: problem",
@@ -93,7 +95,15 @@ func (y *yamlSource) check(n *yaml.Node) *DataError {
 	return nil
 }
 
-func (y *yamlSource) mapping(what string, f func(string, pos) error) error {
+// yamlFrame is a mapping or sequence being walked: i is the index in
+// node.Content of the current entry.
+type yamlFrame struct {
+	node *yaml.Node
+	what string
+	i    int
+}
+
+func (y *yamlSource) mapping(what string) error {
 	n := y.cur
 	if err := y.check(n); err != nil {
 		return err
@@ -101,50 +111,62 @@ func (y *yamlSource) mapping(what string, f func(string, pos) error) error {
 	if n.Kind != yaml.MappingNode {
 		return y.errorAt(yamlPos(n), "want a mapping for "+what+", got "+describe(n))
 	}
-	defer func() { y.cur = n }()
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if err := y.check(k); err != nil {
-			return err
-		}
-		if k.Kind != yaml.ScalarNode {
-			return y.errorAt(yamlPos(k), "want a field name in "+what+", got "+describe(k))
-		}
-		for j := 0; j < i; j += 2 {
-			if n.Content[j].Value == k.Value {
-				return y.errorAt(yamlPos(k), "duplicate field "+strconv.Quote(k.Value)+" in "+what)
-			}
-		}
-		y.cur = v
-		if err := f(k.Value, yamlPos(k)); err != nil {
-			return err
-		}
-	}
+	y.stack = append(y.stack, yamlFrame{node: n, what: what, i: -2})
 	return nil
 }
 
-func (y *yamlSource) sequence(what string, f func(int) error) error {
+func (y *yamlSource) field() (string, pos, bool, error) {
+	f := &y.stack[len(y.stack)-1]
+	f.i += 2
+	n := f.node
+	if f.i+1 >= len(n.Content) {
+		y.stack = y.stack[:len(y.stack)-1]
+		return "", 0, false, nil
+	}
+	k := n.Content[f.i]
+	if err := y.check(k); err != nil {
+		return "", 0, false, err
+	}
+	if k.Kind != yaml.ScalarNode {
+		return "", 0, false, y.errorAt(yamlPos(k), "want a field name in "+f.what+", got "+describe(k))
+	}
+	for j := 0; j < f.i; j += 2 {
+		if n.Content[j].Value == k.Value {
+			return "", 0, false, y.errorAt(yamlPos(k), "duplicate field "+strconv.Quote(k.Value)+" in "+f.what)
+		}
+	}
+	y.cur = n.Content[f.i+1]
+	return k.Value, yamlPos(k), true, nil
+}
+
+func (y *yamlSource) sequence(what string) error {
 	n := y.cur
 	if err := y.check(n); err != nil {
 		return err
 	}
 	if isNull(n) {
+		y.stack = append(y.stack, yamlFrame{node: &yaml.Node{}, what: what, i: -1})
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
 		return y.errorAt(yamlPos(n), "want a sequence for "+what+", got "+describe(n))
 	}
-	defer func() { y.cur = n }()
-	for i, item := range n.Content {
-		y.cur = item
-		if err := f(i); err != nil {
-			return err
-		}
-	}
+	y.stack = append(y.stack, yamlFrame{node: n, what: what, i: -1})
 	return nil
 }
 
-func (y *yamlSource) scalar(what string) (string, bool, error) {
+func (y *yamlSource) item() (bool, error) {
+	f := &y.stack[len(y.stack)-1]
+	f.i++
+	if f.i >= len(f.node.Content) {
+		y.stack = y.stack[:len(y.stack)-1]
+		return false, nil
+	}
+	y.cur = f.node.Content[f.i]
+	return true, nil
+}
+
+func (y *yamlSource) scalar(what string, intern bool) (string, bool, error) {
 	n := y.cur
 	if err := y.check(n); err != nil {
 		return "", false, err
@@ -154,6 +176,12 @@ func (y *yamlSource) scalar(what string) (string, bool, error) {
 	}
 	if n.Kind != yaml.ScalarNode {
 		return "", false, y.errorAt(yamlPos(n), "want a single value for "+what+", got "+describe(n))
+	}
+	if intern {
+		if v, ok := y.intern[n.Value]; ok {
+			return v, true, nil
+		}
+		y.intern[n.Value] = n.Value
 	}
 	return n.Value, true, nil
 }

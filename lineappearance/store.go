@@ -113,7 +113,8 @@ type Stats struct {
 // Store is the in-memory [Directory]. Readers never block and always see
 // one whole directory: every update builds a new immutable snapshot and
 // swaps it in atomically. Only the devices' registration states change in
-// place, each atomically.
+// place, each atomically. Create one with [NewStore] or [LoadStore]; the
+// zero Store is an empty directory with the default preference.
 type Store struct {
 	pref []Rule
 	mu   sync.Mutex // serialises writers: Replace, ReloadFile, SetRegistered
@@ -124,6 +125,38 @@ type Store struct {
 // directory. The error wraps [ErrInvalid] for bad data (see [DataError]), or
 // reports bad options. The Store keeps no reference to d.
 func NewStore(d *Data, opts Options) (*Store, error) {
+	s, err := newStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := build(d, nil)
+	if err != nil {
+		return nil, err
+	}
+	snap.gen = 1
+	s.cur.Store(snap)
+	return s, nil
+}
+
+// LoadStore loads a directory file as [LoadFile] does and returns a Store
+// holding it, like NewStore. It validates and indexes the file once, where
+// LoadFile followed by NewStore does both twice.
+func LoadStore(path string, opts Options) (*Store, error) {
+	s, err := newStore(opts)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := loadSnapshot(path)
+	if err != nil {
+		return nil, err
+	}
+	snap.gen = 1
+	s.cur.Store(snap)
+	return s, nil
+}
+
+// newStore validates and copies opts into an empty Store.
+func newStore(opts Options) (*Store, error) {
 	pref := DefaultPreference()
 	if opts.Preference != nil {
 		pref = make([]Rule, 0, len(opts.Preference))
@@ -139,14 +172,7 @@ func NewStore(d *Data, opts Options) (*Store, error) {
 			pref = append(pref, r)
 		}
 	}
-	snap, err := build(d, nil)
-	if err != nil {
-		return nil, err
-	}
-	snap.gen = 1
-	s := &Store{pref: pref}
-	s.cur.Store(snap)
-	return s, nil
+	return &Store{pref: pref}, nil
 }
 
 // Replace validates d and makes it the Store's directory. On error the
@@ -174,10 +200,18 @@ func (s *Store) ReloadFile(path string) error {
 	return nil
 }
 
+// snapshot returns the current directory; the zero Store's is empty.
+func (s *Store) snapshot() *snapshot {
+	if snap := s.cur.Load(); snap != nil {
+		return snap
+	}
+	return &snapshot{}
+}
+
 func (s *Store) swap(snap *snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old := s.cur.Load()
+	old := s.snapshot()
 	n := snap.regCount.Load()
 	for name, id := range old.devByName {
 		st := old.reg[id].Load()
@@ -200,7 +234,7 @@ func (s *Store) swap(snap *snapshot) {
 func (s *Store) SetRegistered(device string, registered bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(device)]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownDevice, device)
@@ -216,7 +250,7 @@ func (s *Store) SetRegistered(device string, registered bool) error {
 
 // Stats returns the Store's current counts.
 func (s *Store) Stats() Stats {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	return Stats{
 		Generation:  snap.gen,
 		Users:       len(snap.users),
@@ -230,7 +264,7 @@ func (s *Store) Stats() Stats {
 // Device returns the device with the given name (compared
 // case-insensitively), with its current registration state.
 func (s *Store) Device(name string) (Device, bool) {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(name)]
 	if !ok {
 		return Device{}, false
@@ -244,7 +278,7 @@ func (s *Store) Device(name string) (Device, bool) {
 // order, or nil when l is not a line. The DN is compared after
 // normalisation, the partition exactly. The slice is the caller's.
 func (s *Store) AppearancesOfLine(l Line) []Appearance {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	dn, err := normalizeNumber(l.DN)
 	if err != nil {
 		return nil
@@ -259,7 +293,7 @@ func (s *Store) AppearancesOfLine(l Line) []Appearance {
 	}
 	out := make([]Appearance, 0, e.appHi-e.appLo)
 	for _, a := range snap.lineApps[e.appLo:e.appHi] {
-		out = append(out, snap.apps[a])
+		out = append(out, snap.appearance(a))
 	}
 	return out
 }
@@ -269,7 +303,7 @@ func (s *Store) AppearancesOfLine(l Line) []Appearance {
 // user order, or nil. The device name is compared case-insensitively. The
 // slice is the caller's.
 func (s *Store) UsersOfDevice(device string) []string {
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	id, ok := snap.devByName[upperASCII(device)]
 	if !ok {
 		return nil
@@ -285,12 +319,12 @@ func (s *Store) UsersOfDevice(device string) []string {
 // [Line.Key] writes it. The DN is normalised first, so visual separators
 // and upper-case hex letters are accepted.
 func (s *Store) Lookup(key string) (Line, bool) {
-	dn, partition, _ := strings.Cut(key, "/")
+	dn, partition, hasPartition := strings.Cut(key, "/")
 	n, err := normalizeNumber(dn)
-	if err != nil {
+	if err != nil || hasPartition && partition == "" {
 		return Line{}, false
 	}
-	snap := s.cur.Load()
+	snap := s.snapshot()
 	if n != dn {
 		key = Line{DN: n, Partition: partition}.Key()
 	}

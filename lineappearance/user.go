@@ -137,7 +137,6 @@ func canonicalUser(u string) (string, string, int) {
 	if clean {
 		return u, "", 0
 	}
-	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(u))
 	for i := 0; i < len(u); i++ {
@@ -146,13 +145,7 @@ func canonicalUser(u string) (string, string, int) {
 			c = unhex(u[i+1])<<4 | unhex(u[i+2])
 			i += 2
 		}
-		if isUserChar(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
+		writeChar(&b, c, isUserChar)
 	}
 	return b.String(), "", 0
 }
