@@ -3,6 +3,7 @@ package ctipool_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,18 +78,7 @@ func BenchmarkRoundTripLoopback(b *testing.B) {
 func BenchmarkRoundTripPoolOnly(b *testing.B) {
 	resp := &csta.RequestSystemStatusResponse{SystemStatus: csta.SystemNormal}
 	mt := &memTransport{answer: func(csta.Request) (csta.Response, error) { return resp, nil }}
-	p, err := ctipool.New(ctipool.Config{Endpoints: endpoints(1), Transport: mt})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.WaitHealthy(context.Background(), 1); err != nil {
-		b.Fatal(err)
-	}
-	h, err := p.Acquire()
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, h := memPool(b, mt)
 	req := &csta.RequestSystemStatus{}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -110,18 +100,7 @@ func (countingSub) LinkUp(uint64)      {}
 func BenchmarkEvents10kSubscribers(b *testing.B) {
 	const subs = 10000
 	mt := &memTransport{}
-	p, err := ctipool.New(ctipool.Config{Endpoints: endpoints(1), Transport: mt})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
-	if err := p.WaitHealthy(context.Background(), 1); err != nil {
-		b.Fatal(err)
-	}
-	h, err := p.Acquire()
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, h := memPool(b, mt)
 	var delivered atomic.Int64
 	events := make([]csta.Event, subs)
 	for i := range subs {
@@ -145,4 +124,51 @@ func BenchmarkEvents10kSubscribers(b *testing.B) {
 	if st := p.Stats().Endpoints[0]; st.EventsOverflowed != 0 || st.EventsDropped != 0 {
 		b.Fatalf("lost events: %+v", st)
 	}
+}
+
+// BenchmarkMonitor measures starting a monitor through the pool (over the
+// in-memory transport) and reports the heap each live subscription holds.
+func BenchmarkMonitor(b *testing.B) {
+	mt := &memTransport{}
+	_, h := memPool(b, mt)
+	var n atomic.Int64
+	sub := countingSub{&n}
+	req := monitorStart("tel:1001")
+	subs := make([]*ctipool.Subscription, 0, b.N)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_, s, err := h.Monitor(context.Background(), req, sub)
+		if err != nil {
+			b.Fatal(err)
+		}
+		subs = append(subs, s)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heapB/sub")
+	runtime.KeepAlive(subs)
+}
+
+// memPool starts a pool of one connection over mt and acquires a Handle;
+// the pool is closed when the benchmark ends.
+func memPool(b *testing.B, mt *memTransport) (*ctipool.Pool, ctipool.Handle) {
+	b.Helper()
+	p, err := ctipool.New(ctipool.Config{Endpoints: endpoints(1), Transport: mt})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Close)
+	if err := p.WaitHealthy(context.Background(), 1); err != nil {
+		b.Fatal(err)
+	}
+	h, err := p.Acquire()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p, h
 }

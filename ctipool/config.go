@@ -15,15 +15,24 @@ const MaxEndpoints = 8
 
 // Defaults of Config.
 const (
+	// DefaultHeartbeatInterval is Config.HeartbeatInterval's default.
 	DefaultHeartbeatInterval = 10 * time.Second
-	DefaultHeartbeatMisses   = 3
-	DefaultRequestTimeout    = 5 * time.Second
-	DefaultDialTimeout       = 10 * time.Second
-	DefaultReconnectMin      = 500 * time.Millisecond
-	DefaultReconnectMax      = 30 * time.Second
-	DefaultEventQueueSize    = 256
-	DefaultDispatchWorkers   = 4
-	DefaultApplicationID     = "rcc"
+	// DefaultHeartbeatMisses is Config.HeartbeatMisses's default.
+	DefaultHeartbeatMisses = 3
+	// DefaultRequestTimeout is Config.RequestTimeout's default.
+	DefaultRequestTimeout = 5 * time.Second
+	// DefaultDialTimeout is Config.DialTimeout's default.
+	DefaultDialTimeout = 10 * time.Second
+	// DefaultReconnectMin is Config.ReconnectMin's default.
+	DefaultReconnectMin = 500 * time.Millisecond
+	// DefaultReconnectMax is Config.ReconnectMax's default.
+	DefaultReconnectMax = 30 * time.Second
+	// DefaultEventQueueSize is Config.EventQueueSize's default.
+	DefaultEventQueueSize = 256
+	// DefaultDispatchWorkers is Config.DispatchWorkers's default.
+	DefaultDispatchWorkers = 4
+	// DefaultApplicationID is Config.ApplicationID's default.
+	DefaultApplicationID = "rcc"
 )
 
 // Endpoint is one CTI server the pool connects to.

@@ -117,13 +117,19 @@ func (q *queue) take(buf []item) []item {
 	buf = append(buf, q.items[q.head:q.head+n]...)
 	clear(q.items[q.head : q.head+n])
 	q.head += n
-	if q.head == len(q.items) {
+	switch {
+	case q.head == len(q.items):
 		if cap(q.items) > 2*batchSize {
 			q.items = nil // give a burst's memory back
 		} else {
 			q.items = q.items[:0]
 		}
 		q.head = 0
+	case q.head >= len(q.items)/2:
+		// A queue that never quite drains must not grow without end.
+		k := copy(q.items, q.items[q.head:])
+		clear(q.items[k:])
+		q.items, q.head = q.items[:k], 0
 	}
 	return buf
 }
@@ -185,8 +191,14 @@ func (d *dispatcher) next() *queue {
 	q := d.ready[d.head]
 	d.ready[d.head] = nil
 	d.head++
-	if d.head == len(d.ready) {
+	switch {
+	case d.head == len(d.ready):
 		d.ready, d.head = d.ready[:0], 0
+	case d.head >= 64 && d.head >= len(d.ready)/2:
+		// A ready list that never empties must not grow without end.
+		k := copy(d.ready, d.ready[d.head:])
+		clear(d.ready[k:])
+		d.ready, d.head = d.ready[:k], 0
 	}
 	return q
 }

@@ -16,12 +16,8 @@ import (
 func TestSlowSubscriberStallsNobody(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
-		ps := ctiscript.NewPipes(ctiscript.Options{OnMessage: hb.record})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial,
+		ps, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1),
 			HeartbeatInterval: 10 * time.Second, EventQueueSize: 4, DispatchWorkers: 2})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		slow := newRecorder()
@@ -68,11 +64,7 @@ func TestSlowSubscriberStallsNobody(t *testing.T) {
 
 func TestLossMarkedWhereTheGapIs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, EventQueueSize: 2})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1), EventQueueSize: 2})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		slow := newRecorder()

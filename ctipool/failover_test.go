@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
@@ -111,4 +112,35 @@ func TestFailoverLoopback(t *testing.T) {
 	st := p.Stats().Endpoints[1]
 	assert.Equal(t, uint64(1), st.Reconnects)
 	assert.Equal(t, up.Gen, st.Generation)
+}
+
+// TestCloseLeavesNoGoroutines checks, right after Close, that a busy pool
+// (three real connections, monitors, a pending request, a heartbeat
+// schedule) leaves no goroutine behind.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var eps []ctipool.Endpoint
+	for range 3 {
+		l, err := ctiscript.Listen(ctiscript.Options{Answer: answerNever("MakeCall")})
+		require.NoError(t, err)
+		defer l.Close()
+		eps = append(eps, ctipool.Endpoint{Addr: l.Addr()})
+	}
+	p := newPool(t, ctipool.Config{Endpoints: eps, HeartbeatInterval: 10 * time.Millisecond, Observer: newObserver()})
+	waitHealthy(t, p, 3)
+	for range 3 {
+		h, err := p.Acquire()
+		require.NoError(t, err)
+		_, _, err = h.Monitor(context.Background(), monitorStart("tel:1001"), newRecorder())
+		require.NoError(t, err)
+	}
+	h, err := p.Acquire()
+	require.NoError(t, err)
+	pending := make(chan error, 1)
+	go func() {
+		_, err := h.Do(context.Background(), makeCall())
+		pending <- err
+	}()
+	p.Close()
+	require.ErrorIs(t, <-pending, ctipool.ErrPoolClosed)
 }

@@ -41,12 +41,9 @@ func (h *heartbeatLog) times() []time.Duration {
 func TestHeartbeatWhenIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
-		ps := ctiscript.NewPipes(ctiscript.Options{OnMessage: hb.record})
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial,
+		_, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1),
 			HeartbeatInterval: 10 * time.Second, Observer: obs})
-		defer ps.CloseAll()
-		defer p.Close()
 
 		time.Sleep(35 * time.Second)
 		synctest.Wait()
@@ -68,11 +65,7 @@ func TestHeartbeatWhenIdle(t *testing.T) {
 func TestTrafficPostponesHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
-		ps := ctiscript.NewPipes(ctiscript.Options{OnMessage: hb.record})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, HeartbeatInterval: 10 * time.Second})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1), HeartbeatInterval: 10 * time.Second})
 		peer := ps.All()[0]
 
 		// The server sends something every 7 s for 35 s: no heartbeat is
@@ -95,14 +88,10 @@ func TestTrafficPostponesHeartbeat(t *testing.T) {
 func TestStalledServerDetected(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
-		ps := ctiscript.NewPipes(ctiscript.Options{OnMessage: hb.record})
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, Observer: obs,
+		ps, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1), Observer: obs,
 			HeartbeatInterval: 10 * time.Second, HeartbeatMisses: 3, RequestTimeout: time.Minute,
 			ReconnectMin: 2 * time.Second, ReconnectMax: 2 * time.Second})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		assert.Equal(t, uint64(1), h.Gen())
@@ -172,11 +161,7 @@ func TestStalledServerDetected(t *testing.T) {
 
 func TestPendingRequestsFailAtOnceOnLinkLoss(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{Answer: answerNever("MakeCall")})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{Answer: answerNever("MakeCall")}, ctipool.Config{Endpoints: endpoints(1)})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		errs := make(chan error, 3)
@@ -200,11 +185,7 @@ func TestPendingRequestsFailAtOnceOnLinkLoss(t *testing.T) {
 
 func TestRequestTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{Answer: answerNever("MakeCall")})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, RequestTimeout: 5 * time.Second})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		_, p := pipePool(t, ctiscript.Options{Answer: answerNever("MakeCall")}, ctipool.Config{Endpoints: endpoints(1), RequestTimeout: 5 * time.Second})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -235,4 +236,20 @@ func answerNever(names ...string) func(*ctiscript.Peer, int, csta.Message) (csta
 		}
 		return nil, false
 	}
+}
+
+// pipePool starts a pool on in-memory connections served by scripted
+// peers, for tests inside a synctest bubble; it returns once the pool has
+// connected, and closes pool and peers when the test ends.
+func pipePool(t *testing.T, opts ctiscript.Options, cfg ctipool.Config) (*ctiscript.Pipes, *ctipool.Pool) {
+	t.Helper()
+	ps := ctiscript.NewPipes(opts)
+	cfg.Dial = ps.Dial
+	p := newPool(t, cfg)
+	t.Cleanup(func() {
+		p.Close()
+		ps.CloseAll()
+	})
+	synctest.Wait()
+	return ps, p
 }

@@ -10,8 +10,10 @@ import (
 )
 
 // Subscriber receives what happens to one monitor. The pool calls its
-// methods on the dispatcher, one at a time and in order, never from a
-// link's reader and with no pool lock held. They must not block for long:
+// methods on the dispatcher, one at a time and in order for each
+// subscription, never from a link's reader and with no pool lock held. (A
+// Subscriber value given to several subscriptions may be called
+// concurrently, once per subscription.) They must not block for long:
 // a blocked callback holds one of the dispatcher's workers, and its
 // subscriber's queue fills and starts losing events (see LossHandler).
 type Subscriber interface {

@@ -36,11 +36,7 @@ func eagerMonitor(n int) ctiscript.Options {
 
 func TestMonitorKeepsEventsRacingTheResponse(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(eagerMonitor(5))
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		_, p := pipePool(t, eagerMonitor(5), ctipool.Config{Endpoints: endpoints(1)})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -90,7 +86,7 @@ func TestMonitorRaceLoopback(t *testing.T) {
 
 func TestMonitorErrors(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{Answer: func(p *ctiscript.Peer, id int, m csta.Message) (csta.Message, bool) {
+		_, p := pipePool(t, ctiscript.Options{Answer: func(p *ctiscript.Peer, id int, m csta.Message) (csta.Message, bool) {
 			if ms, ok := m.(*csta.MonitorStart); ok {
 				switch ms.MonitorObject.Device.ID {
 				case "bad":
@@ -102,11 +98,7 @@ func TestMonitorErrors(t *testing.T) {
 				}
 			}
 			return nil, false
-		}})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		}}, ctipool.Config{Endpoints: endpoints(1)})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -135,11 +127,7 @@ func TestMonitorErrors(t *testing.T) {
 
 func TestStopMonitor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1)})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -164,11 +152,7 @@ func TestStopMonitor(t *testing.T) {
 
 func TestSubscribeRaw(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1)})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -189,11 +173,8 @@ func TestSubscribeRaw(t *testing.T) {
 
 func TestSubscribersLearnDownAndUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1),
 			ReconnectMin: time.Second, ReconnectMax: time.Second})
-		defer ps.CloseAll()
-		synctest.Wait()
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		a, b := newRecorder(), newRecorder()
@@ -238,11 +219,8 @@ func TestSubscribersLearnDownAndUp(t *testing.T) {
 
 func TestWatchersToldWhenPoolCloses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1),
 			ReconnectMin: time.Minute, ReconnectMax: time.Minute})
-		defer ps.CloseAll()
-		synctest.Wait()
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()

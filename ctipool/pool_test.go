@@ -69,12 +69,8 @@ func TestConfigIsCopied(t *testing.T) {
 
 func TestRoundRobinOverHealthy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(3), Dial: ps.Dial,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(3),
 			ReconnectMin: time.Minute, ReconnectMax: time.Minute})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
 		require.Equal(t, 3, p.Healthy())
 		placed := func(n int) []string {
 			var out []string
@@ -130,12 +126,8 @@ func TestAcquireWithNoneHealthy(t *testing.T) {
 
 func TestGenerationsUniqueAcrossPool(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(3), Dial: ps.Dial,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(3),
 			ReconnectMin: time.Second, ReconnectMax: time.Second})
-		defer ps.CloseAll()
-		defer p.Close()
-		synctest.Wait()
 		seen := map[uint64]bool{}
 		for _, c := range p.Conns() {
 			seen[c.Gen()] = true
@@ -153,11 +145,8 @@ func TestGenerationsUniqueAcrossPool(t *testing.T) {
 
 func TestCloseFailsPendingAndIsIdempotent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{Answer: answerNever("MakeCall")})
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(2), Dial: ps.Dial, Observer: obs})
-		defer ps.CloseAll()
-		synctest.Wait()
+		ps, p := pipePool(t, ctiscript.Options{Answer: answerNever("MakeCall")}, ctipool.Config{Endpoints: endpoints(2), Observer: obs})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -202,12 +191,9 @@ func TestCloseFailsPendingAndIsIdempotent(t *testing.T) {
 
 func TestObserverSeesTransitionsInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ps := ctiscript.NewPipes(ctiscript.Options{})
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, Observer: obs,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1), Observer: obs,
 			ReconnectMin: time.Second, ReconnectMax: time.Second})
-		defer ps.CloseAll()
-		synctest.Wait()
 		ps.Refuse("cti-0:2748", true)
 		require.NoError(t, ps.All()[0].Close())
 		time.Sleep(1500 * time.Millisecond)

@@ -12,14 +12,15 @@ type State uint32
 // live link, Down between a failure and the next attempt, and Closed once
 // the pool is closed.
 const (
-	// StateConnecting: dialling and handshaking.
+	// StateConnecting is the state while dialling and handshaking.
 	StateConnecting State = iota
-	// StateUp: a live link; requests and monitors are accepted.
+	// StateUp is the state with a live link: requests and monitors are
+	// accepted.
 	StateUp
-	// StateDown: the last link failed or the last attempt did; waiting to
-	// reconnect.
+	// StateDown is the state after the link or the last attempt failed,
+	// while waiting to reconnect.
 	StateDown
-	// StateClosed: the pool is closed; final.
+	// StateClosed is the final state, once the pool is closed.
 	StateClosed
 )
 
@@ -80,8 +81,9 @@ type Stats struct {
 
 // EndpointStats is a snapshot of one connection. The counters only grow.
 type EndpointStats struct {
-	Name  string
-	Addr  string
+	// Name and Addr are the endpoint's.
+	Name, Addr string
+	// State is the connection's state.
 	State State
 	// Generation is the current generation (the last one when not up).
 	Generation uint64
