@@ -473,12 +473,7 @@ func connectionCleared(pt *party, cause csta.EventCause) func(csta.LocalConnecti
 func (p *PBX) hold(pt *party, cause csta.EventCause) {
 	pt.state = csta.StateHold
 	p.emit(pt.call.audience(), pt.call, func(local csta.LocalConnectionState) csta.Event {
-		return &csta.HeldEvent{
-			HeldConnection:      pt.conn(),
-			HoldingDevice:       csta.Known(pt.id),
-			LocalConnectionInfo: local,
-			Cause:               cause,
-		}
+		return &csta.HeldEvent{HeldConnection: pt.conn(), HoldingDevice: csta.Known(pt.id), LocalConnectionInfo: local, Cause: cause}
 	})
 }
 
@@ -486,12 +481,7 @@ func (p *PBX) hold(pt *party, cause csta.EventCause) {
 func (p *PBX) retrieve(pt *party, cause csta.EventCause) {
 	pt.state = csta.StateConnected
 	p.emit(pt.call.audience(), pt.call, func(local csta.LocalConnectionState) csta.Event {
-		return &csta.RetrievedEvent{
-			RetrievedConnection: pt.conn(),
-			RetrievingDevice:    csta.Known(pt.id),
-			LocalConnectionInfo: local,
-			Cause:               cause,
-		}
+		return &csta.RetrievedEvent{RetrievedConnection: pt.conn(), RetrievingDevice: csta.Known(pt.id), LocalConnectionInfo: local, Cause: cause}
 	})
 }
 

@@ -191,16 +191,17 @@ func (c *testClient) expect(want ...string) []csta.Event {
 	return evs
 }
 
-// quiet requires that no event is pending: it sends a heartbeat and
-// requires its answer to come before any event.
+// quiet requires that no event is pending: it sends GetCSTAFeatures (not
+// a heartbeat, which a fault may stall) and requires its answer to come
+// before any event.
 func (c *testClient) quiet() {
 	c.t.Helper()
 	require.Empty(c.t, describeAll(c.events), "events left over")
-	id := c.send(&csta.RequestSystemStatus{})
+	id := c.send(&csta.GetCSTAFeatures{})
 	f := c.frame()
 	m, err := csta.Decode(f.Body)
 	require.NoError(c.t, err)
-	require.Equal(c.t, id, f.InvokeID, "got %s before the heartbeat answer", describeMsg(m))
+	require.Equal(c.t, id, f.InvokeID, "got %s before the GetCSTAFeatures answer", describeMsg(m))
 }
 
 // monitor starts a monitor of device and returns its cross reference.
@@ -332,4 +333,9 @@ func serve(t testing.TB, p *PBX, cfg ServerConfig) *Server {
 	s, err := p.Serve(cfg)
 	require.NoError(t, err)
 	return s
+}
+
+// writeRaw writes a frame with body as it is.
+func writeRaw(c *testClient, id int, body []byte) error {
+	return framing.WriteFrame(c.nc, id, body)
 }

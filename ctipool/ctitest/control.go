@@ -232,8 +232,8 @@ func (p *PBX) Line(id string) (LineState, bool) {
 // WaitForCall waits until a call for which match returns true exists, and
 // returns it. match sees every call after every change of the PBX; it is
 // called with the PBX locked, so it must not call the PBX's methods.
-// WaitForCall returns ctx.Err() when ctx is done first, and ErrClosed when
-// the PBX closes.
+// WaitForCall returns an error wrapping ctx.Err() when ctx is done first,
+// and ErrClosed when the PBX closes.
 func (p *PBX) WaitForCall(ctx context.Context, match func(CallInfo) bool) (CallInfo, error) {
 	var found CallInfo
 	err := p.waitFor(ctx, func() bool {
@@ -248,15 +248,17 @@ func (p *PBX) WaitForCall(ctx context.Context, match func(CallInfo) bool) (CallI
 	return found, err
 }
 
-// WaitForNoCalls waits until the PBX has no calls.
+// WaitForNoCalls waits until the PBX has no calls, with the errors of
+// WaitForCall.
 func (p *PBX) WaitForNoCalls(ctx context.Context) error {
 	return p.waitFor(ctx, func() bool { return len(p.calls) == 0 })
 }
 
 // WaitForRequest waits until the request log holds a record for which
 // match returns true, and returns the oldest such record. match is called
-// with the PBX locked, so it must not call the PBX's methods. It returns
-// ctx.Err() when ctx is done first, and ErrClosed when the PBX closes.
+// with the PBX locked, so it must not call the PBX's methods. It returns an
+// error wrapping ctx.Err() when ctx is done first, and ErrClosed when the
+// PBX closes.
 func (p *PBX) WaitForRequest(ctx context.Context, match func(RequestRecord) bool) (RequestRecord, error) {
 	var found RequestRecord
 	err := p.waitFor(ctx, func() bool {

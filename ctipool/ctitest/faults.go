@@ -82,10 +82,14 @@ func (s *Server) ClearFaults() {
 
 // Faults is a snapshot of an endpoint's faults.
 type Faults struct {
+	// RefuseConnections is set by Server.RefuseConnections.
 	RefuseConnections bool
-	StallHeartbeats   bool
-	Stall             bool
-	DelayResponses    time.Duration
+	// StallHeartbeats is set by Server.StallHeartbeats.
+	StallHeartbeats bool
+	// Stall is set by Server.Stall.
+	Stall bool
+	// DelayResponses is the delay Server.DelayResponses set.
+	DelayResponses time.Duration
 	// DropResponses is how many responses are still to be dropped.
 	DropResponses int
 }

@@ -236,6 +236,13 @@ func (p *PBX) Reset() {
 	}
 }
 
+// notify wakes everything waiting for a change.
+func (p *PBX) notify() {
+	p.mu.Lock()
+	p.notifyLocked()
+	p.mu.Unlock()
+}
+
 // notifyLocked wakes everything waiting for a change. The caller holds
 // p.mu.
 func (p *PBX) notifyLocked() {

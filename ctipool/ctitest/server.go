@@ -112,6 +112,8 @@ type Server struct {
 	name string
 	log  *slog.Logger
 
+	// mu guards the fields below. The PBX's lock may be held while taking
+	// mu, never the other way round.
 	mu         sync.Mutex
 	addr       string // the bound address, kept across restarts
 	ln         net.Listener
@@ -323,16 +325,17 @@ func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 // serveConn starts serving nc, or closes it and returns false when the
 // endpoint does not accept connections now.
 func (s *Server) serveConn(nc net.Conn) bool {
+	c := newConn(s, nc) // takes the PBX lock, which is never taken under s.mu
 	s.mu.Lock()
 	if !s.running || s.refuse || s.closed {
 		s.mu.Unlock()
 		_ = nc.Close()
 		return false
 	}
-	c := newConn(s, nc)
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	s.stats.accepted.Add(1)
+	s.pbx.notify()
 	c.start()
 	return true
 }
@@ -342,6 +345,16 @@ func (s *Server) removeConn(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.pbx.notify()
+}
+
+// WaitConnections waits until the endpoint has n connections open. A
+// connection counts from when it is accepted until it has ended
+// completely: its monitors gone and its goroutines finished or finishing.
+// It returns an error wrapping ctx.Err() when ctx is done first, and
+// ErrClosed when the PBX closes.
+func (s *Server) WaitConnections(ctx context.Context, n int) error {
+	return s.pbx.waitFor(ctx, func() bool { return s.Connections() == n })
 }
 
 // closeConns closes every connection and waits until each has ended:
@@ -372,19 +385,29 @@ var (
 // monitors end. The PBX and its calls carry on. Stop returns once all of
 // that has happened. The address is kept: Restart listens on it again.
 func (s *Server) Stop() error {
+	if !s.halt(false) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// halt stops the endpoint, and closes it for good when close is set; it
+// reports false, doing nothing, when the endpoint was already closed.
+func (s *Server) halt(close bool) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrClosed
+		return false
 	}
 	s.running = false
+	s.closed = close
 	done := s.unlistenLocked()
 	s.mu.Unlock()
 	if done != nil {
 		<-done
 	}
 	s.closeConns()
-	return nil
+	return true
 }
 
 // Restart stops the endpoint if it is running, then starts it again on
@@ -406,20 +429,9 @@ func (s *Server) Restart() error {
 // Close stops the endpoint for good and waits for all its goroutines.
 // It is idempotent.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+	if s.halt(true) {
+		s.pbx.removeServer(s)
 	}
-	s.running = false
-	done := s.unlistenLocked()
-	s.closed = true
-	s.mu.Unlock()
-	if done != nil {
-		<-done
-	}
-	s.closeConns()
-	s.pbx.removeServer(s)
 	return nil
 }
 
