@@ -67,8 +67,8 @@ type Config struct {
 	MaxSessionsPerUser int
 	// RequestTimeout bounds the handling of one request, including any
 	// wait for a re-homing in progress, when the caller's context has no
-	// earlier deadline; it also bounds each CTI request of a re-homing.
-	// Default: 5s.
+	// earlier deadline. A re-homing done in the background is bounded by
+	// three times RequestTimeout. Default: 5s.
 	RequestTimeout time.Duration
 	// StopTimeout bounds the MonitorStop sent when a session closes or is
 	// replaced. Default: 1s.
