@@ -25,9 +25,9 @@ type handler struct {
 }
 
 func (h *handler) Event(ev csta.Event) { h.events <- ev }
-func (h *handler) LinkDown(err error) { h.down <- err }
-func (h *handler) LinkUp(gen uint64)  { h.up <- gen }
-func (h *handler) EventsLost(int)     {}
+func (h *handler) LinkDown(err error)  { h.down <- err }
+func (h *handler) LinkUp(gen uint64)   { h.up <- gen }
+func (h *handler) EventsLost(int)      {}
 
 func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
