@@ -110,9 +110,13 @@ func (s *Session) monitorStop(ctx context.Context, req *csta.MonitorStop) (csta.
 	if err := s.acquireBusy(ctx); err != nil {
 		return s.failure(hdr, err)
 	}
+	// evMu too: a delivery under way finishes first, and after the answer
+	// no event is sent.
+	s.evMu.Lock()
 	s.mu.Lock()
 	if req.MonitorCrossRefID != s.xref || !s.monitoring {
 		s.mu.Unlock()
+		s.evMu.Unlock()
 		s.releaseBusy()
 		return errorResponse(hdr, csta.ErrInvalidMonitorCrossRefID), OutcomeRefused, nil
 	}
@@ -120,6 +124,7 @@ func (s *Session) monitorStop(ctx context.Context, req *csta.MonitorStop) (csta.
 	s.mon, s.monH, s.ctiXref, s.monitoring = nil, nil, "", false
 	s.held, s.resync, s.calls = nil, false, nil
 	s.mu.Unlock()
+	s.evMu.Unlock()
 	s.releaseBusy()
 	if mon != nil {
 		if err := mon.Stop(ctx); err != nil {
