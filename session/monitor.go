@@ -182,6 +182,9 @@ func (s *Session) deliver(ev csta.Event) bool {
 	ev.SetCrossRefID(s.xref)
 	*ev.MessageHeader() = csta.Header{}
 	if err := s.sink.SendEvent(ev); err != nil {
+		if s.State() == StateClosed {
+			return true // the dialog ended meanwhile: nothing is missed
+		}
 		s.m.stats.dropped.Add(1)
 		s.m.log.Debug("event not delivered", "dialog", s.dialogID, "event", ev.MessageName(), "err", err)
 		return false
