@@ -207,15 +207,17 @@ func (h *monitorHandler) LinkDown(err error) {
 		s.mu.Unlock()
 		return
 	}
-	rehome := false
+	rehome := s.m.cfg.LossPolicy == Rehome
 	if s.state == StateActive {
-		if s.m.cfg.LossPolicy == Reconnect {
-			s.setStateLocked(StateDown)
-		} else {
+		if rehome {
 			s.setStateLocked(StateRehoming)
-			rehome = true
+		} else {
+			s.setStateLocked(StateDown)
 		}
 	}
+	// Under Rehome the session is queued even when a move is under way:
+	// the link this monitor was just started on may be the one that died,
+	// and the queued re-homing then finds it dead and moves again.
 	s.mu.Unlock()
 	s.m.log.Debug("CTI monitor lost", "dialog", s.dialogID, "err", err)
 	if rehome {

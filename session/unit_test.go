@@ -673,3 +673,28 @@ func TestTimeouts(t *testing.T) {
 		setHang("MonitorStop", false)
 	})
 }
+
+// TestFakeRehomeTwice: the link a session re-homes to dies while the
+// re-homing is under way; the session moves on to a third one.
+func TestFakeRehomeTwice(t *testing.T) {
+	m, cti := unitManager(t, 3, nil)
+	s, sink := openAlice(t, m, "d1")
+	handle(t, s, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}})
+	require.Equal(t, "ep0", s.Info().CTI)
+	var once sync.Once
+	cti.answer = func(ctx context.Context, ep string, req csta.Request) (csta.Response, error) {
+		if _, ok := req.(*csta.SnapshotDevice); ok && ep == "ep1" {
+			once.Do(func() { cti.down(1) })
+		}
+		return fakeAnswer(ctx, ep, req)
+	}
+	cti.down(0)
+	<-m.rehomeQ.idle()
+	<-m.stopQ.idle()
+	assert.Equal(t, StateActive, s.State())
+	assert.Equal(t, "ep2", s.Info().CTI)
+	assert.Equal(t, []csta.MonitorCrossRefID{cti.monitorOn("ep2", "1001")}, cti.liveMonitors())
+	assert.True(t, cti.emit(cti.monitorOn("ep2", "1001"), &csta.DoNotDisturbEvent{Device: csta.Known("1001"), DoNotDisturbOn: true}))
+	assert.Equal(t, []string{"DoNotDisturbEvent"}, names(sink.got()))
+	assert.Equal(t, uint64(2), m.Stats().Rehomes)
+}
