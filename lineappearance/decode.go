@@ -2,6 +2,7 @@ package lineappearance
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,6 +73,16 @@ func (dc *decoder) fields(what string, f func(key string, at pos) error) error {
 			return err
 		}
 	}
+}
+
+// push appends v to s, doubling the capacity when it runs out: append
+// grows large slices by a quarter, which copies a large directory's
+// slices many times over.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 8))
+	}
+	return append(s, v)
 }
 
 // each calls f for every item of a sequence.
@@ -156,8 +167,8 @@ func (dc *decoder) line(int) error {
 	case l.DN == "":
 		return dc.fail(lp.at, "line needs dn or uri")
 	}
-	dc.d.Lines = append(dc.d.Lines, l)
-	dc.p.lines = append(dc.p.lines, lp)
+	dc.d.Lines = push(dc.d.Lines, l)
+	dc.p.lines = push(dc.p.lines, lp)
 	return nil
 }
 
@@ -215,8 +226,8 @@ func (dc *decoder) device(int) error {
 		dc.d.Appearances[i].Device = dev.Name
 		dc.p.apps[i].dev = int32(len(dc.d.Devices)) + 1
 	}
-	dc.d.Devices = append(dc.d.Devices, dev)
-	dc.p.devices = append(dc.p.devices, dp)
+	dc.d.Devices = push(dc.d.Devices, dev)
+	dc.p.devices = push(dc.p.devices, dp)
 	return nil
 }
 
@@ -253,8 +264,8 @@ func (dc *decoder) appearance(i int) error {
 	if a.Line.DN == "" {
 		return dc.fail(ap.at, "line appearance needs a dn")
 	}
-	dc.d.Appearances = append(dc.d.Appearances, a)
-	dc.p.apps = append(dc.p.apps, ap)
+	dc.d.Appearances = push(dc.d.Appearances, a)
+	dc.p.apps = push(dc.p.apps, ap)
 	return nil
 }
 
@@ -284,7 +295,7 @@ func (dc *decoder) user(int) error {
 	if u.AOR == "" {
 		return dc.fail(up.at, "user needs a uri")
 	}
-	dc.d.Users = append(dc.d.Users, u)
-	dc.p.users = append(dc.p.users, up)
+	dc.d.Users = push(dc.d.Users, u)
+	dc.p.users = push(dc.p.users, up)
 	return nil
 }
