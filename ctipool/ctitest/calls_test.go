@@ -119,12 +119,20 @@ func TestMakeCallExternal(t *testing.T) {
 	}
 }
 
-func TestFarEndControl(t *testing.T) {
+// ringing sets up a monitored call from line 1001 to 3001, which rings
+// until the test answers.
+func ringing(t *testing.T) (*PBX, *testClient, csta.CallID) {
+	t.Helper()
 	p := newTestPBX(t, PBXConfig{})
 	a := connect(t, serve(t, p, ServerConfig{}))
 	a.monitor("1001")
 	id := a.call("1001", "3001")
 	a.expect("NetworkReached 3001 connected normal", "Delivered 3001 connected newCall")
+	return p, a, id
+}
+
+func TestFarEndControl(t *testing.T) {
+	p, a, id := ringing(t)
 	require.NoError(t, p.Answer(id, ""))
 	a.expect("Established 3001 connected normal")
 	require.ErrorIs(t, p.Answer(id, "3001"), csta.ErrNoCallToAnswer)
@@ -347,11 +355,7 @@ func TestDeflect(t *testing.T) {
 }
 
 func TestGenerateDigits(t *testing.T) {
-	p := newTestPBX(t, PBXConfig{})
-	a := connect(t, serve(t, p, ServerConfig{}))
-	a.monitor("1001")
-	id := a.call("1001", "3001")
-	a.expect("NetworkReached 3001 connected normal", "Delivered 3001 connected newCall")
+	_, a, id := ringing(t)
 	a.ok(&csta.GenerateDigits{ConnectionToSendDigits: csta.Connection(id, "1001"), CharactersToSend: "12#*"})
 	a.expect("DigitsGenerated 1001 12#*")
 	a.fails(&csta.GenerateDigits{ConnectionToSendDigits: csta.Connection(id, "1001"), CharactersToSend: "12x"}, errInvalidParameterValue)
@@ -489,11 +493,7 @@ func TestFeaturesAndMonitors(t *testing.T) {
 }
 
 func TestServiceErrors(t *testing.T) {
-	p := newTestPBX(t, PBXConfig{})
-	a := connect(t, serve(t, p, ServerConfig{}))
-	a.monitor("1001")
-	id := a.call("1001", "3001")
-	a.expect("NetworkReached 3001 connected normal", "Delivered 3001 connected newCall")
+	p, a, id := ringing(t)
 
 	tests := []struct {
 		name string

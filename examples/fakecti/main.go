@@ -1,16 +1,3 @@
-// Command fakecti runs the fake CTI server of package ctipool/ctitest as a
-// program: a simulated PBX served on one or more CSTA XML over TCP
-// endpoints, like the CTI Managers of one cluster, with a small JSON HTTP
-// control plane to place calls, answer and hang up for phones and far
-// ends, inject faults, stop and restart endpoints, and read the request
-// log. Tools written in any language can be tested against it.
-//
-// Usage:
-//
-//	fakecti -demo
-//	fakecti -directory directory.yaml -listen 127.0.0.1:2748 -http 127.0.0.1:8080
-//
-// See README.md for the flags and the control plane.
 package main
 
 import (
