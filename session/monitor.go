@@ -141,13 +141,19 @@ type monitorHandler struct {
 	s *Session
 }
 
+// currentLocked reports whether h's calls count: it is the session's
+// current handler and the session is open. The caller holds h.s.mu.
+func (h *monitorHandler) currentLocked() bool {
+	return h.s.monH == h && h.s.state != StateClosed
+}
+
 // Event takes in an event: tracked, translated, and passed to the sink in
 // order; held while a re-homing re-synchronises.
 func (h *monitorHandler) Event(ev csta.Event) {
 	s := h.s
 	s.evMu.Lock()
 	s.mu.Lock()
-	if s.monH != h || s.state == StateClosed || ev == nil ||
+	if !h.currentLocked() || ev == nil ||
 		(s.ctiXref != "" && ev.CrossRefID() != s.ctiXref) {
 		s.mu.Unlock()
 		s.evMu.Unlock()
@@ -203,7 +209,7 @@ func (s *Session) overflow() {
 func (h *monitorHandler) LinkDown(err error) {
 	s := h.s
 	s.mu.Lock()
-	if s.monH != h || s.state == StateClosed {
+	if !h.currentLocked() {
 		s.mu.Unlock()
 		return
 	}
@@ -231,7 +237,7 @@ func (h *monitorHandler) LinkDown(err error) {
 func (h *monitorHandler) LinkUp(gen uint64) {
 	s := h.s
 	s.mu.Lock()
-	if s.monH != h || s.state == StateClosed {
+	if !h.currentLocked() {
 		s.mu.Unlock()
 		return
 	}
@@ -251,7 +257,7 @@ func (h *monitorHandler) LinkUp(gen uint64) {
 func (h *monitorHandler) EventsLost(n int) {
 	s := h.s
 	s.mu.Lock()
-	mine := s.monH == h && s.state != StateClosed
+	mine := h.currentLocked()
 	s.mu.Unlock()
 	if mine {
 		s.m.stats.dropped.Add(uint64(n))

@@ -115,11 +115,48 @@ func serviceOf(msg csta.Message) int {
 	return len(services) - 1
 }
 
-// closeReasons name the reasons Stats counts closes by.
-var closeReasons = []struct {
+// reasons maps errors to short names for Stats and metrics labels; an
+// error none of its entries matches gets the last name.
+type reasons []struct {
 	err  error
 	name string
-}{
+}
+
+// index returns the index of the entry err matches, len(r) for none.
+func (r reasons) index(err error) int {
+	for i, e := range r {
+		if errors.Is(err, e.err) {
+			return i
+		}
+	}
+	return len(r)
+}
+
+// name returns the name of the entry err matches, or other.
+func (r reasons) name(err error, other string) string {
+	if i := r.index(err); i < len(r) {
+		return r[i].name
+	}
+	return other
+}
+
+// load puts the non-zero counters cs, indexed as index returns, into m by
+// name.
+func (r reasons) load(cs []atomic.Uint64, other string, m map[string]uint64) {
+	for i := range cs {
+		if n := cs[i].Load(); n > 0 {
+			name := other
+			if i < len(r) {
+				name = r[i].name
+			}
+			m[name] = n
+		}
+	}
+}
+
+// closeReasons name the reasons Stats counts closes by; the reasons the
+// dialog's owner gives count as "dialog".
+var closeReasons = reasons{
 	{ErrReplaced, "replaced"},
 	{ErrEventBacklog, "event_backlog"},
 	{ErrMonitorLost, "monitor_lost"},
@@ -127,23 +164,12 @@ var closeReasons = []struct {
 	{ErrShutdown, "shutdown"},
 }
 
-// closeReason returns the Stats name of a close reason: one of those of
-// closeReasons, or "dialog" for the reasons the dialog's owner gives.
-func closeReason(err error) string {
-	for _, r := range closeReasons {
-		if errors.Is(err, r.err) {
-			return r.name
-		}
-	}
-	return "dialog"
-}
+// closeReason returns the Stats name of a close reason.
+func closeReason(err error) string { return closeReasons.name(err, "dialog") }
 
 // refusalReasons name the refusals Stats counts opens refused by, "other"
 // for the rest.
-var refusalReasons = []struct {
-	err  error
-	name string
-}{
+var refusalReasons = reasons{
 	{ErrInvalidLine, "invalid_line"},
 	{ErrUnknownLine, "unknown_line"},
 	{ErrNotAllowed, "not_allowed"},
@@ -156,14 +182,7 @@ var refusalReasons = []struct {
 // RefusalReason returns a short name for why an open was refused, for
 // metrics labels: "invalid_line", "unknown_line", "not_allowed", "no_cti",
 // "overloaded", "user_limit", "shutdown" or "other".
-func RefusalReason(err error) string {
-	for _, r := range refusalReasons {
-		if errors.Is(err, r.err) {
-			return r.name
-		}
-	}
-	return "other"
-}
+func RefusalReason(err error) string { return refusalReasons.name(err, "other") }
 
 // RequestStats counts the requests of one service by outcome.
 type RequestStats struct {
@@ -202,8 +221,8 @@ type Stats struct {
 type counters struct {
 	states      [numStates]atomic.Int64
 	opened      atomic.Uint64
-	refused     [8]atomic.Uint64 // refusalReasons, then "other"
-	closed      [6]atomic.Uint64 // closeReasons, then "dialog"
+	refused     [8]atomic.Uint64 // by refusalReasons index
+	closed      [6]atomic.Uint64 // by closeReasons index
 	requests    [][numOutcomes]atomic.Uint64
 	delivered   atomic.Uint64
 	dropped     atomic.Uint64
@@ -216,25 +235,9 @@ func newCounters() *counters {
 	return &counters{requests: make([][numOutcomes]atomic.Uint64, len(services))}
 }
 
-func (c *counters) refusal(err error) {
-	for i, r := range refusalReasons {
-		if errors.Is(err, r.err) {
-			c.refused[i].Add(1)
-			return
-		}
-	}
-	c.refused[len(refusalReasons)].Add(1)
-}
+func (c *counters) refusal(err error) { c.refused[refusalReasons.index(err)].Add(1) }
 
-func (c *counters) close(reason error) {
-	for i, r := range closeReasons {
-		if errors.Is(reason, r.err) {
-			c.closed[i].Add(1)
-			return
-		}
-	}
-	c.closed[len(closeReasons)].Add(1)
-}
+func (c *counters) close(reason error) { c.closed[closeReasons.index(reason)].Add(1) }
 
 func (c *counters) snapshot() Stats {
 	s := Stats{
@@ -249,22 +252,8 @@ func (c *counters) snapshot() Stats {
 		}
 	}
 	s.Opened = c.opened.Load()
-	for i, r := range refusalReasons {
-		if n := c.refused[i].Load(); n > 0 {
-			s.Refused[r.name] = n
-		}
-	}
-	if n := c.refused[len(refusalReasons)].Load(); n > 0 {
-		s.Refused["other"] = n
-	}
-	for i, r := range closeReasons {
-		if n := c.closed[i].Load(); n > 0 {
-			s.Closed[r.name] = n
-		}
-	}
-	if n := c.closed[len(closeReasons)].Load(); n > 0 {
-		s.Closed["dialog"] = n
-	}
+	refusalReasons.load(c.refused[:], "other", s.Refused)
+	closeReasons.load(c.closed[:], "dialog", s.Closed)
 	for i, name := range services {
 		r := &c.requests[i]
 		rs := RequestStats{

@@ -698,3 +698,9 @@ func TestFakeRehomeTwice(t *testing.T) {
 	assert.Equal(t, []string{"DoNotDisturbEvent"}, names(sink.got()))
 	assert.Equal(t, uint64(2), m.Stats().Rehomes)
 }
+
+func TestReasonCounters(t *testing.T) {
+	var c counters
+	assert.Equal(t, len(refusalReasons)+1, len(c.refused), "one counter per refusal reason, and other")
+	assert.Equal(t, len(closeReasons)+1, len(c.closed), "one counter per close reason, and dialog")
+}
