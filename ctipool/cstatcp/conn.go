@@ -1,0 +1,626 @@
+package cstatcp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/framing"
+)
+
+// Errors of this package. They are wrapped with detail; compare with
+// errors.Is.
+var (
+	// ErrClosed reports a connection that was closed or failed. Every
+	// request pending when it happens, and every later one, fails with an
+	// error wrapping ErrClosed and the cause.
+	ErrClosed = errors.New("cstatcp: connection closed")
+	// ErrSessionRefused reports a StartApplicationSession the server
+	// answered negatively, or a ResetApplicationSessionTimer it refused.
+	ErrSessionRefused = errors.New("cstatcp: application session refused")
+	// ErrUnexpectedResponse reports an answer of the wrong type, for
+	// example a response that is not one the request expects.
+	ErrUnexpectedResponse = errors.New("cstatcp: unexpected response")
+)
+
+// Defaults of Config.
+const (
+	// DefaultApplicationID is the applicationID sent when Config leaves it
+	// empty.
+	DefaultApplicationID = "rcc"
+	// DefaultSessionDuration is the application session duration asked
+	// for when Config leaves it zero.
+	DefaultSessionDuration = 10 * time.Minute
+	// DefaultCloseTimeout bounds StopApplicationSession on Close.
+	DefaultCloseTimeout = time.Second
+	// DefaultAbandonedTTL is how long an invoke ID whose request was
+	// abandoned stays reserved for its late response.
+	DefaultAbandonedTTL = time.Minute
+)
+
+// Config configures Dial. Only Addr is required.
+type Config struct {
+	// Addr is the server's host:port.
+	Addr string
+	// TLS, when not nil, wraps the connection in TLS with this
+	// configuration. An empty ServerName is set from Addr's host.
+	TLS *tls.Config
+	// Dial opens the network connection. Default: a net.Dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// ApplicationID is sent in StartApplicationSession.
+	// Default: DefaultApplicationID.
+	ApplicationID string
+	// ProtocolVersion is the ECMA-323 namespace requested in
+	// StartApplicationSession. Default: csta.NamespaceEd3.
+	ProtocolVersion string
+	// SessionDuration is the application session duration requested. The
+	// connection resets the session timer at half the duration the server
+	// grants. Default: DefaultSessionDuration.
+	SessionDuration time.Duration
+	// NoSession skips the ECMA-354 application session for servers that
+	// accept CSTA requests without one.
+	NoSession bool
+	// CloseTimeout bounds the StopApplicationSession exchange on Close.
+	// Default: DefaultCloseTimeout.
+	CloseTimeout time.Duration
+	// AbandonedTTL is how long the invoke ID of a request abandoned by its
+	// caller (context done) stays reserved, so that a late response cannot
+	// be taken for the answer to a newer request. Default:
+	// DefaultAbandonedTTL.
+	AbandonedTTL time.Duration
+	// MaxFrameSize is the largest frame accepted from the server; a larger
+	// one breaks the connection. Default: framing.MaxFrameSize.
+	MaxFrameSize int
+	// OnEvent receives every event the server sends, on the connection's
+	// reader goroutine, in arrival order. It must not block: the reader
+	// does nothing else while OnEvent runs. Nil drops events.
+	OnEvent func(csta.Event)
+	// Logger receives the connection's log records. Default: discard.
+	Logger *slog.Logger
+}
+
+// Conn is one CSTA XML over TCP connection with an open application
+// session. Its methods are safe for concurrent use.
+type Conn struct {
+	cfg Config
+	nc  net.Conn
+	log *slog.Logger
+	ids framing.InvokeIDs
+
+	wmu     chan struct{} // write lock; a channel so waiting honours contexts
+	wbuf    []byte        // frame buffer, guarded by wmu
+	replies chan reply    // answers to the server's requests
+
+	mu        sync.Mutex
+	pending   map[int]chan result // nil channel: abandoned, awaiting a late answer
+	abandoned []abandonedID
+	err       error
+	done      chan struct{}
+
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+
+	lastRecv     atomic.Int64 // UnixNano of the last frame received
+	decodeErrors atomic.Uint64
+
+	sessionID       string
+	protocolVersion string
+	sessionDuration time.Duration
+}
+
+type result struct {
+	resp csta.Response
+	err  error
+}
+
+type abandonedID struct {
+	id int
+	at time.Time
+}
+
+// Dial connects to cfg.Addr, sets TCP_NODELAY, performs the TLS handshake
+// when cfg.TLS is set, and opens the ECMA-354 application session. The
+// context bounds the whole setup; it does not govern the connection
+// afterwards. On failure everything is closed again.
+func Dial(ctx context.Context, cfg Config) (*Conn, error) {
+	if cfg.Addr == "" {
+		return nil, errors.New("cstatcp: no address")
+	}
+	if cfg.ApplicationID == "" {
+		cfg.ApplicationID = DefaultApplicationID
+	}
+	if cfg.ProtocolVersion == "" {
+		cfg.ProtocolVersion = csta.NamespaceEd3
+	}
+	if cfg.SessionDuration <= 0 {
+		cfg.SessionDuration = DefaultSessionDuration
+	}
+	if cfg.CloseTimeout <= 0 {
+		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.AbandonedTTL <= 0 {
+		cfg.AbandonedTTL = DefaultAbandonedTTL
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "cstatcp", "addr", cfg.Addr)
+	dial := cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	nc, err := dial(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cstatcp: dial %s: %w", cfg.Addr, err)
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	if cfg.TLS != nil {
+		tcfg := cfg.TLS.Clone()
+		if tcfg.ServerName == "" {
+			if host, _, err := net.SplitHostPort(cfg.Addr); err == nil {
+				tcfg.ServerName = host
+			}
+		}
+		tc := tls.Client(nc, tcfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = nc.Close()
+			return nil, fmt.Errorf("cstatcp: TLS handshake with %s: %w", cfg.Addr, err)
+		}
+		nc = tc
+	}
+	c := &Conn{
+		cfg:     cfg,
+		nc:      nc,
+		log:     log,
+		wmu:     make(chan struct{}, 1),
+		replies: make(chan reply, maxReplies),
+		pending: make(map[int]chan result),
+		done:    make(chan struct{}),
+	}
+	c.lastRecv.Store(time.Now().UnixNano())
+	c.wg.Add(2)
+	go c.readLoop()
+	go c.replier()
+	if cfg.NoSession {
+		c.protocolVersion = cfg.ProtocolVersion
+		return c, nil
+	}
+	if err := c.startSession(ctx); err != nil {
+		c.fail(err)
+		c.wg.Wait()
+		return nil, err
+	}
+	c.wg.Add(1)
+	go c.keepSession()
+	return c, nil
+}
+
+// startSession opens the ECMA-354 application session.
+func (c *Conn) startSession(ctx context.Context) error {
+	resp, err := c.Do(ctx, &csta.StartApplicationSession{
+		ApplicationID:             c.cfg.ApplicationID,
+		RequestedProtocolVersions: []string{c.cfg.ProtocolVersion},
+		RequestedSessionDuration:  int(c.cfg.SessionDuration / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("cstatcp: StartApplicationSession: %w", err)
+	}
+	switch r := resp.(type) {
+	case *csta.StartApplicationSessionPosResponse:
+		c.sessionID = r.SessionID
+		c.protocolVersion = r.ActualProtocolVersion
+		if c.protocolVersion == "" {
+			c.protocolVersion = c.cfg.ProtocolVersion
+		}
+		c.sessionDuration = time.Duration(r.ActualSessionDuration) * time.Second
+		c.log.Debug("application session started", "session", c.sessionID,
+			"version", c.protocolVersion, "duration", c.sessionDuration)
+		return nil
+	case *csta.StartApplicationSessionNegResponse:
+		return fmt.Errorf("%w: %s", ErrSessionRefused, r.ErrorCode)
+	default:
+		return fmt.Errorf("%w: %s to StartApplicationSession", ErrUnexpectedResponse, resp.MessageName())
+	}
+}
+
+// keepSession resets the application session timer at half the granted
+// duration until the connection ends.
+func (c *Conn) keepSession() {
+	defer c.wg.Done()
+	period := c.sessionDuration / 2
+	if period <= 0 {
+		return
+	}
+	t := time.NewTimer(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), period)
+		resp, err := c.Do(ctx, &csta.ResetApplicationSessionTimer{
+			SessionID:                c.sessionID,
+			RequestedSessionDuration: int(c.cfg.SessionDuration / time.Second),
+		})
+		cancel()
+		switch r := resp.(type) {
+		case nil:
+			if errors.Is(err, ErrClosed) {
+				return
+			}
+			c.log.Warn("application session timer reset failed", "err", err)
+		case *csta.ResetApplicationSessionTimerPosResponse:
+			if r.ActualSessionDuration > 0 {
+				period = time.Duration(r.ActualSessionDuration) * time.Second / 2
+			}
+		case *csta.ResetApplicationSessionTimerNegResponse:
+			c.fail(fmt.Errorf("%w: ResetApplicationSessionTimer: %s", ErrSessionRefused, r.ErrorCode))
+			return
+		default:
+			c.log.Warn("unexpected answer to ResetApplicationSessionTimer", "message", resp.MessageName())
+		}
+		t.Reset(period)
+	}
+}
+
+// SessionID returns the application session's ID, empty with NoSession.
+func (c *Conn) SessionID() string { return c.sessionID }
+
+// ProtocolVersion returns the protocol version the server granted, or the
+// one requested when it named none.
+func (c *Conn) ProtocolVersion() string { return c.protocolVersion }
+
+// SessionDuration returns the session duration the server granted.
+func (c *Conn) SessionDuration() time.Duration { return c.sessionDuration }
+
+// DecodeErrors returns how many frames from the server could not be
+// decoded. Such frames are logged at debug level and otherwise ignored;
+// a request whose answer could not be decoded fails with the decode error.
+func (c *Conn) DecodeErrors() uint64 { return c.decodeErrors.Load() }
+
+// LastReceived returns when the last frame arrived from the server, or when
+// the connection was opened if none has.
+func (c *Conn) LastReceived() time.Time { return time.Unix(0, c.lastRecv.Load()) }
+
+// Done returns a channel closed when the connection has failed or been
+// closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended, an error wrapping ErrClosed, or nil
+// while it is open.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Heartbeat sends RequestSystemStatus and waits for the answer. Any answer,
+// even a CSTA error, shows the server is alive; a CSTA error is returned as
+// the *csta.Error it carries.
+func (c *Conn) Heartbeat(ctx context.Context) error {
+	resp, err := c.Do(ctx, &csta.RequestSystemStatus{})
+	if err != nil {
+		return err
+	}
+	if _, ok := resp.(*csta.RequestSystemStatusResponse); !ok {
+		return fmt.Errorf("%w: %s to RequestSystemStatus", ErrUnexpectedResponse, resp.MessageName())
+	}
+	return nil
+}
+
+// Close ends the application session with StopApplicationSession (best
+// effort, bounded by Config.CloseTimeout), closes the connection, fails
+// pending requests and waits for the connection's goroutines. It is
+// idempotent; after it returns OnEvent is not called again.
+func (c *Conn) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		if c.sessionID != "" && c.Err() == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CloseTimeout)
+			if _, err := c.Do(ctx, &csta.StopApplicationSession{SessionID: c.sessionID}); err != nil {
+				c.log.Debug("StopApplicationSession failed", "err", err)
+			}
+			cancel()
+		}
+		err = c.fail(ErrClosed)
+		c.wg.Wait()
+	})
+	return err
+}
+
+// fail ends the connection with cause, once; it returns the error from
+// closing the network connection when this call ended it.
+func (c *Conn) fail(cause error) error {
+	if !errors.Is(cause, ErrClosed) {
+		cause = fmt.Errorf("%w: %w", ErrClosed, cause)
+	}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return nil
+	}
+	c.err = cause
+	c.pending = nil
+	close(c.done)
+	c.mu.Unlock()
+	if cause != ErrClosed {
+		c.log.Info("connection failed", "err", cause)
+	}
+	return c.nc.Close()
+}
+
+// notSent marks errors for requests that never reached the network.
+type notSent struct{ err error }
+
+func (e notSent) Error() string     { return e.err.Error() }
+func (e notSent) Unwrap() error     { return e.err }
+func (e notSent) SafeToRetry() bool { return true }
+
+// Do sends a request and waits for its answer. A CSTAErrorCode answer is
+// returned as the *csta.Error it carries; every other answer is returned as
+// it is, ECMA-354 negative responses included. Do returns early when ctx is
+// done or the connection ends. Errors for requests that never reached the
+// network have a SafeToRetry method that returns true.
+func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) {
+	if req == nil {
+		return nil, notSent{errors.New("cstatcp: nil request")}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, notSent{err}
+	}
+	body, err := csta.Encode(req)
+	if err != nil {
+		return nil, notSent{fmt.Errorf("cstatcp: %w", err)}
+	}
+	if len(body) > framing.MaxBodySize {
+		return nil, notSent{fmt.Errorf("cstatcp: %s: %w", req.MessageName(), framing.ErrTooLarge)}
+	}
+	id, ch, err := c.register()
+	if err != nil {
+		return nil, notSent{err}
+	}
+	// Write the frame.
+	select {
+	case c.wmu <- struct{}{}:
+	case <-ctx.Done():
+		c.unregister(id)
+		return nil, notSent{ctx.Err()}
+	case <-c.done:
+		return nil, notSent{c.Err()}
+	}
+	c.wbuf, _ = framing.AppendFrame(c.wbuf[:0], id, body) // id and size are valid
+	_, err = c.nc.Write(c.wbuf)
+	<-c.wmu
+	if err != nil {
+		c.fail(fmt.Errorf("write: %w", err))
+		return nil, c.Err()
+	}
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("sent", "invokeID", id, "message", req.MessageName())
+	}
+	// Wait for the answer.
+	select {
+	case r := <-ch:
+		return r.resp, r.err
+	case <-c.done:
+		return nil, c.Err()
+	case <-ctx.Done():
+		select {
+		case r := <-ch: // answered at the last moment
+			return r.resp, r.err
+		default:
+		}
+		c.abandon(id, ch)
+		return nil, ctx.Err()
+	}
+}
+
+// register reserves an invoke ID and a pending entry for its answer.
+func (c *Conn) register() (int, chan result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, nil, c.err
+	}
+	c.expireAbandoned(time.Now())
+	id, err := c.ids.Acquire()
+	if err != nil {
+		return 0, nil, fmt.Errorf("cstatcp: %w", err)
+	}
+	ch := make(chan result, 1)
+	c.pending[id] = ch
+	return id, ch, nil
+}
+
+// unregister frees an invoke ID whose request was never written.
+func (c *Conn) unregister(id int) {
+	c.mu.Lock()
+	if c.pending != nil {
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	c.ids.Release(id)
+}
+
+// abandon keeps the invoke ID of a sent request whose caller gave up
+// reserved until its answer arrives or AbandonedTTL passes.
+func (c *Conn) abandon(id int, ch chan result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending != nil && c.pending[id] == ch {
+		c.pending[id] = nil
+		c.abandoned = append(c.abandoned, abandonedID{id: id, at: time.Now()})
+	}
+}
+
+// expireAbandoned frees abandoned invoke IDs older than AbandonedTTL. The
+// caller holds c.mu.
+func (c *Conn) expireAbandoned(now time.Time) {
+	n := 0
+	for _, a := range c.abandoned {
+		if now.Sub(a.at) < c.cfg.AbandonedTTL {
+			break
+		}
+		if ch, ok := c.pending[a.id]; ok && ch == nil {
+			delete(c.pending, a.id)
+			c.ids.Release(a.id)
+		}
+		n++
+	}
+	if n > 0 {
+		c.abandoned = append(c.abandoned[:0], c.abandoned[n:]...)
+	}
+}
+
+// readLoop reads frames until the connection ends.
+func (c *Conn) readLoop() {
+	defer c.wg.Done()
+	r := framing.NewReader(c.nc, c.cfg.MaxFrameSize)
+	for {
+		f, err := r.ReadFrame()
+		if err != nil {
+			c.fail(fmt.Errorf("read: %w", err))
+			return
+		}
+		c.lastRecv.Store(time.Now().UnixNano())
+		c.handleFrame(f)
+	}
+}
+
+// handleFrame dispatches one frame by the kind of message it carries.
+func (c *Conn) handleFrame(f framing.Frame) {
+	debug := c.log.Enabled(context.Background(), slog.LevelDebug)
+	m, err := csta.Decode(f.Body)
+	if err != nil {
+		c.decodeErrors.Add(1)
+		if debug {
+			c.log.Debug("undecodable frame", "invokeID", f.InvokeID, "err", err, "bytes", len(f.Body))
+		}
+		if f.InvokeID != framing.EventInvokeID {
+			c.answer(f.InvokeID, result{err: fmt.Errorf("cstatcp: undecodable answer: %w", err)})
+		}
+		return
+	}
+	if debug {
+		c.log.Debug("received", "invokeID", f.InvokeID, "message", m.MessageName())
+	}
+	switch m := m.(type) {
+	case csta.Event:
+		if c.cfg.OnEvent != nil {
+			c.cfg.OnEvent(m)
+		}
+	case *csta.CSTAErrorCode:
+		c.answer(f.InvokeID, result{err: m.Err()})
+	case csta.Response:
+		c.answer(f.InvokeID, result{resp: m})
+	case csta.Request:
+		c.serveRequest(f.InvokeID, m)
+	default:
+		if debug {
+			c.log.Debug("ignored message", "invokeID", f.InvokeID, "message", m.MessageName())
+		}
+		c.answer(f.InvokeID, result{err: fmt.Errorf("%w: %s", ErrUnexpectedResponse, m.MessageName())})
+	}
+}
+
+// answer hands a result to the request waiting for invoke ID id.
+func (c *Conn) answer(id int, r result) {
+	c.mu.Lock()
+	ch, ok := c.pending[id]
+	if ok {
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	if !ok {
+		c.log.Debug("answer for no pending request", "invokeID", id)
+		return
+	}
+	c.ids.Release(id)
+	if ch != nil {
+		ch <- r // buffered, never blocks
+	}
+}
+
+// serveRequest answers a request the server sent: SystemStatus (the
+// server's heartbeat) and RequestSystemStatus positively, anything else with
+// operation/serviceNotSupported. The answer is written by the replier
+// goroutine, so the reader never waits for the write lock: with a peer that
+// only reads while it is not writing, that could deadlock.
+func (c *Conn) serveRequest(id int, req csta.Request) {
+	var resp csta.Message
+	switch req := req.(type) {
+	case *csta.SystemStatus:
+		resp = &csta.SystemStatusResponse{Header: req.Header.Reply()}
+	case *csta.RequestSystemStatus:
+		resp = &csta.RequestSystemStatusResponse{Header: req.Header.Reply(), SystemStatus: csta.SystemNormal}
+	default:
+		code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
+		e := csta.NewErrorResponse(code)
+		e.Header = req.MessageHeader().Reply()
+		resp = e
+	}
+	body, err := csta.Encode(resp)
+	if err != nil {
+		c.log.Debug("cannot encode answer", "message", resp.MessageName(), "err", err)
+		return
+	}
+	select {
+	case c.replies <- reply{id: id, body: body}:
+	default:
+		c.log.Debug("too many unanswered server requests; dropping answer", "invokeID", id, "message", resp.MessageName())
+	}
+}
+
+type reply struct {
+	id   int
+	body []byte
+}
+
+// maxReplies bounds the answers to server requests waiting to be written.
+const maxReplies = 32
+
+// replier writes the answers to the server's requests.
+func (c *Conn) replier() {
+	defer c.wg.Done()
+	for {
+		var r reply
+		select {
+		case <-c.done:
+			return
+		case r = <-c.replies:
+		}
+		select {
+		case c.wmu <- struct{}{}:
+		case <-c.done:
+			return
+		}
+		c.wbuf, _ = framing.AppendFrame(c.wbuf[:0], r.id, r.body)
+		_, err := c.nc.Write(c.wbuf)
+		<-c.wmu
+		if err != nil {
+			c.fail(fmt.Errorf("write: %w", err))
+			return
+		}
+	}
+}
+
+// String returns the server address and session ID, for logs.
+func (c *Conn) String() string {
+	if c.sessionID == "" {
+		return "cstatcp " + c.cfg.Addr
+	}
+	return "cstatcp " + c.cfg.Addr + " session " + strconv.Quote(c.sessionID)
+}

@@ -1,0 +1,54 @@
+// Package cstatcp is a client connection for CSTA XML over TCP, the
+// protocol OpenScape, Avaya AES/DMCC and Zultys servers speak: ECMA-323
+// documents in the 8-byte framing of package framing, inside an ECMA-354
+// application session. It is the built-in transport of package ctipool,
+// and usable on its own; it does not import ctipool.
+//
+// # Usage
+//
+//	c, err := cstatcp.Dial(ctx, cstatcp.Config{
+//		Addr:    "10.0.0.1:2748",
+//		OnEvent: func(ev csta.Event) { ... }, // must not block
+//	})
+//	if err != nil { ... }
+//	defer c.Close()
+//	resp, err := c.Do(ctx, &csta.MonitorStart{...})
+//
+// [Dial] connects (with TCP_NODELAY, and TLS when [Config.TLS] is set),
+// sends StartApplicationSession with the application ID, the requested
+// protocol version (ECMA-323 ed3 by default) and session duration, and
+// returns once the server has accepted. The connection then resets the
+// session timer at half the duration the server granted, answers the
+// server's SystemStatus and RequestSystemStatus requests (any other server
+// request gets operation/serviceNotSupported), and on [Conn.Close] ends
+// the session with StopApplicationSession, waiting at most
+// [Config.CloseTimeout] for the answer.
+//
+// # Requests and events
+//
+// [Conn.Do] takes an invoke ID (1..9998) for each request and matches the
+// response by it. A CSTAErrorCode answer is returned as the *csta.Error it
+// carries. When a caller gives up (its context ends) the invoke ID stays
+// reserved until the late answer arrives or [Config.AbandonedTTL] passes,
+// so a late answer is never taken for the answer to a newer request.
+// Events (invoke ID 9999) go to [Config.OnEvent], on the reader goroutine,
+// in arrival order.
+//
+// # Errors
+//
+// A frame that cannot be decoded is counted ([Conn.DecodeErrors]) and
+// logged at debug level; if it was the answer to a pending request, that
+// request fails with the decode error; the connection stays up. Broken
+// framing (a bad header, an oversized frame) or a read or write error ends
+// the connection: [Conn.Done] is closed, [Conn.Err] says why, and every
+// pending and later request fails with an error wrapping [ErrClosed]. A
+// refused application session gives [ErrSessionRefused]. Errors for
+// requests that never reached the network have a SafeToRetry() bool
+// method that returns true.
+//
+// # Concurrency
+//
+// A Conn is safe for concurrent use. It runs three goroutines (reader,
+// session keeper, replier), all ended and waited for by Close; writes are
+// serialized so frames never interleave.
+package cstatcp

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rcc-go/rcc/ctipool/ctitest"
+	"github.com/rcc-go/rcc/lineappearance"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "fakecti:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line flags.
+type options struct {
+	listen       []string
+	http         string
+	demo         bool
+	directory    string
+	answerDelay  time.Duration
+	hangUpDelay  time.Duration
+	noAnswer     time.Duration
+	systemStatus time.Duration
+	noSession    bool
+	verbose      bool
+}
+
+// defaultListen are the endpoints fakecti serves without -listen.
+const defaultListen = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
+
+// listFlag collects a repeatable flag whose values may be comma lists.
+type listFlag struct {
+	vals []string
+	set  bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
+
+func (l *listFlag) Set(v string) error {
+	if !l.set {
+		l.vals, l.set = nil, true
+	}
+	for _, a := range strings.Split(v, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			l.vals = append(l.vals, a)
+		}
+	}
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("fakecti", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := &listFlag{vals: strings.Split(defaultListen, ",")}
+	fs.Var(listen, "listen", "CTI endpoint `address`es, comma separated or repeated, 1 to 8 (default "+defaultListen+")")
+	fs.StringVar(&o.http, "http", "127.0.0.1:7080", "control plane `address`")
+	fs.BoolVar(&o.demo, "demo", false, "provision the demo directory (lines 1001 to 1004)")
+	fs.StringVar(&o.directory, "directory", "", "provision the lines of a lineappearance directory `file` (YAML or JSON)")
+	fs.DurationVar(&o.answerDelay, "answer-delay", ctitest.DefaultAnswerDelay, "how long 2xxx numbers ring before they answer")
+	fs.DurationVar(&o.hangUpDelay, "hangup-delay", ctitest.DefaultHangUpDelay, "how long 3002 stays connected before it hangs up (0: never)")
+	fs.DurationVar(&o.noAnswer, "no-answer", ctitest.DefaultNoAnswerTime, "how long a call alerts before forwarding on no answer")
+	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: off)")
+	fs.BoolVar(&o.noSession, "no-session", false, "accept requests without an ECMA-354 application session")
+	fs.BoolVar(&o.verbose, "v", false, "log every message")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.listen = listen.vals
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.demo && o.directory != "":
+		return o, errors.New("-demo and -directory exclude each other")
+	case !o.demo && o.directory == "":
+		return o, errors.New("nothing to provision: give -demo or -directory FILE")
+	case len(o.listen) == 0 || len(o.listen) > ctitest.MaxClusterSize:
+		return o, fmt.Errorf("-listen: %d addresses, want 1 to %d", len(o.listen), ctitest.MaxClusterSize)
+	case o.answerDelay < 0 || o.hangUpDelay < 0 || o.noAnswer < 0 || o.systemStatus < 0:
+		return o, errors.New("delays must not be negative")
+	}
+	return o, nil
+}
+
+// start builds the PBX and its endpoints.
+func start(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, error) {
+	cfg := ctitest.PBXConfig{
+		FarEnds:      ctitest.DemoFarEnds(o.answerDelay, o.hangUpDelay),
+		NoAnswerTime: o.noAnswer,
+		Logger:       log,
+	}
+	if o.demo {
+		cfg.Directory = lineappearance.Demo()
+	} else {
+		d, err := lineappearance.LoadFile(o.directory)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Directory = d
+	}
+	pbx, err := ctitest.NewPBX(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	scfgs := make([]ctitest.ServerConfig, len(o.listen))
+	for i, a := range o.listen {
+		scfgs[i] = ctitest.ServerConfig{Addr: a, NoSession: o.noSession, SystemStatusInterval: o.systemStatus}
+	}
+	cl, err := pbx.ServeCluster(scfgs...)
+	if err != nil {
+		_ = pbx.Close()
+		return nil, nil, err
+	}
+	return pbx, cl, nil
+}
+
+// run runs fakecti until ctx is done. ready, when not nil, receives the
+// control plane's address once everything listens.
+func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	pbx, cl, err := start(o, log)
+	if err != nil {
+		return err
+	}
+	defer pbx.Close()
+	ln, err := net.Listen("tcp", o.http)
+	if err != nil {
+		return fmt.Errorf("control plane: %w", err)
+	}
+	hs := &http.Server{Handler: newControlPlane(cl), ReadHeaderTimeout: 10 * time.Second}
+	for _, ep := range cl.Endpoints() {
+		log.Info("CTI endpoint listening", "endpoint", ep.Name(), "addr", ep.Addr())
+	}
+	log.Info("control plane listening", "url", "http://"+ln.Addr().String(), "lines", strings.Join(pbx.Lines(), " "))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("control plane: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("control plane: %w", err)
+	}
+	return nil
+}
