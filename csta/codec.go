@@ -142,7 +142,7 @@ func (c *Codec) Decode(data []byte) (Message, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNamespace, hdr.Namespace)
 	}
 	m := newMessage(root.Tag)
-	if err := m.decode((*element)(root)); err != nil {
+	if err := decodeMessage(m, (*element)(root)); err != nil {
 		return nil, err
 	}
 	*m.MessageHeader() = hdr
@@ -168,10 +168,11 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 	name := m.MessageName()
 	w.path = append(w.path, name)
 	if u, ok := m.(*Unknown); ok {
-		if err := u.Raw.check(); err != nil {
+		raw := stripDecl(u.Raw)
+		if _, err := RawXML(raw).check(); err != nil {
 			return nil, &EncodeError{Path: name, Msg: err.Error()}
 		}
-		w.b = append(w.b, stripDecl(u.Raw)...)
+		w.b = append(w.b, raw...)
 	} else {
 		ns := h.Namespace
 		if ns == "" && !h.NoNamespace {
@@ -188,7 +189,7 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 			w.b = append(w.b, '"')
 		}
 		w.b = append(w.b, '>')
-		m.encode(w)
+		encodeMessage(m, w)
 		w.b = append(w.b, "</"...)
 		w.b = append(w.b, name...)
 		w.b = append(w.b, '>')

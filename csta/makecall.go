@@ -39,49 +39,20 @@ type MakeCall struct {
 func (*MakeCall) MessageName() string { return "MakeCall" }
 func (*MakeCall) isRequest()          {}
 
-func (m *MakeCall) encode(w *writer) {
-	w.device("callingDevice", m.CallingDevice)
-	w.device("calledDirectoryNumber", m.CalledDirectoryNumber)
-	w.opt("accountCode", m.AccountCode)
-	w.opt("authCode", m.AuthCode)
-	w.opt("autoOriginate", string(m.AutoOriginate))
-	w.opt("correlatorData", m.CorrelatorData)
-	w.optRaw(m.UserData)
-	w.optRaw(m.CallCharacteristics)
-	w.optRaw(m.MediaCallCharacteristics)
-	w.optRaw(m.CallingConnectionInfo)
-	w.opt("subjectOfCall", m.SubjectOfCall)
-	w.opt("languagePreferences", m.LanguagePreferences)
-	w.extensions(m.Extensions)
-}
-
-func (m *MakeCall) decode(e *element) (err error) {
-	if m.CallingDevice, err = e.reqDevice("callingDevice"); err != nil {
-		return err
-	}
-	if m.CalledDirectoryNumber, err = e.reqDevice("calledDirectoryNumber"); err != nil {
-		return err
-	}
-	m.AccountCode = e.childText("accountCode")
-	m.AuthCode = e.childText("authCode")
-	m.AutoOriginate = AutoOriginate(e.childText("autoOriginate"))
-	m.CorrelatorData = e.childText("correlatorData")
-	if m.UserData, err = e.optRaw("userData"); err != nil {
-		return err
-	}
-	if m.CallCharacteristics, err = e.optRaw("callCharacteristics"); err != nil {
-		return err
-	}
-	if m.MediaCallCharacteristics, err = e.optRaw("mediaCallCharacteristics"); err != nil {
-		return err
-	}
-	if m.CallingConnectionInfo, err = e.optRaw("callingConnectionInfo"); err != nil {
-		return err
-	}
-	m.SubjectOfCall = e.childText("subjectOfCall")
-	m.LanguagePreferences = e.childText("languagePreferences")
-	m.Extensions, err = e.optExtensions()
-	return err
+func (m *MakeCall) codec(c *fieldCodec) {
+	c.device("callingDevice", &m.CallingDevice)
+	c.device("calledDirectoryNumber", &m.CalledDirectoryNumber)
+	optText(c, "accountCode", &m.AccountCode)
+	optText(c, "authCode", &m.AuthCode)
+	optText(c, "autoOriginate", &m.AutoOriginate)
+	optText(c, "correlatorData", &m.CorrelatorData)
+	c.raw("userData", &m.UserData)
+	c.raw("callCharacteristics", &m.CallCharacteristics)
+	c.raw("mediaCallCharacteristics", &m.MediaCallCharacteristics)
+	c.raw("callingConnectionInfo", &m.CallingConnectionInfo)
+	optText(c, "subjectOfCall", &m.SubjectOfCall)
+	optText(c, "languagePreferences", &m.LanguagePreferences)
+	c.extensions(&m.Extensions)
 }
 
 // MakeCallResponse answers MakeCall with the calling device's connection to
@@ -101,27 +72,12 @@ type MakeCallResponse struct {
 func (*MakeCallResponse) MessageName() string { return "MakeCallResponse" }
 func (*MakeCallResponse) isResponse()         {}
 
-func (m *MakeCallResponse) encode(w *writer) {
-	w.connection("callingDevice", m.CallingDevice)
-	w.optDevice("calledDevice", m.CalledDevice)
-	w.optRaw(m.MediaCallCharacteristics)
-	w.optRaw(m.InitiatedCallInfo)
-	w.extensions(m.Extensions)
-}
-
-func (m *MakeCallResponse) decode(e *element) (err error) {
-	if m.CallingDevice, err = e.reqConnection("callingDevice"); err != nil {
-		return err
-	}
-	m.CalledDevice = e.optDevice("calledDevice")
-	if m.MediaCallCharacteristics, err = e.optRaw("mediaCallCharacteristics"); err != nil {
-		return err
-	}
-	if m.InitiatedCallInfo, err = e.optRaw("initiatedCallInfo"); err != nil {
-		return err
-	}
-	m.Extensions, err = e.optExtensions()
-	return err
+func (m *MakeCallResponse) codec(c *fieldCodec) {
+	c.connection("callingDevice", &m.CallingDevice)
+	c.optDevice("calledDevice", &m.CalledDevice)
+	c.raw("mediaCallCharacteristics", &m.MediaCallCharacteristics)
+	c.raw("initiatedCallInfo", &m.InitiatedCallInfo)
+	c.extensions(&m.Extensions)
 }
 
 var makeCallMessages = []func() Message{

@@ -12,8 +12,8 @@ type Message interface {
 	// was decoded with, or is to be encoded with.
 	MessageHeader() *Header
 
-	encode(w *writer)
-	decode(e *element) error
+	// codec describes the message's fields in schema order; see fields.go.
+	codec(c *fieldCodec)
 }
 
 // Request is a CSTA service request: a message that expects a response.
@@ -76,13 +76,17 @@ type Unknown struct {
 // MessageName returns the local name of the unknown root element.
 func (m *Unknown) MessageName() string { return m.Name }
 
-func (m *Unknown) encode(w *writer) { w.raw(m.Raw) }
-func (m *Unknown) decode(e *element) error {
-	m.Name = e.name()
-	raw, err := e.rawXML()
-	if err != nil {
-		return err
+func (m *Unknown) codec(c *fieldCodec) {
+	switch c.mode {
+	case encoding:
+		c.w.raw(m.Raw)
+	case decoding:
+		m.Name = c.e.name()
+		raw, err := c.e.rawXML()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		m.Raw = raw
 	}
-	m.Raw = raw
-	return nil
 }

@@ -7,6 +7,12 @@ var messageLists = [][]func() Message{
 	systemMessages,
 	makeCallMessages,
 	errorMessages,
+	acseMessages,
+	eventMessages,
+	callControlMessages,
+	logicalMessages,
+	monitorMessages,
+	snapshotMessages,
 }
 
 // registry maps a root element's local name to a constructor.
@@ -32,12 +38,24 @@ func newMessage(name string) Message {
 	if f, ok := registry[name]; ok {
 		return f()
 	}
+	if alias, ok := aliases[name]; ok {
+		return registry[alias]()
+	}
 	return new(Unknown)
+}
+
+// aliases maps other spellings of root elements that peers send to the
+// schema's.
+var aliases = map[string]string{
+	"TransferredEvent": "TransferedEvent",
 }
 
 // IsKnown reports whether Decode has a message type for the root element
 // name.
 func IsKnown(name string) bool {
 	_, ok := registry[name]
+	if !ok {
+		_, ok = aliases[name]
+	}
 	return ok
 }

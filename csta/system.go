@@ -30,15 +30,9 @@ type RequestSystemStatus struct {
 func (*RequestSystemStatus) MessageName() string { return "RequestSystemStatus" }
 func (*RequestSystemStatus) isRequest()          {}
 
-func (m *RequestSystemStatus) encode(w *writer) {
-	w.opt("sysStatRegisterID", m.SysStatRegisterID)
-	w.extensions(m.Extensions)
-}
-
-func (m *RequestSystemStatus) decode(e *element) (err error) {
-	m.SysStatRegisterID = e.childText("sysStatRegisterID")
-	m.Extensions, err = e.optExtensions()
-	return err
+func (m *RequestSystemStatus) codec(c *fieldCodec) {
+	optText(c, "sysStatRegisterID", &m.SysStatRegisterID)
+	c.extensions(&m.Extensions)
 }
 
 // RequestSystemStatusResponse answers RequestSystemStatus.
@@ -52,19 +46,9 @@ type RequestSystemStatusResponse struct {
 func (*RequestSystemStatusResponse) MessageName() string { return "RequestSystemStatusResponse" }
 func (*RequestSystemStatusResponse) isResponse()         {}
 
-func (m *RequestSystemStatusResponse) encode(w *writer) {
-	w.req("systemStatus", string(m.SystemStatus))
-	w.extensions(m.Extensions)
-}
-
-func (m *RequestSystemStatusResponse) decode(e *element) (err error) {
-	s, err := e.reqText("systemStatus")
-	if err != nil {
-		return err
-	}
-	m.SystemStatus = SystemStatusValue(s)
-	m.Extensions, err = e.optExtensions()
-	return err
+func (m *RequestSystemStatusResponse) codec(c *fieldCodec) {
+	reqText(c, "systemStatus", &m.SystemStatus)
+	c.extensions(&m.Extensions)
 }
 
 // SystemStatus reports the status of one side to the other; over CSTA/TCP a
@@ -80,19 +64,9 @@ type SystemStatus struct {
 func (*SystemStatus) MessageName() string { return "SystemStatus" }
 func (*SystemStatus) isRequest()          {}
 
-func (m *SystemStatus) encode(w *writer) {
-	w.req("systemStatus", string(m.SystemStatus))
-	w.extensions(m.Extensions)
-}
-
-func (m *SystemStatus) decode(e *element) (err error) {
-	s, err := e.reqText("systemStatus")
-	if err != nil {
-		return err
-	}
-	m.SystemStatus = SystemStatusValue(s)
-	m.Extensions, err = e.optExtensions()
-	return err
+func (m *SystemStatus) codec(c *fieldCodec) {
+	reqText(c, "systemStatus", &m.SystemStatus)
+	c.extensions(&m.Extensions)
 }
 
 // SystemStatusResponse acknowledges SystemStatus.
@@ -105,12 +79,7 @@ type SystemStatusResponse struct {
 func (*SystemStatusResponse) MessageName() string { return "SystemStatusResponse" }
 func (*SystemStatusResponse) isResponse()         {}
 
-func (m *SystemStatusResponse) encode(w *writer) { w.extensions(m.Extensions) }
-
-func (m *SystemStatusResponse) decode(e *element) (err error) {
-	m.Extensions, err = e.optExtensions()
-	return err
-}
+func (m *SystemStatusResponse) codec(c *fieldCodec) { c.extensions(&m.Extensions) }
 
 var systemMessages = []func() Message{
 	func() Message { return new(RequestSystemStatus) },

@@ -134,7 +134,11 @@ func decodeConnectionID(e *element) (ConnectionID, error) {
 	if d := e.child("deviceID"); d != nil {
 		c.DeviceID = decodeDeviceID(d)
 	}
-	c.DynamicID = e.childText("dynamicID")
+	if c.DeviceID.ID == "" {
+		// An empty deviceID says nothing, whatever its attributes.
+		c.DeviceID = DeviceID{}
+		c.DynamicID = e.childText("dynamicID")
+	}
 	if c.IsZero() {
 		return c, e.errorf("connection identifier has neither callID nor deviceID")
 	}
@@ -216,68 +220,42 @@ func (x ExtendedDeviceID) String() string {
 	return "notKnown"
 }
 
-func decodeExtendedDeviceID(e *element) ExtendedDeviceID {
+// decodeExtendedDeviceIDAs decodes an ExtendedDeviceID whose device choice
+// is named devName ("deviceIdentifier", or "deviceID" in connection lists).
+// Anything that names no device reads as notKnown.
+func decodeExtendedDeviceIDAs(e *element, devName string) ExtendedDeviceID {
 	var x ExtendedDeviceID
 	switch {
-	case e.has("deviceIdentifier"):
-		x.Device = decodeDeviceID(e.child("deviceIdentifier"))
-		if x.Device.ID == "" {
-			x.Device = DeviceID{}
-			x.NotKnown = true
-		}
+	case e.has(devName):
+		x.Device = decodeDeviceID(e.child(devName))
 	case e.has("restricted"):
 		x.Restricted = true
 	case e.has("notKnown"):
-		x.NotKnown = true
 	default:
 		// Some switches put the identifier directly in the element.
-		if t := e.text(); t != "" && e.first() == nil {
+		if e.first() == nil {
 			x.Device = decodeDeviceID(e)
-		} else {
-			x.NotKnown = true
 		}
+	}
+	if !x.Restricted && x.Device.ID == "" {
+		x = ExtendedDeviceID{NotKnown: true}
 	}
 	return x
 }
 
-// extDevice writes an ExtendedDeviceID element.
-func (w *writer) extDevice(name string, x ExtendedDeviceID) {
+// extDeviceAs writes an ExtendedDeviceID element whose device choice is
+// named devName.
+func (w *writer) extDeviceAs(name, devName string, x ExtendedDeviceID) {
 	w.open(name)
 	switch {
 	case x.Restricted:
 		w.empty("restricted")
 	case x.IsKnown():
-		w.device("deviceIdentifier", x.Device)
+		w.device(devName, x.Device)
 	default:
 		w.empty("notKnown")
 	}
 	w.close(name)
-}
-
-// optExtDevice writes an ExtendedDeviceID element when x is not nil.
-func (w *writer) optExtDevice(name string, x *ExtendedDeviceID) {
-	if x != nil {
-		w.extDevice(name, *x)
-	}
-}
-
-// reqExtDevice decodes a required ExtendedDeviceID child.
-func (e *element) reqExtDevice(name string) (ExtendedDeviceID, error) {
-	c := e.child(name)
-	if c == nil {
-		return ExtendedDeviceID{}, e.missing(name)
-	}
-	return decodeExtendedDeviceID(c), nil
-}
-
-// optExtDevice decodes an optional ExtendedDeviceID child.
-func (e *element) optExtDevice(name string) *ExtendedDeviceID {
-	c := e.child(name)
-	if c == nil {
-		return nil
-	}
-	x := decodeExtendedDeviceID(c)
-	return &x
 }
 
 // LocalConnectionState is the state of a device's connection to a call, the
@@ -305,4 +283,102 @@ func (s LocalConnectionState) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// Number returns the ASN.1 value of s, or false when s is not one of the
+// schema's values.
+func (s LocalConnectionState) Number() (int, bool) {
+	switch s {
+	case StateNull:
+		return 0, true
+	case StateInitiated:
+		return 1, true
+	case StateAlerting:
+		return 2, true
+	case StateConnected:
+		return 3, true
+	case StateHold:
+		return 4, true
+	case StateQueued:
+		return 5, true
+	case StateFail:
+		return 6, true
+	}
+	return 0, false
+}
+
+// RedirectionDeviceID is the lastRedirectionDevice of an event: the number
+// dialed, or why there is none. The zero value encodes as notKnown.
+type RedirectionDeviceID struct {
+	// NumberDialed is the numberDialed choice, used when no flag is set.
+	NumberDialed DeviceID
+	// NotKnown is the notKnown choice.
+	NotKnown bool
+	// NotRequired is the notRequired choice.
+	NotRequired bool
+	// NotSpecified is the notSpecified choice.
+	NotSpecified bool
+	// Restricted is the restricted choice.
+	Restricted bool
+}
+
+// IsKnown reports whether r names the number dialed.
+func (r RedirectionDeviceID) IsKnown() bool {
+	return !r.NotKnown && !r.NotRequired && !r.NotSpecified && !r.Restricted && r.NumberDialed.ID != ""
+}
+
+// String returns the number dialed or the name of the choice.
+func (r RedirectionDeviceID) String() string {
+	switch {
+	case r.NotRequired:
+		return "notRequired"
+	case r.NotSpecified:
+		return "notSpecified"
+	case r.Restricted:
+		return "restricted"
+	case r.IsKnown():
+		return r.NumberDialed.ID
+	}
+	return "notKnown"
+}
+
+func decodeRedirectionDeviceID(e *element) RedirectionDeviceID {
+	var r RedirectionDeviceID
+	switch {
+	case e.has("numberDialed"):
+		r.NumberDialed = decodeDeviceID(e.child("numberDialed"))
+	case e.has("notRequired"):
+		r.NotRequired = true
+	case e.has("notSpecified"):
+		r.NotSpecified = true
+	case e.has("restricted"):
+		r.Restricted = true
+	case e.has("notKnown"):
+	default:
+		if e.first() == nil {
+			r.NumberDialed = decodeDeviceID(e)
+		}
+	}
+	if !r.NotRequired && !r.NotSpecified && !r.Restricted && r.NumberDialed.ID == "" {
+		r = RedirectionDeviceID{NotKnown: true}
+	}
+	return r
+}
+
+// redirection writes a RedirectionDeviceID element.
+func (w *writer) redirection(name string, r RedirectionDeviceID) {
+	w.open(name)
+	switch {
+	case r.NotRequired:
+		w.empty("notRequired")
+	case r.NotSpecified:
+		w.empty("notSpecified")
+	case r.Restricted:
+		w.empty("restricted")
+	case r.IsKnown():
+		w.device("numberDialed", r.NumberDialed)
+	default:
+		w.empty("notKnown")
+	}
+	w.close(name)
 }

@@ -1,7 +1,10 @@
 package csta
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -11,21 +14,52 @@ import (
 
 // RawXML is a self-contained XML fragment: one element with the namespace
 // declarations it needs. Decode uses it for content this package does not
-// model (vendor private data, unknown messages) so that nothing is lost; Encode
-// writes it back as it is, after checking it is well-formed.
+// model (vendor private data, large optional structures, unknown messages) so
+// that nothing is lost; Encode writes it back as it is, after checking that
+// it is one well-formed element.
 type RawXML string
 
-// check reports whether r is one well-formed element.
-func (r RawXML) check() error {
-	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{MaxDepth: DefaultMaxDepth, CharsetReader: utf8Only}
-	if err := doc.ReadFromString(string(r)); err != nil {
-		return errors.New("raw XML is not well-formed")
+// check reports whether r is one well-formed element, and returns its local
+// name.
+func (r RawXML) check() (string, error) {
+	d := xml.NewDecoder(strings.NewReader(string(r)))
+	d.Strict = true
+	depth := 0
+	root := ""
+	for {
+		t, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", errors.New("raw XML is not well-formed")
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				if root != "" {
+					return "", errors.New("raw XML is more than one element")
+				}
+				root = t.Name.Local
+			}
+			depth++
+			if depth > DefaultMaxDepth {
+				return "", errors.New("raw XML is nested too deeply")
+			}
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) != 0 {
+				return "", errors.New("raw XML has text outside its element")
+			}
+		case xml.Directive:
+			return "", errors.New("raw XML has a directive")
+		}
 	}
-	if _, err := documentRoot(&doc.Element); err != nil {
-		return errors.New("raw XML is not a single element")
+	if root == "" {
+		return "", errors.New("raw XML is not an element")
 	}
-	return nil
+	return root, nil
 }
 
 // element is an etree element with the reading helpers the message decoders
@@ -176,36 +210,228 @@ func (e *element) optInt(name string) (*int, error) {
 	return &v, nil
 }
 
-// rawXML serializes the element as a self-contained fragment, declaring on
-// it every namespace prefix it inherits from its ancestors.
+// rawXML serializes the element as a self-contained fragment. It declares
+// on the element the namespace prefixes used inside it that an ancestor
+// declares, and the default namespace it inherits when that differs from the
+// message's own namespace (so a fragment in the message's namespace takes the
+// namespace of whatever document it is written into).
 func (e *element) rawXML() (RawXML, error) {
-	cp := e.et().Copy()
-	declared := map[string]bool{}
-	for _, a := range cp.Attr {
-		if a.Space == "xmlns" {
-			declared[a.Key] = true
-		} else if a.Space == "" && a.Key == "xmlns" {
-			declared[""] = true
+	b := make([]byte, 0, 256)
+	b = appendElement(b, e.et(), e.inheritedNamespaces())
+	return RawXML(b), nil
+}
+
+// innerXML serializes the content of the element: child elements as raw
+// XML, text escaped, comments dropped; surrounding white space is trimmed.
+func (e *element) innerXML() string {
+	var b []byte
+	for _, t := range e.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			c := (*element)(t)
+			b = appendElement(b, t, c.inheritedNamespaces())
+		case *etree.CharData:
+			b = appendEscaped(b, t.Data, false)
 		}
 	}
-	for p := e.et().Parent(); p != nil; p = p.Parent() {
-		for _, a := range p.Attr {
-			switch {
-			case a.Space == "xmlns" && !declared[a.Key]:
-				declared[a.Key] = true
-				cp.CreateAttr("xmlns:"+a.Key, a.Value)
-			case a.Space == "" && a.Key == "xmlns" && !declared[""]:
-				declared[""] = true
-				cp.CreateAttr("xmlns", a.Value)
+	return strings.TrimSpace(string(b))
+}
+
+// asElement returns t as an element when it is one.
+func asElement(t etree.Token) (*element, bool) {
+	c, ok := t.(*etree.Element)
+	return (*element)(c), ok
+}
+
+// messageRoot returns the message's root element: the document element, or
+// the element inside a SOAP Body.
+func (e *element) messageRoot() *etree.Element {
+	p := e.et()
+	for {
+		up := p.Parent()
+		if up == nil || up.Tag == "" {
+			return p
+		}
+		if up.Tag == "Body" && isSOAP(up.NamespaceURI()) {
+			return p
+		}
+		p = up
+	}
+}
+
+// inheritedNamespaces returns the namespace declarations (as attributes) that
+// a raw copy of e needs because they are made on its ancestors.
+func (e *element) inheritedNamespaces() []etree.Attr {
+	own := map[string]bool{}
+	for _, a := range e.Attr {
+		switch {
+		case a.Space == "xmlns":
+			own[a.Key] = true
+		case a.Space == "" && a.Key == "xmlns":
+			own[""] = true
+		}
+	}
+	used := map[string]bool{}
+	collectPrefixes(e.et(), used)
+	var out []etree.Attr
+	for p := range used {
+		if own[p] || p == "" {
+			continue
+		}
+		if v, ok := lookupNamespace(e.et().Parent(), p); ok {
+			out = append(out, etree.Attr{Space: "xmlns", Key: p, Value: v})
+		}
+	}
+	if !own[""] {
+		if v, ok := lookupNamespace(e.et().Parent(), ""); ok {
+			root := e.messageRoot()
+			if root == e.et() || v != root.NamespaceURI() {
+				out = append(out, etree.Attr{Key: "xmlns", Value: v})
 			}
 		}
 	}
-	doc := etree.NewDocumentWithRoot(cp)
-	s, err := doc.WriteToString()
-	if err != nil {
-		return "", e.errorf("cannot serialize: " + err.Error())
+	if len(out) > 1 {
+		sortAttrs(out)
 	}
-	return RawXML(s), nil
+	return out
+}
+
+// collectPrefixes records the namespace prefixes elements and attributes use
+// in the subtree of e.
+func collectPrefixes(e *etree.Element, used map[string]bool) {
+	if e.Space != "" && e.Space != "xml" {
+		used[e.Space] = true
+	}
+	for _, a := range e.Attr {
+		if a.Space != "" && a.Space != "xmlns" && a.Space != "xml" {
+			used[a.Space] = true
+		}
+	}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok {
+			collectPrefixes(c, used)
+		}
+	}
+}
+
+// lookupNamespace finds the declaration of prefix ("" for the default
+// namespace) on e or its ancestors.
+func lookupNamespace(e *etree.Element, prefix string) (string, bool) {
+	for ; e != nil; e = e.Parent() {
+		for _, a := range e.Attr {
+			if prefix == "" && a.Space == "" && a.Key == "xmlns" {
+				return a.Value, true
+			}
+			if prefix != "" && a.Space == "xmlns" && a.Key == prefix {
+				return a.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+func sortAttrs(a []etree.Attr) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && attrKey(a[j]) < attrKey(a[j-1]); j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+func attrKey(a etree.Attr) string { return a.Space + ":" + a.Key }
+
+// appendElement serializes e and its content, adding the extra attributes
+// to its start tag. Text is escaped so that parsing the result gives the same
+// text back (carriage returns included); directives are dropped.
+func appendElement(b []byte, e *etree.Element, extra []etree.Attr) []byte {
+	b = append(b, '<')
+	b = appendQName(b, e.Space, e.Tag)
+	for _, a := range e.Attr {
+		b = appendAttr(b, a)
+	}
+	for _, a := range extra {
+		b = appendAttr(b, a)
+	}
+	if len(e.Child) == 0 {
+		return append(b, "/>"...)
+	}
+	b = append(b, '>')
+	for _, t := range e.Child {
+		switch t := t.(type) {
+		case *etree.Element:
+			b = appendElement(b, t, nil)
+		case *etree.CharData:
+			b = appendEscaped(b, t.Data, false)
+		case *etree.Comment:
+			b = append(b, "<!--"...)
+			b = append(b, t.Data...)
+			b = append(b, "-->"...)
+		case *etree.ProcInst:
+			b = append(b, "<?"...)
+			b = append(b, t.Target...)
+			if t.Inst != "" {
+				b = append(b, ' ')
+				b = append(b, t.Inst...)
+			}
+			b = append(b, "?>"...)
+		}
+	}
+	b = append(b, "</"...)
+	b = appendQName(b, e.Space, e.Tag)
+	return append(b, '>')
+}
+
+func appendQName(b []byte, space, local string) []byte {
+	if space != "" {
+		b = append(b, space...)
+		b = append(b, ':')
+	}
+	return append(b, local...)
+}
+
+func appendAttr(b []byte, a etree.Attr) []byte {
+	b = append(b, ' ')
+	b = appendQName(b, a.Space, a.Key)
+	b = append(b, `="`...)
+	b = appendEscaped(b, a.Value, true)
+	return append(b, '"')
+}
+
+// appendEscaped appends s escaped for text or an attribute value. s comes
+// from the parser, so it holds only characters XML allows.
+func appendEscaped(b []byte, s string, inAttr bool) []byte {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		case '"':
+			if inAttr {
+				esc = "&quot;"
+			}
+		case '\n':
+			if inAttr {
+				esc = "&#xA;"
+			}
+		case '\t':
+			if inAttr {
+				esc = "&#x9;"
+			}
+		}
+		if esc != "" {
+			b = append(b, s[last:i]...)
+			b = append(b, esc...)
+			last = i + 1
+		}
+	}
+	return append(b, s[last:]...)
 }
 
 // writer builds an encoded document. Methods record the first error and keep
@@ -321,11 +547,28 @@ func (w *writer) attr(name, v string) {
 
 // raw writes a RawXML fragment after checking it.
 func (w *writer) raw(r RawXML) {
-	if err := r.check(); err != nil {
+	s := stripDecl(r)
+	if _, err := RawXML(s).check(); err != nil {
 		w.fail("", err.Error())
 		return
 	}
-	w.b = append(w.b, stripDecl(r)...)
+	w.b = append(w.b, s...)
+}
+
+// rawNamed writes a RawXML fragment that must be an element with the given
+// local name.
+func (w *writer) rawNamed(name string, r RawXML) {
+	s := stripDecl(r)
+	got, err := RawXML(s).check()
+	switch {
+	case err != nil:
+		w.fail(name, err.Error())
+		return
+	case got != name:
+		w.fail(name, "raw XML is a <"+got+"> element")
+		return
+	}
+	w.b = append(w.b, s...)
 }
 
 // escape appends s with XML escaping; inAttr also escapes quotes. Characters
@@ -391,11 +634,4 @@ func (e *element) optRaw(name string) (RawXML, error) {
 		return "", nil
 	}
 	return c.rawXML()
-}
-
-// optRaw writes a RawXML fragment when it is not empty.
-func (w *writer) optRaw(r RawXML) {
-	if r != "" {
-		w.raw(r)
-	}
 }
