@@ -151,6 +151,7 @@ type testServer struct {
 	tcp     string
 	tls     string
 	errs    chan error
+	peers   []*rawPeer // closed after shutdown
 }
 
 // startServer starts a server on loopback UDP and TCP (and TLS when cfg
@@ -190,6 +191,11 @@ func startServer(t testing.TB, cfg ServerConfig) *testServer {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		require.NoError(t, srv.Shutdown(ctx))
+		ts.mu.Lock()
+		for _, p := range ts.peers {
+			p.close()
+		}
+		ts.mu.Unlock()
 		for range serving {
 			err := <-ts.errs
 			require.True(t, errors.Is(err, ErrServerClosed), "Serve returned %v", err)
@@ -207,4 +213,17 @@ func (ts *testServer) gateway(transport string) string {
 		return "sip:cti@" + ts.tcp + ";transport=tcp"
 	}
 	return "sip:cti@" + ts.tls + ";transport=tls"
+}
+
+// waitClosedWithin waits up to d for Closed and returns its reason.
+func (s *fakeSession) waitClosedWithin(t testing.TB, d time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-s.closed:
+		s.closed <- err
+		return err
+	case <-time.After(d):
+		t.Fatal("session not closed")
+		return nil
+	}
 }
