@@ -86,15 +86,15 @@ type fakeSession struct {
 	req       *OpenRequest
 	refreshed atomic.Int32
 	handled   atomic.Int32
-	hook      func(ctx context.Context, m csta.Message) (csta.Message, error)
+	hook      atomic.Pointer[hookFunc]
 	closed    chan error
 	closeN    atomic.Int32
 }
 
 func (s *fakeSession) Handle(ctx context.Context, m csta.Message) (csta.Message, error) {
 	s.handled.Add(1)
-	if s.hook != nil {
-		if r, err := s.hook(ctx, m); r != nil || err != nil {
+	if h := s.hook.Load(); h != nil {
+		if r, err := (*h)(ctx, m); r != nil || err != nil {
 			return r, err
 		}
 	}
@@ -110,6 +110,13 @@ func (s *fakeSession) Handle(ctx context.Context, m csta.Message) (csta.Message,
 	}
 	return csta.NewErrorResponse(csta.ErrorCode{Category: csta.CategoryOperation, Value: "serviceNotSupported"}), nil
 }
+
+// hookFunc overrides how a fakeSession answers a message when it returns a
+// message or an error.
+type hookFunc func(ctx context.Context, m csta.Message) (csta.Message, error)
+
+// setHook installs a hook.
+func (s *fakeSession) setHook(f hookFunc) { s.hook.Store(&f) }
 
 func (s *fakeSession) Refreshed() { s.refreshed.Add(1) }
 

@@ -199,9 +199,9 @@ func TestInfoRefusals(t *testing.T) {
 			assert.Equal(t, 481, noTag.info(makeCallBody).StatusCode)
 
 			// A session that says it is stale: 481 and the dialog is gone.
-			sess.hook = func(context.Context, csta.Message) (csta.Message, error) {
+			sess.setHook(func(context.Context, csta.Message) (csta.Message, error) {
 				return nil, &Refusal{Status: 481}
-			}
+			})
 			assert.Equal(t, 481, d.info(makeCallBody).StatusCode)
 			assert.ErrorIs(t, sess.waitClosed(t), ErrStaleSession)
 			assert.Equal(t, 481, d.info(makeCallBody).StatusCode)
