@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -45,7 +46,9 @@ type ClientSession struct {
 	events   chan csta.Event
 	done     chan struct{} // closed when the session ends
 	drained  chan struct{} // closed after the last OnEvent and OnClose
-	bg       gate          // serve loops, refreshes
+	serving  gate          // serve loops
+	calls    cancelSet     // requests in flight
+	dead     atomic.Bool   // the user agent is closed: handle nothing more
 
 	mu        sync.Mutex
 	remoteTag string
@@ -107,20 +110,20 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 		done:     make(chan struct{}),
 		drained:  make(chan struct{}),
 	}
-	sgs.OnInfo(c.onInfo)
-	sgs.OnBye(c.onBye)
-	sgs.OnInvite(c.onInvite)
-	sgs.OnAck(func(*sipmsg.Request, sipmsg.ServerTransaction) {})
-	sgs.OnOptions(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	sgs.OnInfo(c.guard(c.onInfo))
+	sgs.OnBye(c.guard(c.onBye))
+	sgs.OnInvite(c.guard(c.onInvite))
+	sgs.OnAck(c.guard(func(*sipmsg.Request, sipmsg.ServerTransaction) {}))
+	sgs.OnOptions(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
-	})
-	sgs.OnNoRoute(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	}))
+	sgs.OnNoRoute(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		if !req.IsAck() {
 			res := sipmsg.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 			res.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
 			tx.Respond(res)
 		}
-	})
+	}))
 	if err := c.listen(ctx); err != nil {
 		c.teardown()
 		return nil, err
@@ -131,6 +134,28 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 	}
 	go c.dispatch()
 	return c, nil
+}
+
+// guard drops requests that come in as the session closes (see closeConn).
+func (c *ClientSession) guard(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if c.dead.Load() {
+			closeConn(tx)
+			return
+		}
+		h(req, tx)
+	}
+}
+
+// call sends a request in a new transaction and waits for its final
+// response, unless the session is closing.
+func (c *ClientSession) call(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
+	ctx, release, ok := c.calls.with(ctx)
+	if !ok {
+		return nil, ErrDialogEnded
+	}
+	defer release()
+	return roundTrip(ctx, c.cli, req)
 }
 
 // listen opens the client's listener and works out its Contact.
@@ -155,9 +180,9 @@ func (c *ClientSession) listen(ctx context.Context) error {
 	}
 	addr := net.JoinHostPort(host, fmt.Sprint(port))
 	serve := func(run func() error) {
-		c.bg.enter()
+		c.serving.enter()
 		go func() {
-			defer c.bg.leave()
+			defer c.serving.leave()
 			run()
 		}()
 	}
@@ -327,6 +352,11 @@ func (c *ClientSession) newRequest(method sipmsg.RequestMethod, ackCSeq uint32) 
 // sendInvite sends an INVITE and waits for its final response; if ctx ends
 // first it cancels the INVITE.
 func (c *ClientSession) sendInvite(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, sipmsg.ClientTransaction, error) {
+	ctx, release, ok := c.calls.with(ctx)
+	if !ok {
+		return nil, nil, ErrDialogEnded
+	}
+	defer release()
 	tx, err := c.cli.TransactionRequest(ctx, req, prebuilt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: INVITE: %w", ErrNoAnswer, err)
@@ -366,7 +396,7 @@ func (c *ClientSession) cancel(inv *sipmsg.Request, tx sipmsg.ClientTransaction)
 	req.Laddr = inv.Laddr
 	ctx, stop := context.WithTimeout(context.Background(), 2*time.Second)
 	defer stop()
-	if _, err := roundTrip(ctx, c.cli, req); err != nil {
+	if _, err := c.call(ctx, req); err != nil {
 		c.log.Debug("CANCEL got no answer", "error", err)
 	}
 	select {
@@ -426,12 +456,18 @@ func (c *ClientSession) answered(ctx context.Context, inv *sipmsg.Request, res *
 func (c *ClientSession) ack(cseq uint32, tx sipmsg.ClientTransaction) {
 	ack := c.newRequest(sipmsg.ACK, cseq)
 	ack.SetBody(nil)
-	if err := c.cli.WriteRequest(ack, prebuilt); err != nil {
-		c.log.Warn("cannot send ACK", "error", err)
+	write := func() {
+		_, release, ok := c.calls.with(context.Background())
+		if !ok {
+			return
+		}
+		defer release()
+		if err := c.cli.WriteRequest(ack, prebuilt); err != nil {
+			c.log.Warn("cannot send ACK", "error", err)
+		}
 	}
-	tx.OnRetransmission(func(*sipmsg.Response) {
-		c.cli.WriteRequest(ack, prebuilt)
-	})
+	write()
+	tx.OnRetransmission(func(*sipmsg.Response) { write() })
 }
 
 // schedule arms the refresh timer for the session interval a 2xx grants:
@@ -462,8 +498,6 @@ func (c *ClientSession) schedule(res *sipmsg.Response) {
 // refresh re-INVITEs the gateway to refresh the session. When that fails
 // the session ends.
 func (c *ClientSession) refresh() {
-	c.bg.enter()
-	defer c.bg.leave()
 	ctx, cancel := context.WithTimeout(context.Background(), 64*sipmsg.T1)
 	defer cancel()
 	se := c.cfg.SessionExpires
@@ -553,7 +587,7 @@ func (c *ClientSession) info(ctx context.Context, body []byte) (*sipmsg.Response
 	req.AppendHeader(&ct)
 	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
 	req.SetBody(body)
-	return roundTrip(ctx, c.cli, req)
+	return c.call(ctx, req)
 }
 
 // response turns the answer to an INFO into a CSTA response or an error.
@@ -682,7 +716,7 @@ func (c *ClientSession) Close(ctx context.Context) error {
 func (c *ClientSession) bye(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, byeTimeout)
 	defer cancel()
-	res, err := roundTrip(ctx, c.cli, c.newRequest(sipmsg.BYE, 0))
+	res, err := c.call(ctx, c.newRequest(sipmsg.BYE, 0))
 	if err != nil {
 		return err
 	}
@@ -713,13 +747,18 @@ func (c *ClientSession) finish(reason error) {
 	go c.teardown()
 }
 
-// teardown closes the listener and the user agent.
+// teardown stops the requests in flight, then closes the listener and the
+// user agent.
 func (c *ClientSession) teardown() {
 	c.closeOnce.Do(func() {
+		c.calls.cancelAll(ErrDialogEnded)
+		c.calls.wait(context.Background())
+		c.dead.Store(true)
 		if c.listener != nil {
 			c.listener.Close()
 		}
 		c.ua.Close()
+		c.serving.wait(context.Background())
 	})
 }
 
@@ -739,7 +778,6 @@ func (c *ClientSession) dispatch() {
 		}
 	}
 	c.teardown()
-	c.bg.wait(context.Background())
 	if c.cfg.OnClose != nil {
 		c.cfg.OnClose(c.Err())
 	}

@@ -30,7 +30,8 @@ var byeTimeout = 64 * sipmsg.T1
 // session timer is a time.AfterFunc.
 type dialog struct {
 	srv       *Server
-	tag       string // ours, the key in Server.dialogs
+	inflight  cancelSet // work done for the dialog, cancelled when it ends
+	tag       string    // ours, the key in Server.dialogs
 	remoteTag string
 	info      DialogInfo
 	leg       leg
@@ -53,8 +54,6 @@ type dialog struct {
 	queue     [][]byte
 	sending   bool
 	timeouts  int
-	inflight  map[uint64]context.CancelCauseFunc
-	nextID    uint64
 	reqLength int // estimated size of an event INFO without its body
 }
 
@@ -317,33 +316,12 @@ func (d *dialog) ended() bool {
 // cancelled when the dialog ends, and after timeout when positive. ok is
 // false when the dialog has already ended.
 func (d *dialog) requestContext(timeout time.Duration) (ctx context.Context, release func(), ok bool) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	d.mu.Lock()
-	if d.phase == phaseEnded {
-		d.mu.Unlock()
-		cancel(ErrDialogEnded)
-		return nil, nil, false
+	base, done, ok := d.inflight.with(context.Background())
+	if !ok || timeout <= 0 {
+		return base, done, ok
 	}
-	if d.inflight == nil {
-		d.inflight = make(map[uint64]context.CancelCauseFunc)
-	}
-	id := d.nextID
-	d.nextID++
-	d.inflight[id] = cancel
-	d.mu.Unlock()
-	stop := func() {}
-	if timeout > 0 {
-		var c context.CancelFunc
-		ctx, c = context.WithTimeout(ctx, timeout)
-		stop = c
-	}
-	return ctx, func() {
-		stop()
-		d.mu.Lock()
-		delete(d.inflight, id)
-		d.mu.Unlock()
-		cancel(nil)
-	}, true
+	ctx, stop := context.WithTimeout(base, timeout)
+	return ctx, func() { stop(); done() }, true
 }
 
 // terminate ends the dialog: it stops the session timer, drops queued
@@ -363,11 +341,8 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	}
 	dropped := len(d.queue)
 	d.queue = nil
-	for _, c := range d.inflight {
-		c(ErrDialogEnded)
-	}
-	d.inflight = nil
 	d.mu.Unlock()
+	d.inflight.cancelAll(ErrDialogEnded)
 
 	bye = needsBye(reason)
 	if !bye {
@@ -387,6 +362,11 @@ func (d *dialog) terminate(reason error) (bye bool) {
 // and removes the dialog from the server.
 func (d *dialog) bye(ctx context.Context) {
 	defer d.srv.remove(d)
+	ctx, release, ok := d.srv.byes.with(ctx)
+	if !ok {
+		return
+	}
+	defer release()
 	select {
 	case <-d.ackDone:
 	case <-ctx.Done():

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,6 +171,9 @@ func startServer(t testing.TB, cfg ServerConfig) *testServer {
 	if cfg.Handler == nil {
 		h = &fakeHandler{}
 		cfg.Handler = h
+	}
+	if os.Getenv("RCC_SIP_DEBUG") != "" && cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	srv, err := NewServer(cfg)
 	require.NoError(t, err)

@@ -213,6 +213,7 @@ type rawDialog struct {
 	toTag   string
 	cseq    int
 	uri     string
+	via     string // of the INVITE
 	ok      *sipmsg.Response
 }
 
@@ -228,8 +229,9 @@ const rssBody = `<?xml version="1.0"?>
 func (p *rawPeer) invite(extra []string, body string) *rawDialog {
 	d := &rawDialog{p: p, callID: fmt.Sprintf("call-%d-%d@test", time.Now().UnixNano(), p.seq.Add(1)),
 		fromTag: fmt.Sprintf("ft%d", p.seq.Add(1)), cseq: 1, uri: "sip:cti@" + p.server}
+	d.via = p.via()
 	headers := []string{
-		p.via(),
+		d.via,
 		"Max-Forwards: 70",
 		`From: "Alice" <sip:alice@example.com>;tag=` + d.fromTag + ";epid=bd23d94254",
 		"To: <" + d.uri + ">",
@@ -241,6 +243,25 @@ func (p *rawPeer) invite(extra []string, body string) *rawDialog {
 		"Content-Disposition: signal;handling=required",
 	}
 	headers = append(headers, extra...)
+	p.send("INVITE "+d.uri+" SIP/2.0", headers, body)
+	return d
+}
+
+// inviteWith sends an INVITE with the given Contact (and extra headers).
+func (p *rawPeer) inviteWith(contact string, extra []string, body string) *rawDialog {
+	d := &rawDialog{p: p, callID: fmt.Sprintf("call-%d-%d@test", time.Now().UnixNano(), p.seq.Add(1)),
+		fromTag: fmt.Sprintf("ft%d", p.seq.Add(1)), cseq: 1, uri: "sip:cti@" + p.server}
+	d.via = p.via()
+	headers := append([]string{
+		d.via,
+		"Max-Forwards: 70",
+		"From: <sip:alice@example.com>;tag=" + d.fromTag,
+		"To: <" + d.uri + ">",
+		"Call-ID: " + d.callID,
+		"CSeq: 1 INVITE",
+		contact,
+		"Content-Type: application/csta+xml",
+	}, extra...)
 	p.send("INVITE "+d.uri+" SIP/2.0", headers, body)
 	return d
 }

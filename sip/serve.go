@@ -59,16 +59,13 @@ func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 
 // open runs Handler.Open for a new dialog and answers the INVITE.
 func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
-	ctx, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	ctx, release, ok := s.opening.with(context.Background())
+	if !ok {
 		s.unavailable(tx, req, start, "Shutting Down")
 		return
 	}
-	s.opening[&cancel] = struct{}{}
-	s.mu.Unlock()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	var cancelled atomic.Bool
 	registered := tx.OnCancel(func(*sipmsg.Request) {
 		// Called by sipgo, which answers the CANCEL and then the INVITE
@@ -78,9 +75,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		cancel(ErrCanceled)
 	})
 	if !registered {
-		s.mu.Lock()
-		delete(s.opening, &cancel)
-		s.mu.Unlock()
+		release()
 		return
 	}
 
@@ -95,9 +90,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		TLSSubject: s.tlsSubject(req),
 		Events:     d,
 	})
-	s.mu.Lock()
-	delete(s.opening, &cancel)
-	s.mu.Unlock()
+	release()
 	switch {
 	case cancelled.Load():
 		if err == nil && sess != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -37,7 +38,10 @@ type Server struct {
 	dialogs   map[string]*dialog // by our tag
 	listeners map[io.Closer]struct{}
 	local     map[string]*endpoint // by transport, the first listener served
-	opening   map[*context.CancelCauseFunc]struct{}
+
+	opening cancelSet   // Handler.Open calls
+	byes    cancelSet   // BYE requests
+	dead    atomic.Bool // the user agent is closed: handle nothing more
 
 	handlers gate // request handlers running
 	workers  gate // event senders and BYE requests running
@@ -97,7 +101,6 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		dialogs:   make(map[string]*dialog),
 		listeners: make(map[io.Closer]struct{}),
 		local:     make(map[string]*endpoint),
-		opening:   make(map[*context.CancelCauseFunc]struct{}),
 	}
 	s.dialogObs, _ = cfg.Observer.(DialogObserver)
 	s.requestObs, _ = cfg.Observer.(RequestObserver)
@@ -117,10 +120,24 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // it.
 func (s *Server) wrap(h func(req *sipmsg.Request, tx sipmsg.ServerTransaction)) sipgo.RequestHandler {
 	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if s.dead.Load() {
+			closeConn(tx)
+			return
+		}
 		s.handlers.enter()
 		defer s.handlers.leave()
 		s.stats.request(string(req.Method))
 		h(req, tx)
+	}
+}
+
+// closeConn closes the connection of a request that came in as the server
+// closed: sipgo may have opened it just for the answer after the server
+// had closed the others (a request read just before a listener closed is
+// handled in its own goroutine), and nothing else would close it.
+func closeConn(tx sipmsg.ServerTransaction) {
+	if t, ok := tx.(interface{ Connection() sipmsg.Connection }); ok && t.Connection() != nil {
+		t.Connection().Close()
 	}
 }
 
@@ -276,15 +293,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, d := range s.dialogs {
 		dialogs = append(dialogs, d)
 	}
-	for c := range s.opening {
-		(*c)(ErrServerClosed)
-	}
 	s.mu.Unlock()
+	s.opening.cancelAll(ErrServerClosed)
 
 	s.byeAll(ctx, dialogs)
 	var errs []error
 	errs = append(errs, s.workers.wait(ctx), s.handlers.wait(ctx))
+	// Whatever still runs (when ctx ended first) is stopped now, so that
+	// nothing sends once the user agent is closed.
+	s.byes.cancelAll(ErrServerClosed)
+	s.workers.wait(context.Background())
 
+	s.dead.Store(true)
 	s.mu.Lock()
 	for l := range s.listeners {
 		l.Close()

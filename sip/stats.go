@@ -130,3 +130,55 @@ func (g *gate) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// cancelSet hands out contexts that one call can cancel all at once, for
+// work that must stop when its owner (the server, a dialog, a client
+// session) stops.
+type cancelSet struct {
+	gate   // counts the contexts not yet released
+	mu     sync.Mutex
+	next   uint64
+	m      map[uint64]context.CancelCauseFunc
+	closed bool
+}
+
+// with returns a context derived from parent that cancelAll cancels, and
+// the function that releases it. ok is false, and no context is returned,
+// after cancelAll.
+func (s *cancelSet) with(parent context.Context) (ctx context.Context, release func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	if s.m == nil {
+		s.m = make(map[uint64]context.CancelCauseFunc)
+	}
+	id := s.next
+	s.next++
+	s.m[id] = cancel
+	s.enter()
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.m, id)
+			s.mu.Unlock()
+			cancel(nil)
+			s.leave()
+		})
+	}, true
+}
+
+// cancelAll cancels every context handed out with cause, and makes with
+// fail from now on.
+func (s *cancelSet) cancelAll(cause error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, c := range s.m {
+		c(cause)
+	}
+	s.m = nil
+}
