@@ -79,7 +79,12 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 		sipgo.WithUserAgent(st.UserAgent),
 		sipgo.WithUserAgentParser(newParser(csta.DefaultMaxSize)),
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			// A request over a TCP or TLS connection that closes fails at
+			// once instead of waiting for its timer.
+			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+		),
 	}
 	if st.TLSConfig != nil {
 		opts = append(opts, sipgo.WithUserAgenTLSConfig(st.TLSConfig))
@@ -873,8 +878,11 @@ func (c *ClientSession) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction)
 	}
 	switch m := m.(type) {
 	case csta.Event:
-		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
+		// Queue it before answering: the gateway sends the next event
+		// only after the answer, and that one is handled in another
+		// goroutine.
 		c.deliver(m)
+		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
 	case *csta.SystemStatus:
 		c.log.Info("gateway system status", "status", m.SystemStatus)
 		body, _ := csta.Encode(&csta.SystemStatusResponse{Header: m.Header})

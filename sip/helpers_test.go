@@ -34,6 +34,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // every INVITE, refusing lines it is told to refuse.
 type fakeHandler struct {
 	notReady atomic.Bool
+	status   csta.SystemStatusValue // answered in the 200 OK; default normal
 	refuse   map[string]error // by Line
 	openHook func(ctx context.Context, req *OpenRequest) error
 
@@ -58,7 +59,11 @@ func (h *fakeHandler) Open(ctx context.Context, req *OpenRequest) (Session, *cst
 	h.opened = append(h.opened, req)
 	h.sessions = append(h.sessions, s)
 	h.mu.Unlock()
-	return s, &csta.RequestSystemStatusResponse{SystemStatus: csta.SystemNormal}, nil
+	status := h.status
+	if status == "" {
+		status = csta.SystemNormal
+	}
+	return s, &csta.RequestSystemStatusResponse{SystemStatus: status}, nil
 }
 
 // session returns the i-th session opened, waiting for it.

@@ -70,7 +70,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		sipgo.WithUserAgent(cfg.UserAgent),
 		sipgo.WithUserAgentParser(newParser(cfg.MaxBodySize)),
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			// A request over a TCP or TLS connection that closes fails at
+			// once instead of waiting for its timer.
+			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+		),
 	}
 	if cfg.ContactHost != "" {
 		opts = append(opts, sipgo.WithUserAgentHostname(cfg.ContactHost))
