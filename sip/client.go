@@ -54,8 +54,8 @@ type ClientSession struct {
 	remoteTag string
 	refresher *time.Timer
 	crossRef  csta.MonitorCrossRefID
-	monitored bool        // a monitor was started: filter events by crossRef
-	starting  int         // MonitorStart requests in flight
+	monitored bool         // a monitor was started: filter events by crossRef
+	starting  int          // MonitorStart requests in flight
 	held      []csta.Event // events that came while a MonitorStart was in flight
 	ended     bool
 	err       error

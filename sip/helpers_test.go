@@ -35,7 +35,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 type fakeHandler struct {
 	notReady atomic.Bool
 	status   csta.SystemStatusValue // answered in the 200 OK; default normal
-	refuse   map[string]error // by Line
+	refuse   map[string]error       // by Line
 	openHook func(ctx context.Context, req *OpenRequest) error
 
 	mu       sync.Mutex
@@ -230,17 +230,4 @@ func (ts *testServer) gateway(transport string) string {
 		return "sip:cti@" + ts.tcp + ";transport=tcp"
 	}
 	return "sip:cti@" + ts.tls + ";transport=tls"
-}
-
-// waitClosedWithin waits up to d for Closed and returns its reason.
-func (s *fakeSession) waitClosedWithin(t testing.TB, d time.Duration) error {
-	t.Helper()
-	select {
-	case err := <-s.closed:
-		s.closed <- err
-		return err
-	case <-time.After(d):
-		t.Fatal("session not closed")
-		return nil
-	}
 }

@@ -141,4 +141,3 @@ func (s *Server) onOther(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	s.refuse(tx, req, start, 405, "", sipmsg.NewHeader("Allow", allowMethods))
 }
-

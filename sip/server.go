@@ -176,6 +176,7 @@ func (s *Server) ServeTCP(l net.Listener) error {
 // ErrServerClosed.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.cfg.TLSConfig == nil {
+		l.Close()
 		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
 	}
 	tl := tls.NewListener(l, s.cfg.TLSConfig)
@@ -215,6 +216,7 @@ func (s *Server) ListenAndServe(ctx context.Context, network, addr string) error
 	}
 	stop := context.AfterFunc(ctx, func() { closer.Close() })
 	defer stop()
+	defer closer.Close()
 	err := serve()
 	if ctx.Err() != nil && !errors.Is(err, ErrServerClosed) {
 		return ctx.Err()

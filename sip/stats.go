@@ -42,9 +42,9 @@ var methods = [...]string{"INVITE", "ACK", "BYE", "CANCEL", "INFO", "OPTIONS", "
 
 // counters are the server's statistics, updated without locks.
 type counters struct {
-	requests                         [len(methods)]atomic.Uint64
-	responses                        [600]atomic.Uint64 // index: status - 100
-	opened, closed                   atomic.Uint64
+	requests                          [len(methods)]atomic.Uint64
+	responses                         [600]atomic.Uint64 // index: status - 100
+	opened, closed                    atomic.Uint64
 	eventsSent, eventsFailed, dropped atomic.Uint64
 }
 
