@@ -474,6 +474,5 @@ func NewLogger(w io.Writer, c LogConfig) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-
 // DemoAdminAddr is where the admin HTTP listener runs in demo mode.
 const DemoAdminAddr = "127.0.0.1:8080"
