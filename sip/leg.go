@@ -21,10 +21,10 @@ type leg struct {
 	mu       sync.Mutex
 	local    sipmsg.FromHeader // our URI and tag: the From of our requests
 	remote   sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
-	target   sipmsg.Uri // remote target: the peer's Contact URI
-	routes   []string   // route set, raw, in the order of our Route headers
-	firstHop string     // host:port of the first route; "" without routes
-	cseq     uint32     // our last CSeq
+	target   sipmsg.Uri        // remote target: the peer's Contact URI
+	routes   []string          // route set, raw, in the order of our Route headers
+	firstHop string            // host:port of the first route; "" without routes
+	cseq     uint32            // our last CSeq
 }
 
 // setRoute sets the remote target and the route set.
