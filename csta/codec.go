@@ -56,6 +56,7 @@ type DecodeError struct {
 	Msg  string
 }
 
+// Error returns "csta: path: message".
 func (e *DecodeError) Error() string { return "csta: " + e.Path + ": " + e.Msg }
 
 // EncodeError reports a message that cannot be encoded: a required field is
@@ -65,6 +66,7 @@ type EncodeError struct {
 	Msg  string
 }
 
+// Error returns "csta: encode path: message".
 func (e *EncodeError) Error() string { return "csta: encode " + e.Path + ": " + e.Msg }
 
 // Codec decodes and encodes CSTA XML documents with configurable limits. The
@@ -114,19 +116,25 @@ func (c *Codec) Decode(data []byte) (Message, error) {
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("%w: invalid byte at offset %d", ErrInvalidUTF8, invalidUTF8Offset(data))
 	}
-	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+	if hasDirective(data) {
 		return nil, ErrDTD
 	}
 	doc := etree.NewDocument()
 	doc.ReadSettings = etree.ReadSettings{
 		MaxDepth:      maxDepth,
 		CharsetReader: utf8Only,
+		// Keep duplicates so that checkAttributes can refuse them; this
+		// also spares the parser its de-duplication map.
+		PreserveDuplicateAttrs: true,
 	}
 	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, parseError(err)
+		return nil, parseError(err, data)
 	}
 	root, err := documentRoot(&doc.Element)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAttributes(root); err != nil {
 		return nil, err
 	}
 	var hdr Header
@@ -218,34 +226,121 @@ func invalidUTF8Offset(data []byte) int {
 	return len(data)
 }
 
+// errCharset is what utf8Only reports; encoding/xml wraps it without %w, so
+// parseError recognises it by its text.
+const errCharset = "declared encoding is not UTF-8"
+
 func utf8Only(charset string, input io.Reader) (io.Reader, error) {
 	switch strings.ToLower(charset) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
 		return input, nil
 	}
-	return nil, fmt.Errorf("%w: declared encoding %q", ErrInvalidUTF8, charset)
+	return nil, errors.New(errCharset)
 }
 
-// parseError maps an error from the XML parser to one of the Err values.
-func parseError(err error) error {
+// hasDirective reports whether data holds a markup declaration such as
+// <!DOCTYPE, <!ENTITY or <!ELEMENT: "<!" followed by a letter (comments and
+// CDATA sections start "<!-" and "<![").
+func hasDirective(data []byte) bool {
+	for i := bytes.Index(data, []byte("<!")); i >= 0; {
+		if i+2 < len(data) {
+			if c := data[i+2] | 0x20; c >= 'a' && c <= 'z' {
+				return true
+			}
+		}
+		j := bytes.Index(data[i+2:], []byte("<!"))
+		if j < 0 {
+			break
+		}
+		i += 2 + j
+	}
+	return false
+}
+
+// parseError maps an error from the XML parser to one of the Err values,
+// with detail.
+func parseError(err error, data []byte) error {
 	var se *xml.SyntaxError
 	switch {
 	case errors.Is(err, etree.ErrMaxDepth):
 		return ErrTooDeep
-	case errors.Is(err, ErrInvalidUTF8):
-		return err
+	case strings.Contains(err.Error(), errCharset):
+		charset := "?"
+		if _, rest, ok := strings.Cut(err.Error(), `"`); ok {
+			charset, _, _ = strings.Cut(rest, `"`)
+		}
+		return fmt.Errorf("%w: declared encoding %q", ErrInvalidUTF8, charset)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, etree.ErrXML):
-		return ErrTruncated
+		// The tree builder does not say what is wrong; a strict
+		// tokenizer does.
+		return diagnose(data)
 	case errors.As(err, &se):
-		if strings.Contains(se.Msg, "unexpected EOF") {
-			return fmt.Errorf("%w: line %d", ErrTruncated, se.Line)
-		}
-		if strings.Contains(se.Msg, "UTF-8") {
-			return fmt.Errorf("%w: line %d", ErrInvalidUTF8, se.Line)
-		}
-		return fmt.Errorf("%w: line %d: %s", ErrMalformed, se.Line, se.Msg)
+		return syntaxError(se)
 	}
 	return fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+func syntaxError(se *xml.SyntaxError) error {
+	switch {
+	case strings.Contains(se.Msg, "unexpected EOF"):
+		return fmt.Errorf("%w: line %d", ErrTruncated, se.Line)
+	case strings.Contains(se.Msg, "UTF-8"):
+		return fmt.Errorf("%w: line %d", ErrInvalidUTF8, se.Line)
+	}
+	return fmt.Errorf("%w: line %d: %s", ErrMalformed, se.Line, se.Msg)
+}
+
+// diagnose tokenizes a document the tree builder refused, to tell a
+// truncated document from mismatched or stray end tags.
+func diagnose(data []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	d.CharsetReader = utf8Only
+	for {
+		_, err := d.Token()
+		var se *xml.SyntaxError
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &se):
+			return syntaxError(se)
+		case err == io.EOF:
+			return ErrTruncated
+		default:
+			return fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+	}
+}
+
+// checkAttributes refuses an element that repeats an attribute, anywhere in
+// the tree under e.
+func checkAttributes(e *etree.Element) error {
+	if len(e.Attr) > 8 {
+		seen := make(map[etree.Attr]bool, len(e.Attr))
+		for _, a := range e.Attr {
+			k := etree.Attr{Space: a.Space, Key: a.Key}
+			if seen[k] {
+				return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, a.FullKey(), e.FullTag())
+			}
+			seen[k] = true
+		}
+	} else {
+		for i := 1; i < len(e.Attr); i++ {
+			for j := 0; j < i; j++ {
+				if e.Attr[i].Space == e.Attr[j].Space && e.Attr[i].Key == e.Attr[j].Key {
+					return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, e.Attr[i].FullKey(), e.FullTag())
+				}
+			}
+		}
+	}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok {
+			if err := checkAttributes(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // documentRoot returns the single root element of a parsed document, refusing

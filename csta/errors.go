@@ -124,6 +124,7 @@ type Error struct {
 	Code ErrorCode
 }
 
+// Error returns "csta: category/value".
 func (e *Error) Error() string { return "csta: " + e.Code.String() }
 
 // Is reports whether target is an *Error with the same code.

@@ -2,6 +2,7 @@ package csta
 
 import (
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -245,14 +246,35 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 		if ch == nil {
 			return
 		}
+		var lists []*element
+		n := 0
 		for _, lt := range ch.Child {
-			l, ok := asElement(lt)
-			if !ok {
-				continue
+			if l, ok := asElement(lt); ok {
+				lists = append(lists, l)
+				n += len(l.Child)
 			}
+		}
+		s.caps = make([]Capability, 0, n)
+		ranks := make([]capabilityRank, 0, n)
+		// Peers send a few dozen capabilities; a map pays off only for
+		// many more.
+		var seen map[string]bool
+		if n > 64 {
+			seen = make(map[string]bool, n)
+		}
+		for _, l := range lists {
+			info, known := capabilityIndex[l.Tag]
 			for _, it := range l.Child {
 				item, ok := asElement(it)
-				if !ok || s.index(item.Tag) >= 0 {
+				if !ok {
+					continue
+				}
+				if seen != nil {
+					if seen[item.Tag] {
+						continue
+					}
+					seen[item.Tag] = true
+				} else if s.index(item.Tag) >= 0 {
 					continue
 				}
 				cp := Capability{List: l.Tag, Name: item.Tag}
@@ -267,10 +289,60 @@ func (s *CapabilitySet) codec(c *fieldCodec, name string) {
 						cp.Details = append(cp.Details, CapabilityDetail{Name: d.Tag, Value: v})
 					}
 				}
-				s.Add(cp)
+				r := capabilityRank{list: unranked, item: unranked}
+				if known {
+					r.list = info.rank
+					if j, ok := info.items[item.Tag]; ok {
+						r.item = j
+					}
+				}
+				s.caps = append(s.caps, cp)
+				ranks = append(ranks, r)
 			}
 		}
+		if len(s.caps) == 0 {
+			s.caps = nil
+			return
+		}
+		// Input usually comes in schema order already.
+		byRank := rankedCapabilities{s.caps, ranks}
+		if !sort.IsSorted(byRank) {
+			sort.Sort(byRank)
+		}
 	}
+}
+
+// capabilityRank is the position of a capability's list and of the
+// capability within it in the schema, or unranked.
+type capabilityRank struct{ list, item int }
+
+// rankedCapabilities sorts capabilities by precomputed ranks, in the order
+// compareCapabilities defines.
+type rankedCapabilities struct {
+	caps  []Capability
+	ranks []capabilityRank
+}
+
+func (r rankedCapabilities) Len() int { return len(r.caps) }
+
+func (r rankedCapabilities) Swap(i, j int) {
+	r.caps[i], r.caps[j] = r.caps[j], r.caps[i]
+	r.ranks[i], r.ranks[j] = r.ranks[j], r.ranks[i]
+}
+
+func (r rankedCapabilities) Less(i, j int) bool {
+	a, b := r.ranks[i], r.ranks[j]
+	if a.list != b.list {
+		return a.list < b.list
+	}
+	ca, cb := &r.caps[i], &r.caps[j]
+	if ca.List != cb.List {
+		return ca.List < cb.List
+	}
+	if a.item != b.item {
+		return a.item < b.item
+	}
+	return ca.Name < cb.Name
 }
 
 func writeCapability(w *writer, c Capability) {
@@ -313,24 +385,41 @@ func compareCapabilities(a, b Capability) int {
 const unranked = 1 << 20
 
 func listRank(list string) int {
-	if i := serviceLists.index(list); i >= 0 {
-		return i
-	}
-	if i := eventLists.index(list); i >= 0 {
-		return 100 + i
+	if info, ok := capabilityIndex[list]; ok {
+		return info.rank
 	}
 	return unranked
 }
 
 func itemRank(list, name string) int {
-	for _, tables := range []capabilityLists{serviceLists, eventLists} {
-		if i := tables.index(list); i >= 0 {
-			if j := slices.Index(tables[i].items, name); j >= 0 {
-				return j
-			}
-		}
+	if r, ok := capabilityIndex[list].items[name]; ok {
+		return r
 	}
 	return unranked
+}
+
+// listInfo is the schema position of a capability list and of its items.
+type listInfo struct {
+	rank  int
+	items map[string]int
+}
+
+// capabilityIndex indexes the schema's capability lists and their items,
+// for sorting. It is built once and never written afterwards.
+var capabilityIndex = buildCapabilityIndex()
+
+func buildCapabilityIndex() map[string]listInfo {
+	index := map[string]listInfo{}
+	for base, tables := range []capabilityLists{serviceLists, eventLists} {
+		for i, l := range tables {
+			info := listInfo{rank: base*100 + i, items: make(map[string]int, len(l.items))}
+			for j, name := range l.items {
+				info.items[name] = j
+			}
+			index[l.list] = info
+		}
+	}
+	return index
 }
 
 // capabilityLists is the schema's vocabulary of capability lists, in the
@@ -340,10 +429,6 @@ type capabilityLists []capabilityList
 type capabilityList struct {
 	list  string
 	items []string
-}
-
-func (t capabilityLists) index(list string) int {
-	return slices.IndexFunc(t, func(l capabilityList) bool { return l.list == list })
 }
 
 func (t capabilityLists) listOf(name string) string {

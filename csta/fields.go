@@ -168,38 +168,37 @@ func (c *fieldCodec) boolean(name string, p *bool) {
 
 // optBool is an optional boolean field.
 func (c *fieldCodec) optBool(name string, p **bool) {
-	switch c.mode {
-	case encoding:
-		c.w.optBool(name, *p)
-	case decoding:
-		if c.failed() {
-			return
-		}
-		v, err := c.e.optBool(name)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		*p = v
-	}
+	optional(c, name, p, (*writer).optBool, (*element).optBool)
 }
 
 // optInt is an optional integer field.
 func (c *fieldCodec) optInt(name string, p **int) {
+	optional(c, name, p, (*writer).optInt, (*element).optInt)
+}
+
+// optional is an optional scalar field, written and read by the writer's
+// and the element's helpers for its type.
+func optional[T any](c *fieldCodec, name string, p **T, write func(*writer, string, *T), decode func(*element, string) (*T, error)) {
 	switch c.mode {
 	case encoding:
-		c.w.optInt(name, *p)
+		write(c.w, name, *p)
 	case decoding:
-		if c.failed() {
-			return
-		}
-		v, err := c.e.optInt(name)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		*p = v
+		read(c, name, p, decode)
 	}
+}
+
+// read stores in *p what decode reads from the named child, or records its
+// error.
+func read[T any](c *fieldCodec, name string, p *T, decode func(*element, string) (T, error)) {
+	if c.failed() {
+		return
+	}
+	v, err := decode(c.e, name)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	*p = v
 }
 
 // intOmitZero is an integer field written only when it is not zero; a
@@ -225,33 +224,13 @@ func (c *fieldCodec) intOmitZero(name string, p *int) {
 	}
 }
 
-// flag is an empty element present when *p is true.
-func (c *fieldCodec) flag(name string, p *bool) {
-	switch c.mode {
-	case encoding:
-		c.w.flag(name, *p)
-	case decoding:
-		if ch := c.child(name); ch != nil {
-			*p = true
-		}
-	}
-}
-
 // device is a required DeviceID field.
 func (c *fieldCodec) device(name string, p *DeviceID) {
 	switch c.mode {
 	case encoding:
 		c.w.device(name, *p)
 	case decoding:
-		if c.failed() {
-			return
-		}
-		d, err := c.e.reqDevice(name)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		*p = d
+		read(c, name, p, (*element).reqDevice)
 	case walking:
 		if c.v.device != nil {
 			c.v.device(c.path+name, p)
@@ -261,28 +240,7 @@ func (c *fieldCodec) device(name string, p *DeviceID) {
 
 // optDevice is an optional DeviceID field.
 func (c *fieldCodec) optDevice(name string, p **DeviceID) {
-	switch c.mode {
-	case encoding:
-		c.w.optDevice(name, *p)
-	case decoding:
-		if c.failed() {
-			return
-		}
-		ch := c.e.child(name)
-		if ch == nil {
-			return
-		}
-		d := decodeDeviceID(ch)
-		if d.ID == "" {
-			c.fail(ch.errorf("empty device identifier"))
-			return
-		}
-		*p = &d
-	case walking:
-		if *p != nil && c.v.device != nil {
-			c.v.device(c.path+name, *p)
-		}
-	}
+	optionalOf(c, name, p, (*fieldCodec).device)
 }
 
 // connection is a required ConnectionID field.
@@ -291,15 +249,7 @@ func (c *fieldCodec) connection(name string, p *ConnectionID) {
 	case encoding:
 		c.w.connection(name, *p)
 	case decoding:
-		if c.failed() {
-			return
-		}
-		v, err := c.e.reqConnection(name)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		*p = v
+		read(c, name, p, (*element).reqConnection)
 	case walking:
 		c.walkConnection(name, p)
 	}
@@ -307,24 +257,7 @@ func (c *fieldCodec) connection(name string, p *ConnectionID) {
 
 // optConnection is an optional ConnectionID field.
 func (c *fieldCodec) optConnection(name string, p **ConnectionID) {
-	switch c.mode {
-	case encoding:
-		c.w.optConnection(name, *p)
-	case decoding:
-		if c.failed() {
-			return
-		}
-		v, err := c.e.optConnection(name)
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		*p = v
-	case walking:
-		if *p != nil {
-			c.walkConnection(name, *p)
-		}
-	}
+	optionalOf(c, name, p, (*fieldCodec).connection)
 }
 
 func (c *fieldCodec) walkConnection(name string, p *ConnectionID) {
@@ -368,21 +301,27 @@ func (c *fieldCodec) optParty(name string, p **ExtendedDeviceID) {
 	c.optExtended(name, "deviceIdentifier", p)
 }
 
+// optExtended is optParty with the name of the device choice given.
 func (c *fieldCodec) optExtended(name, devName string, p **ExtendedDeviceID) {
-	switch c.mode {
-	case encoding:
-		if *p != nil {
-			c.w.extDeviceAs(name, devName, **p)
+	optionalOf(c, name, p, func(c *fieldCodec, name string, x *ExtendedDeviceID) { c.extended(name, devName, x) })
+}
+
+// optionalOf describes an optional field with the description of the
+// required one: decoded when its element is present, encoded and walked
+// when the pointer is set.
+func optionalOf[T any](c *fieldCodec, name string, p **T, required func(*fieldCodec, string, *T)) {
+	if c.mode == decoding {
+		if c.child(name) != nil {
+			v := new(T)
+			required(c, name, v)
+			if !c.failed() {
+				*p = v
+			}
 		}
-	case decoding:
-		if ch := c.child(name); ch != nil {
-			x := decodeExtendedDeviceIDAs(ch, devName)
-			*p = &x
-		}
-	case walking:
-		if *p != nil {
-			c.extended(name, devName, *p)
-		}
+		return
+	}
+	if *p != nil {
+		required(c, name, *p)
 	}
 }
 

@@ -77,3 +77,10 @@ func TestGoldenCoversRegistry(t *testing.T) {
 		assert.NoError(t, err, "checks_test.go names a sample that does not exist")
 	}
 }
+
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	require.NoError(t, err)
+	return data
+}

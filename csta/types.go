@@ -78,13 +78,6 @@ func (w *writer) device(name string, d DeviceID) {
 	w.b = append(w.b, '>')
 }
 
-// optDevice writes a DeviceID element unless d is zero.
-func (w *writer) optDevice(name string, d *DeviceID) {
-	if d != nil {
-		w.device(name, *d)
-	}
-}
-
 // reqDevice decodes a required DeviceID child.
 func (e *element) reqDevice(name string) (DeviceID, error) {
 	c := e.child(name)
@@ -96,16 +89,6 @@ func (e *element) reqDevice(name string) (DeviceID, error) {
 		return d, c.errorf("empty device identifier")
 	}
 	return d, nil
-}
-
-// optDevice decodes an optional DeviceID child.
-func (e *element) optDevice(name string) *DeviceID {
-	c := e.child(name)
-	if c == nil {
-		return nil
-	}
-	d := decodeDeviceID(c)
-	return &d
 }
 
 // ConnectionID identifies one device's connection to one call. Either part
@@ -161,13 +144,6 @@ func (w *writer) connection(name string, c ConnectionID) {
 	w.close(name)
 }
 
-// optConnection writes a ConnectionID element when c is not nil.
-func (w *writer) optConnection(name string, c *ConnectionID) {
-	if c != nil {
-		w.connection(name, *c)
-	}
-}
-
 // reqConnection decodes a required ConnectionID child.
 func (e *element) reqConnection(name string) (ConnectionID, error) {
 	c := e.child(name)
@@ -175,19 +151,6 @@ func (e *element) reqConnection(name string) (ConnectionID, error) {
 		return ConnectionID{}, e.missing(name)
 	}
 	return decodeConnectionID(c)
-}
-
-// optConnection decodes an optional ConnectionID child.
-func (e *element) optConnection(name string) (*ConnectionID, error) {
-	c := e.child(name)
-	if c == nil {
-		return nil, nil
-	}
-	v, err := decodeConnectionID(c)
-	if err != nil {
-		return nil, err
-	}
-	return &v, nil
 }
 
 // ExtendedDeviceID is a party in an event or response: a known device, or a

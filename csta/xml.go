@@ -152,15 +152,6 @@ func (e *element) childText(name string) string {
 	return ""
 }
 
-// reqText returns the text of a required child.
-func (e *element) reqText(name string) (string, error) {
-	c := e.child(name)
-	if c == nil {
-		return "", e.missing(name)
-	}
-	return c.text(), nil
-}
-
 // attr returns the value of the attribute with the given local name.
 func (e *element) attr(name string) string {
 	for _, a := range e.Attr {
@@ -397,41 +388,13 @@ func appendAttr(b []byte, a etree.Attr) []byte {
 	return append(b, '"')
 }
 
-// appendEscaped appends s escaped for text or an attribute value. s comes
-// from the parser, so it holds only characters XML allows.
+// appendEscaped appends s escaped for text or an attribute value, the way
+// the writer escapes: carriage returns too, so that parsing the result gives
+// s back. s comes from the parser, so it holds only characters XML allows.
 func appendEscaped(b []byte, s string, inAttr bool) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		case '"':
-			if inAttr {
-				esc = "&quot;"
-			}
-		case '\n':
-			if inAttr {
-				esc = "&#xA;"
-			}
-		case '\t':
-			if inAttr {
-				esc = "&#x9;"
-			}
-		}
-		if esc != "" {
-			b = append(b, s[last:i]...)
-			b = append(b, esc...)
-			last = i + 1
-		}
-	}
-	return append(b, s[last:]...)
+	w := writer{b: b}
+	w.escape(s, inAttr)
+	return w.b
 }
 
 // writer builds an encoded document. Methods record the first error and keep
@@ -523,13 +486,6 @@ func (w *writer) optBool(name string, v *bool) {
 func (w *writer) optInt(name string, v *int) {
 	if v != nil {
 		w.text(name, strconv.Itoa(*v))
-	}
-}
-
-// flag writes an empty element when v is true.
-func (w *writer) flag(name string, v bool) {
-	if v {
-		w.empty(name)
 	}
 }
 
@@ -625,13 +581,4 @@ func (w *writer) escape(s string, inAttr bool) {
 		i += n
 	}
 	w.b = append(w.b, s[last:]...)
-}
-
-// optRaw returns the named child as a RawXML fragment, or "" when absent.
-func (e *element) optRaw(name string) (RawXML, error) {
-	c := e.child(name)
-	if c == nil {
-		return "", nil
-	}
-	return c.rawXML()
 }
