@@ -28,7 +28,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/lineappearance"
 )
 
 func main() {
@@ -65,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		logLevel   = fs.String("log-level", "", "log level: debug, info, warn or error (overrides log.level)")
 		logFormat  = fs.String("log-format", "", "log format: text or json (overrides log.format)")
 		grace      = fs.Duration("shutdown-timeout", 10*time.Second, "how long a shutdown may take")
+		demoUsers  = fs.Int("demo-users", 0, "with -demo: run on a generated directory of this many users (sip:user1@example.com on tel:1000000, ...) instead of the demo directory, for load tests")
+		demoAnswer = fs.Duration("demo-answer-delay", ctitest.DefaultAnswerDelay, "with -demo: how long the fake PBX's 2xxx far ends ring before they answer (0: at once)")
 	)
 	fs.Var(&sipListen, "sip", "SIP listener transport:host:port, repeatable (overrides sip.listen), e.g. udp:0.0.0.0:5060")
 	fs.Var(&cti, "cti", "CTI endpoint host:port, repeatable, in priority order (overrides cti.endpoints)")
@@ -117,8 +121,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.Admin.Listen = gateway.DemoAdminAddr
 	}
 
-	g, err := gateway.New(cfg, gateway.Options{Demo: *demo})
+	opts := gateway.Options{Demo: *demo, DemoUsers: *demoUsers}
+	if *demo && *demoAnswer != ctitest.DefaultAnswerDelay {
+		if opts.PBX, err = demoPBX(*demoUsers, *demoAnswer); err != nil {
+			return err
+		}
+	}
+	g, err := gateway.New(cfg, opts)
 	if err != nil {
+		if opts.PBX != nil {
+			_ = opts.PBX.Close()
+		}
 		return err
 	}
 	if err := g.Start(); err != nil {
@@ -127,7 +140,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_ = g.Shutdown(ctx)
 		return err
 	}
-	printBanner(stdout, g, *demo)
+	printBanner(stdout, g, *demo && *demoUsers == 0)
+	if *demo && *demoUsers > 0 {
+		first, firstLine := gateway.GeneratedUser(1)
+		last, lastLine := gateway.GeneratedUser(*demoUsers)
+		fmt.Fprintf(stdout, "\nGenerated directory: %d users, %s on %s to %s on %s.\nStop with Ctrl-C.\n", *demoUsers, first, firstLine, last, lastLine)
+	}
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -147,6 +165,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	return g.Shutdown(ctx)
+}
+
+// demoPBX builds the demo PBX with far ends that answer after
+// answerDelay, on the demo directory or a generated one of users users.
+func demoPBX(users int, answerDelay time.Duration) (*ctitest.PBX, error) {
+	if answerDelay < 0 {
+		return nil, fmt.Errorf("-demo-answer-delay %v: must not be negative", answerDelay)
+	}
+	data := lineappearance.Demo()
+	if users > 0 {
+		var err error
+		if data, err = gateway.GenerateDirectory(users); err != nil {
+			return nil, err
+		}
+	}
+	return ctitest.NewPBX(ctitest.PBXConfig{Directory: data, FarEnds: ctitest.DemoFarEnds(answerDelay, ctitest.DefaultHangUpDelay)})
 }
 
 // printBanner says what the gateway listens on and how to try it.

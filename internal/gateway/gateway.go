@@ -57,6 +57,11 @@ type Options struct {
 	// PBX, when set in demo mode, is served instead of a fresh demo PBX
 	// (tests set far-end behaviour this way).
 	PBX *ctitest.PBX
+	// DemoUsers, when positive in demo mode, replaces the demo directory
+	// with GenerateDirectory(DemoUsers), for load tests; the fresh demo
+	// PBX is provisioned from the same directory (a PBX given in PBX must
+	// be provisioned by the caller). Default: 0, the demo directory.
+	DemoUsers int
 }
 
 // Gateway is a running CTI gateway.
@@ -114,8 +119,20 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("cti.tls: %w", err)
 	}
 	if opts.Demo {
+		data = lineappearance.Demo()
+		if opts.DemoUsers > 0 {
+			if data, err = GenerateDirectory(opts.DemoUsers); err != nil {
+				return nil, err
+			}
+		}
 		pbx := opts.PBX
-		if pbx == nil {
+		switch {
+		case pbx != nil:
+		case opts.DemoUsers > 0:
+			if pbx, err = ctitest.NewPBX(ctitest.PBXConfig{Directory: data}); err != nil {
+				return nil, fmt.Errorf("demo PBX: %w", err)
+			}
+		default:
 			pbx = ctitest.DemoPBX()
 		}
 		if g.cluster, err = ctitest.NewCluster(pbx, DemoEndpoints); err != nil {
@@ -124,7 +141,6 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		for i, ep := range g.cluster.Endpoints() {
 			eps = append(eps, ctipool.Endpoint{Name: ep.Name(), Addr: g.cluster.Addrs()[i]})
 		}
-		data = lineappearance.Demo()
 	} else {
 		if len(cfg.CTI.Endpoints) == 0 {
 			return nil, &ConfigError{Path: "cti.endpoints", Msg: "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"}

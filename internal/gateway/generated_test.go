@@ -1,0 +1,90 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/sip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestGenerateDirectory(t *testing.T) {
+	d, err := GenerateDirectory(3)
+	require.NoError(t, err)
+	st, err := lineappearance.NewStore(d, lineappearance.Options{})
+	require.NoError(t, err)
+	stats := st.Stats()
+	assert.Equal(t, []int{3, 3, 3, 3, 3}, []int{stats.Users, stats.Lines, stats.Devices, stats.Appearances, stats.Registered})
+
+	aor, line := GeneratedUser(2)
+	assert.Equal(t, "sip:user2@example.com", aor)
+	assert.Equal(t, "tel:1000001;phone-context=dialstring", line)
+	uri, err := lineappearance.ParseLineURI(line)
+	require.NoError(t, err)
+	app, err := st.Resolve(aor, uri)
+	require.NoError(t, err)
+	assert.Equal(t, "1000001", app.Line.Key())
+	assert.Equal(t, "SEP000001000001", app.Device)
+
+	// Another user's line is not granted.
+	other, _ := GeneratedUser(3)
+	_, err = st.Resolve(other, uri)
+	assert.ErrorIs(t, err, lineappearance.ErrNotAllowed)
+
+	for _, n := range []int{0, -1, MaxGeneratedUsers + 1} {
+		_, err := GenerateDirectory(n)
+		assert.ErrorContains(t, err, "want 1 to", "n=%d", n)
+		assert.ErrorContains(t, WriteGeneratedDirectory(&bytes.Buffer{}, n), "want 1 to", "n=%d", n)
+	}
+}
+
+func TestWriteGeneratedDirectory(t *testing.T) {
+	for _, n := range []int{1, 5} {
+		var buf bytes.Buffer
+		require.NoError(t, WriteGeneratedDirectory(&buf, n))
+		got, err := lineappearance.Parse(buf.Bytes(), lineappearance.FormatJSON)
+		require.NoError(t, err, "%s", buf.String())
+		want, err := GenerateDirectory(n)
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+	}
+}
+
+// TestDemoUsers opens a session for a user of a generated directory on a
+// demo gateway that provisions its own PBX from it.
+func TestDemoUsers(t *testing.T) {
+	cfg, err := ParseConfig("test", nil)
+	require.NoError(t, err)
+	cfg.SIP.Listen = []Listener{{Transport: "tcp", Address: "127.0.0.1:0"}}
+	g, err := New(cfg, Options{Demo: true, DemoUsers: 20, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	require.NoError(t, g.Start())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		assert.NoError(t, g.Shutdown(ctx))
+	})
+	assert.Equal(t, 20, g.Directory().Stats().Users)
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	require.NoError(t, g.WaitReady(ctx))
+
+	aor, line := GeneratedUser(20)
+	tg := &testGateway{Gateway: g}
+	s, err := sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "tcp"), User: aor, Line: line})
+	require.NoError(t, err)
+	defer s.Close(ctx)
+	mon, err := s.Monitor(ctx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, mon.MonitorCrossRefID)
+
+	// The demo directory's users are not in it: not allowed.
+	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "tcp"), User: aliceAOR, Line: aliceLine})
+	var r *sip.Refusal
+	require.ErrorAs(t, err, &r)
+	assert.Equal(t, 403, r.Status)
+}
