@@ -119,18 +119,11 @@ func (c *Codec) Decode(data []byte) (Message, error) {
 	if hasDirective(data) {
 		return nil, ErrDTD
 	}
-	doc := etree.NewDocument()
-	doc.ReadSettings = etree.ReadSettings{
-		MaxDepth:      maxDepth,
-		CharsetReader: utf8Only,
-		// Keep duplicates so that checkAttributes can refuse them; this
-		// also spares the parser its de-duplication map.
-		PreserveDuplicateAttrs: true,
+	doc, err := parseDocument(data, maxDepth)
+	if err != nil {
+		return nil, err
 	}
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, parseError(err, data)
-	}
-	root, err := documentRoot(&doc.Element)
+	root, err := documentRoot(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +143,7 @@ func (c *Codec) Decode(data []byte) (Message, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNamespace, hdr.Namespace)
 	}
 	m := newMessage(root.Tag)
-	if err := decodeMessage(m, (*element)(root)); err != nil {
+	if err := decodeMessage(m, root); err != nil {
 		return nil, err
 	}
 	*m.MessageHeader() = hdr
@@ -314,13 +307,13 @@ func diagnose(data []byte) error {
 
 // checkAttributes refuses an element that repeats an attribute, anywhere in
 // the tree under e.
-func checkAttributes(e *etree.Element) error {
+func checkAttributes(e *element) error {
 	if len(e.Attr) > 8 {
-		seen := make(map[etree.Attr]bool, len(e.Attr))
+		seen := make(map[attr]bool, len(e.Attr))
 		for _, a := range e.Attr {
-			k := etree.Attr{Space: a.Space, Key: a.Key}
+			k := attr{Space: a.Space, Key: a.Key}
 			if seen[k] {
-				return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, a.FullKey(), e.FullTag())
+				return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, a.fullKey(), e.fullTag())
 			}
 			seen[k] = true
 		}
@@ -328,13 +321,13 @@ func checkAttributes(e *etree.Element) error {
 		for i := 1; i < len(e.Attr); i++ {
 			for j := 0; j < i; j++ {
 				if e.Attr[i].Space == e.Attr[j].Space && e.Attr[i].Key == e.Attr[j].Key {
-					return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, e.Attr[i].FullKey(), e.FullTag())
+					return fmt.Errorf("%w: attribute %s repeated on <%s>", ErrMalformed, e.Attr[i].fullKey(), e.fullTag())
 				}
 			}
 		}
 	}
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok {
+	for _, c := range e.Child {
+		if c.kind == elementNode {
 			if err := checkAttributes(c); err != nil {
 				return err
 			}
@@ -345,19 +338,19 @@ func checkAttributes(e *etree.Element) error {
 
 // documentRoot returns the single root element of a parsed document, refusing
 // directives, stray text and more than one root.
-func documentRoot(doc *etree.Element) (*etree.Element, error) {
-	var root *etree.Element
+func documentRoot(doc *element) (*element, error) {
+	var root *element
 	for _, t := range doc.Child {
-		switch t := t.(type) {
-		case *etree.Element:
+		switch t.kind {
+		case elementNode:
 			if root != nil {
 				return nil, fmt.Errorf("%w: more than one root element", ErrMalformed)
 			}
 			root = t
-		case *etree.Directive:
+		case directiveNode:
 			return nil, ErrDTD
-		case *etree.CharData:
-			if !t.IsWhitespace() {
+		case textNode:
+			if !t.ws {
 				return nil, fmt.Errorf("%w: text outside the root element", ErrMalformed)
 			}
 		}
@@ -371,13 +364,16 @@ func documentRoot(doc *etree.Element) (*etree.Element, error) {
 func isSOAP(ns string) bool { return ns == NamespaceSOAP11 || ns == NamespaceSOAP12 }
 
 // soapBody returns the message element inside a SOAP envelope.
-func soapBody(env *etree.Element) (*etree.Element, error) {
-	for _, c := range env.ChildElements() {
-		if c.Tag != "Body" {
+func soapBody(env *element) (*element, error) {
+	for _, c := range env.Child {
+		if c.kind != elementNode || c.Tag != "Body" {
 			continue
 		}
-		var msg *etree.Element
-		for _, m := range c.ChildElements() {
+		var msg *element
+		for _, m := range c.Child {
+			if m.kind != elementNode {
+				continue
+			}
 			if msg != nil {
 				return nil, &DecodeError{Path: "Envelope/Body", Msg: "more than one message in SOAP body"}
 			}

@@ -56,7 +56,7 @@ func (e *element) optExtensions() (*Extensions, error) {
 				return err
 			}
 			return p.children(func(item *element) error {
-				if item.name() == "line" && (item.et().NamespaceURI() == NamespaceRCC || item.Space == "lcs") && x.Line == "" {
+				if item.name() == "line" && (item.NamespaceURI() == NamespaceRCC || item.Space == "lcs") && x.Line == "" {
 					x.Line = item.text()
 					return nil
 				}

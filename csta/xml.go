@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/beevik/etree"
 )
 
 // RawXML is a self-contained XML fragment: one element with the namespace
@@ -62,20 +60,13 @@ func (r RawXML) check() (string, error) {
 	return root, nil
 }
 
-// element is an etree element with the reading helpers the message decoders
-// use. It is a defined type over etree.Element so that no etree type shows in
-// the package's API.
-type element etree.Element
-
-func (e *element) et() *etree.Element { return (*etree.Element)(e) }
-
 // name returns the element's local name.
 func (e *element) name() string { return e.Tag }
 
 // path returns the element's path from the message root, for errors.
 func (e *element) path() string {
 	var parts []string
-	for p := e.et(); p != nil && p.Tag != ""; p = p.Parent() {
+	for p := e; p != nil && p.Tag != ""; p = p.Parent() {
 		if p.Tag == "Body" || p.Tag == "Envelope" {
 			if p.Parent() != nil && (p.Parent().Tag == "Envelope" || p.Parent().Tag == "") {
 				break
@@ -99,9 +90,9 @@ func (e *element) missing(child string) error {
 
 // child returns the first child element with the given local name, or nil.
 func (e *element) child(name string) *element {
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && c.Tag == name {
-			return (*element)(c)
+	for _, c := range e.Child {
+		if c.kind == elementNode && c.Tag == name {
+			return c
 		}
 	}
 	return nil
@@ -113,9 +104,9 @@ func (e *element) has(name string) bool { return e.child(name) != nil }
 // children calls fn for every child element, in document order, and stops
 // at the first error.
 func (e *element) children(fn func(c *element) error) error {
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok {
-			if err := fn((*element)(c)); err != nil {
+	for _, c := range e.Child {
+		if c.kind == elementNode {
+			if err := fn(c); err != nil {
 				return err
 			}
 		}
@@ -125,9 +116,9 @@ func (e *element) children(fn func(c *element) error) error {
 
 // first returns the first child element, or nil.
 func (e *element) first() *element {
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok {
-			return (*element)(c)
+	for _, c := range e.Child {
+		if c.kind == elementNode {
+			return c
 		}
 	}
 	return nil
@@ -136,12 +127,10 @@ func (e *element) first() *element {
 // text returns the element's character data with surrounding white space
 // removed.
 func (e *element) text() string {
-	if len(e.Child) == 1 {
-		if cd, ok := e.Child[0].(*etree.CharData); ok {
-			return strings.TrimSpace(cd.Data)
-		}
+	if len(e.Child) == 1 && e.Child[0].kind == textNode {
+		return strings.TrimSpace(e.Child[0].Data)
 	}
-	return strings.TrimSpace(e.et().Text())
+	return strings.TrimSpace(e.Text())
 }
 
 // childText returns the text of the named child, or "" when it is absent.
@@ -208,7 +197,7 @@ func (e *element) optInt(name string) (*int, error) {
 // namespace of whatever document it is written into).
 func (e *element) rawXML() (RawXML, error) {
 	b := make([]byte, 0, 256)
-	b = appendElement(b, e.et(), e.inheritedNamespaces())
+	b = appendElement(b, e, e.inheritedNamespaces())
 	return RawXML(b), nil
 }
 
@@ -216,28 +205,24 @@ func (e *element) rawXML() (RawXML, error) {
 // XML, text escaped, comments dropped; surrounding white space is trimmed.
 func (e *element) innerXML() string {
 	var b []byte
-	for _, t := range e.Child {
-		switch t := t.(type) {
-		case *etree.Element:
-			c := (*element)(t)
-			b = appendElement(b, t, c.inheritedNamespaces())
-		case *etree.CharData:
-			b = appendEscaped(b, t.Data, false)
+	for _, c := range e.Child {
+		switch c.kind {
+		case elementNode:
+			b = appendElement(b, c, c.inheritedNamespaces())
+		case textNode:
+			b = appendEscaped(b, c.Data, false)
 		}
 	}
 	return strings.TrimSpace(string(b))
 }
 
-// asElement returns t as an element when it is one.
-func asElement(t etree.Token) (*element, bool) {
-	c, ok := t.(*etree.Element)
-	return (*element)(c), ok
-}
+// asElement returns t and whether it is an element.
+func asElement(t *element) (*element, bool) { return t, t.kind == elementNode }
 
 // messageRoot returns the message's root element: the document element, or
 // the element inside a SOAP Body.
-func (e *element) messageRoot() *etree.Element {
-	p := e.et()
+func (e *element) messageRoot() *element {
+	p := e
 	for {
 		up := p.Parent()
 		if up == nil || up.Tag == "" {
@@ -252,7 +237,7 @@ func (e *element) messageRoot() *etree.Element {
 
 // inheritedNamespaces returns the namespace declarations (as attributes) that
 // a raw copy of e needs because they are made on its ancestors.
-func (e *element) inheritedNamespaces() []etree.Attr {
+func (e *element) inheritedNamespaces() []attr {
 	own := map[string]bool{}
 	for _, a := range e.Attr {
 		switch {
@@ -263,21 +248,21 @@ func (e *element) inheritedNamespaces() []etree.Attr {
 		}
 	}
 	used := map[string]bool{}
-	collectPrefixes(e.et(), used)
-	var out []etree.Attr
+	collectPrefixes(e, used)
+	var out []attr
 	for p := range used {
 		if own[p] || p == "" {
 			continue
 		}
-		if v, ok := lookupNamespace(e.et().Parent(), p); ok {
-			out = append(out, etree.Attr{Space: "xmlns", Key: p, Value: v})
+		if v, ok := lookupNamespace(e.Parent(), p); ok {
+			out = append(out, attr{Space: "xmlns", Key: p, Value: v})
 		}
 	}
 	if !own[""] {
-		if v, ok := lookupNamespace(e.et().Parent(), ""); ok {
+		if v, ok := lookupNamespace(e.Parent(), ""); ok {
 			root := e.messageRoot()
-			if root == e.et() || v != root.NamespaceURI() {
-				out = append(out, etree.Attr{Key: "xmlns", Value: v})
+			if root == e || v != root.NamespaceURI() {
+				out = append(out, attr{Key: "xmlns", Value: v})
 			}
 		}
 	}
@@ -289,7 +274,7 @@ func (e *element) inheritedNamespaces() []etree.Attr {
 
 // collectPrefixes records the namespace prefixes elements and attributes use
 // in the subtree of e.
-func collectPrefixes(e *etree.Element, used map[string]bool) {
+func collectPrefixes(e *element, used map[string]bool) {
 	if e.Space != "" && e.Space != "xml" {
 		used[e.Space] = true
 	}
@@ -298,8 +283,8 @@ func collectPrefixes(e *etree.Element, used map[string]bool) {
 			used[a.Space] = true
 		}
 	}
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok {
+	for _, c := range e.Child {
+		if c.kind == elementNode {
 			collectPrefixes(c, used)
 		}
 	}
@@ -307,7 +292,7 @@ func collectPrefixes(e *etree.Element, used map[string]bool) {
 
 // lookupNamespace finds the declaration of prefix ("" for the default
 // namespace) on e or its ancestors.
-func lookupNamespace(e *etree.Element, prefix string) (string, bool) {
+func lookupNamespace(e *element, prefix string) (string, bool) {
 	for ; e != nil; e = e.Parent() {
 		for _, a := range e.Attr {
 			if prefix == "" && a.Space == "" && a.Key == "xmlns" {
@@ -321,7 +306,7 @@ func lookupNamespace(e *etree.Element, prefix string) (string, bool) {
 	return "", false
 }
 
-func sortAttrs(a []etree.Attr) {
+func sortAttrs(a []attr) {
 	for i := 1; i < len(a); i++ {
 		for j := i; j > 0 && attrKey(a[j]) < attrKey(a[j-1]); j-- {
 			a[j], a[j-1] = a[j-1], a[j]
@@ -329,12 +314,12 @@ func sortAttrs(a []etree.Attr) {
 	}
 }
 
-func attrKey(a etree.Attr) string { return a.Space + ":" + a.Key }
+func attrKey(a attr) string { return a.Space + ":" + a.Key }
 
 // appendElement serializes e and its content, adding the extra attributes
 // to its start tag. Text is escaped so that parsing the result gives the same
 // text back (carriage returns included); directives are dropped.
-func appendElement(b []byte, e *etree.Element, extra []etree.Attr) []byte {
+func appendElement(b []byte, e *element, extra []attr) []byte {
 	b = append(b, '<')
 	b = appendQName(b, e.Space, e.Tag)
 	for _, a := range e.Attr {
@@ -348,21 +333,21 @@ func appendElement(b []byte, e *etree.Element, extra []etree.Attr) []byte {
 	}
 	b = append(b, '>')
 	for _, t := range e.Child {
-		switch t := t.(type) {
-		case *etree.Element:
+		switch t.kind {
+		case elementNode:
 			b = appendElement(b, t, nil)
-		case *etree.CharData:
+		case textNode:
 			b = appendEscaped(b, t.Data, false)
-		case *etree.Comment:
+		case commentNode:
 			b = append(b, "<!--"...)
 			b = append(b, t.Data...)
 			b = append(b, "-->"...)
-		case *etree.ProcInst:
+		case procInstNode:
 			b = append(b, "<?"...)
-			b = append(b, t.Target...)
-			if t.Inst != "" {
+			b = append(b, t.Tag...)
+			if t.Data != "" {
 				b = append(b, ' ')
-				b = append(b, t.Inst...)
+				b = append(b, t.Data...)
 			}
 			b = append(b, "?>"...)
 		}
@@ -380,7 +365,7 @@ func appendQName(b []byte, space, local string) []byte {
 	return append(b, local...)
 }
 
-func appendAttr(b []byte, a etree.Attr) []byte {
+func appendAttr(b []byte, a attr) []byte {
 	b = append(b, ' ')
 	b = appendQName(b, a.Space, a.Key)
 	b = append(b, `="`...)
