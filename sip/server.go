@@ -16,6 +16,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/rcc-go/rcc/internal/growstack"
 )
 
 // Server is the gateway side of TR/87: it takes CSTA application sessions
@@ -96,6 +98,9 @@ func (s *Server) wrap(h func(req *sipmsg.Request, tx sipmsg.ServerTransaction)) 
 			closeConn(tx)
 			return
 		}
+		// One stack growth now, while the stack is shallow, rather than
+		// several on the way down to the CTI link.
+		growstack.Grow()
 		s.handlers.enter()
 		defer s.handlers.leave()
 		s.stats.request(string(req.Method))
