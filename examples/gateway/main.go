@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -69,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		grace      = fs.Duration("shutdown-timeout", 10*time.Second, "how long a shutdown may take")
 		demoUsers  = fs.Int("demo-users", 0, "with -demo: run on a generated directory of this many users (sip:user1@example.com on tel:1000000, ...) instead of the demo directory, for load tests")
 		demoAnswer = fs.Duration("demo-answer-delay", ctitest.DefaultAnswerDelay, "with -demo: how long the fake PBX's 2xxx far ends ring before they answer (0: at once)")
+		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file, from start to shutdown (for performance work)")
+		memProfile = fs.String("memprofile", "", "write an allocation profile to this file at shutdown (for performance work)")
 	)
 	fs.Var(&sipListen, "sip", "SIP listener transport:host:port, repeatable (overrides sip.listen), e.g. udp:0.0.0.0:5060")
 	fs.Var(&cti, "cti", "CTI endpoint host:port, repeatable, in priority order (overrides cti.endpoints)")
@@ -121,6 +124,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.Admin.Listen = gateway.DemoAdminAddr
 	}
 
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
+
 	opts := gateway.Options{Demo: *demo, DemoUsers: *demoUsers}
 	if *demo && *demoAnswer != ctitest.DefaultAnswerDelay {
 		if opts.PBX, err = demoPBX(*demoUsers, *demoAnswer); err != nil {
@@ -165,6 +174,34 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	return g.Shutdown(ctx)
+}
+
+// startProfiles starts a CPU profile when cpu names a file, and returns
+// the function that stops it and writes the allocation profile to mem.
+func startProfiles(cpu, mem string) (stop func(), err error) {
+	var f *os.File
+	if cpu != "" {
+		if f, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return func() {
+		if f != nil {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+		if mem == "" {
+			return
+		}
+		if m, err := os.Create(mem); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(m, 0)
+			m.Close()
+		}
+	}, nil
 }
 
 // demoPBX builds the demo PBX with far ends that answer after
