@@ -11,6 +11,7 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/internal/growstack"
 )
 
 // Phases of a server dialog.
@@ -408,6 +409,7 @@ func (d *dialog) newRequest(method sipmsg.RequestMethod) *sipmsg.Request {
 // the queue is empty or the dialog has ended.
 func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
+	growstack.Grow() // the way down through sipgo's client transaction is deep
 	for {
 		d.mu.Lock()
 		if d.phase == phaseEnded || len(d.queue) == 0 {

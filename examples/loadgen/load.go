@@ -274,6 +274,7 @@ func (r *runner) drive(ctx context.Context, d time.Duration, measured bool) {
 		if measured {
 			r.st.stop()
 		}
+		cancel()
 		wg.Wait()
 	}()
 	if r.cfg.rate <= 0 {
@@ -298,11 +299,28 @@ func (r *runner) drive(ctx context.Context, d time.Duration, measured bool) {
 	}
 	// Open loop: requests start on schedule whatever the answers do, and
 	// their latency counts from when they were due, so a slow target is
-	// not hidden (no coordinated omission).
+	// not hidden (no coordinated omission). A pool of workers sends them
+	// (goroutines that live for the run, so their stacks grow once).
 	interval := time.Duration(float64(time.Second) / r.cfg.rate)
-	maxOutstanding := max(1024, 4*len(r.sess))
-	var outstanding atomic.Int64
-	var seq atomic.Uint64
+	due := make(chan time.Time, max(1024, 4*len(r.sess)))
+	for w := range max(64, 4*r.cfg.concurrency) {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for t := range due {
+				var s *session
+				select {
+				case s = <-ready:
+				case <-ctx.Done():
+					return
+				}
+				r.step(s, t, rng)
+				if !s.gone.Load() {
+					ready <- s
+				}
+			}
+		})
+	}
+	defer close(due)
 	next := time.Now()
 	for {
 		now := time.Now()
@@ -310,26 +328,11 @@ func (r *runner) drive(ctx context.Context, d time.Duration, measured bool) {
 			return
 		}
 		for ; !next.After(now); next = next.Add(interval) {
-			if outstanding.Load() >= int64(maxOutstanding) {
-				r.st.fail("open loop: too many requests outstanding (target too slow for the rate)")
-				continue
+			select {
+			case due <- next:
+			default:
+				r.st.fail("open loop: too many requests waiting (target too slow for the rate)")
 			}
-			outstanding.Add(1)
-			due := next
-			wg.Go(func() {
-				defer outstanding.Add(-1)
-				var s *session
-				select {
-				case s = <-ready:
-				case <-ctx.Done():
-					return
-				}
-				n := seq.Add(1)
-				r.step(s, due, rand.New(rand.NewPCG(n, uint64(due.UnixNano()))))
-				if !s.gone.Load() {
-					ready <- s
-				}
-			})
 		}
 		time.Sleep(max(next.Sub(time.Now()), 50*time.Microsecond))
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -51,11 +52,13 @@ type options struct {
 	jsonOut       string
 	cpuProfile    string
 	memProfile    string
+	blockProfile  string
 	serve         string
 	listen        string
 	writeDir      string
 	writeCSV      string
 	verbose       bool
+	gcPercent     int
 	maxSessions   int
 	gatewayConfig string
 }
@@ -93,10 +96,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (load generator and in-process target) for the measured window")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of this process at the end")
+	fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines of this process blocked (channel, select, mutex waits) at the end")
 	fs.StringVar(&o.serve, "serve", "", "instead of generating load, serve a target in this process until interrupted: baseline")
 	fs.StringVar(&o.listen, "listen", "tcp:127.0.0.1:5070,udp:127.0.0.1:5070", "with -serve: listeners, transport:host:port, comma separated")
 	fs.StringVar(&o.writeDir, "write-directory", "", "write the generated directory of -users users as a JSON directory file and exit")
 	fs.StringVar(&o.writeCSV, "write-csv", "", "write a sipp injection file (user;line) of -users users and exit")
+	fs.IntVar(&o.gcPercent, "gogc", 400, "garbage collection target percentage of this process (GOGC), so the load generator's collections disturb the measurement less; an in-process target shares it")
 	fs.BoolVar(&o.verbose, "v", false, "log at debug level")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -151,6 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sipLevel})))
 	sipmsg.UDPMTUSize = 32 << 10
 	raiseFileLimit()
+	debug.SetGCPercent(o.gcPercent)
 
 	switch {
 	case o.writeDir != "":
@@ -171,6 +177,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+
+	if o.blockProfile != "" {
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+		runtime.SetMutexProfileFraction(10)
+		defer func() {
+			_ = writeFile(o.blockProfile, func(w io.Writer) error { return pprof.Lookup("block").WriteTo(w, 0) })
+			_ = writeFile(o.blockProfile+".mutex", func(w io.Writer) error { return pprof.Lookup("mutex").WriteTo(w, 0) })
+		}()
 	}
 
 	var results []Result
