@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -153,6 +154,20 @@ func newEndpoint(transport string, st *stats, log *slog.Logger) (*endpoint, erro
 	})
 	if e.pc != nil {
 		go func() { _ = e.srv.ServeUDP(e.pc) }()
+		// Requests leave from the socket only once sipgo has it in its
+		// connection pool; until then it would try to bind the port again.
+		addr := e.pc.LocalAddr().String()
+		for i := 0; ; i++ {
+			if c, err := ua.TransportLayer().GetConnection("udp", addr); err == nil && c != nil {
+				c.TryClose() // undo the reference GetConnection took
+				break
+			}
+			if i == 1000 {
+				e.close()
+				return nil, fmt.Errorf("the UDP socket %s was not served", addr)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 	return e, nil
 }
