@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -136,6 +137,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// sipgoGlobals sets sipgo's process-wide settings on the first run.
+var sipgoGlobals sync.Once
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -146,16 +150,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	// sipgo logs some things through its package logger only (connection
-	// bookkeeping that warns at every close), and refuses UDP messages over
-	// its MTU setting unless raised; this is a program, so it may set both.
-	sipLevel := slog.LevelError
-	if o.verbose {
-		sipLevel = slog.LevelDebug
-	}
-	sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sipLevel})))
-	sipmsg.UDPMTUSize = 32 << 10
-	raiseFileLimit()
+	sipgoGlobals.Do(func() {
+		// sipgo logs some things through its package logger only
+		// (connection bookkeeping that warns at every close), and refuses
+		// UDP messages over its MTU setting unless raised; this is a
+		// program, so it may set both, once, before sipgo runs.
+		sipLevel := slog.LevelError
+		if o.verbose {
+			sipLevel = slog.LevelDebug
+		}
+		sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sipLevel})))
+		sipmsg.UDPMTUSize = 32 << 10
+		raiseFileLimit()
+	})
 	debug.SetGCPercent(o.gcPercent)
 
 	switch {
