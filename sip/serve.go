@@ -127,7 +127,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		aw.tx = tx
 	}
 	d.establish(interval, aw)
-	err = s.send(tx, req, res)
+	err = s.accept(tx, req, res, !d.udp, cancelled.Load)
 	switch {
 	case cancelled.Load():
 		d.terminate(ErrCanceled)
@@ -171,7 +171,7 @@ func (s *Server) reinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := s.send(tx, req, res); err != nil {
+	if err := s.accept(tx, req, res, !d.udp, nil); err != nil {
 		s.done(req, 500, start)
 		return
 	}
