@@ -137,7 +137,7 @@ func (c *Codec) Decode(data []byte) (Message, error) {
 		}
 		hdr.SOAP = true
 	}
-	hdr.Namespace = root.NamespaceURI()
+	hdr.Namespace = ownNamespace(root.NamespaceURI())
 	hdr.NoNamespace = hdr.Namespace == ""
 	if !acceptableNamespace(hdr.Namespace) {
 		return nil, fmt.Errorf("%w: %q", ErrNamespace, hdr.Namespace)

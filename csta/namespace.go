@@ -57,3 +57,19 @@ func Edition(namespace string) int {
 func acceptableNamespace(ns string) bool {
 	return ns == "" || ns == NamespaceACSE || Edition(ns) != 0
 }
+
+// knownNamespaces are the namespaces Decode records without copying.
+var knownNamespaces = [...]string{NamespaceEd3, NamespaceEd2, NamespaceEd4, NamespaceEd5, NamespaceEd6, NamespaceACSE}
+
+// ownNamespace returns ns as a string that keeps no decoded document in
+// memory: the constant when ns is a known namespace, a copy otherwise. A
+// message's Header lives as long as the message, and callers keep it to
+// answer in the peer's edition.
+func ownNamespace(ns string) string {
+	for _, k := range knownNamespaces {
+		if ns == k {
+			return k
+		}
+	}
+	return strings.Clone(ns)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rcc-go/rcc/csta"
 )
@@ -195,6 +196,9 @@ func (h Handle) Monitor(ctx context.Context, req *csta.MonitorStart, sub Subscri
 		c.pruneHeldLocked()
 		return nil, nil, err
 	}
+	// The ID lives as long as the monitor: a copy of its own, so that it
+	// does not keep the decoded response's document in memory.
+	msr.MonitorCrossRefID = csta.MonitorCrossRefID(strings.Clone(string(msr.MonitorCrossRefID)))
 	s := c.subscribeLocked(h.gen, msr.MonitorCrossRefID, sub)
 	// Hand over the held events for the new monitor, in order.
 	kept := c.held[:0]

@@ -31,8 +31,8 @@ var byeTimeout = 64 * sipmsg.T1
 // session timer is a time.AfterFunc.
 type dialog struct {
 	srv       *Server
-	inflight  cancelSet // work done for the dialog, cancelled when it ends
-	tag       string    // ours, the key in Server.dialogs
+	life      life   // done when the dialog ends; the context of the work done for it
+	tag       string // ours, the key in Server.dialogs
 	remoteTag string
 	info      DialogInfo
 	leg       leg
@@ -317,12 +317,14 @@ func (d *dialog) ended() bool {
 // cancelled when the dialog ends, and after timeout when positive. ok is
 // false when the dialog has already ended.
 func (d *dialog) requestContext(timeout time.Duration) (ctx context.Context, release func(), ok bool) {
-	base, done, ok := d.inflight.with(context.Background())
-	if !ok || timeout <= 0 {
-		return base, done, ok
+	if d.life.Err() != nil {
+		return nil, nil, false
 	}
-	ctx, stop := context.WithTimeout(base, timeout)
-	return ctx, func() { stop(); done() }, true
+	if timeout <= 0 {
+		return &d.life, func() {}, true
+	}
+	ctx, stop := context.WithTimeout(&d.life, timeout)
+	return ctx, stop, true
 }
 
 // terminate ends the dialog: it stops the session timer, drops queued
@@ -343,7 +345,7 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	dropped := len(d.queue)
 	d.queue = nil
 	d.mu.Unlock()
-	d.inflight.cancelAll(ErrDialogEnded)
+	d.life.end()
 
 	bye = needsBye(reason)
 	if !bye {

@@ -274,7 +274,7 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 		DialogID:  string(d.leg.callID) + "|" + tag + "|" + remoteTag,
 		CallID:    string(d.leg.callID),
 		User:      addressOfRecord(&from.Address),
-		Line:      rss.Extensions.LineOf(),
+		Line:      strings.Clone(rss.Extensions.LineOf()), // kept for the session's life, not the whole INVITE body
 		Peer:      addrPort(req.Source()),
 		Transport: strings.ToLower(transport),
 	}
