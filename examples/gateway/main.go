@@ -22,6 +22,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -72,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		demoAnswer = fs.Duration("demo-answer-delay", ctitest.DefaultAnswerDelay, "with -demo: how long the fake PBX's 2xxx far ends ring before they answer (0: at once)")
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file, from start to shutdown (for performance work)")
 		memProfile = fs.String("memprofile", "", "write an allocation profile to this file at shutdown (for performance work)")
+		pprofAddr  = fs.String("pprof", "", "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (for performance work)")
 	)
 	fs.Var(&sipListen, "sip", "SIP listener transport:host:port, repeatable (overrides sip.listen), e.g. udp:0.0.0.0:5060")
 	fs.Var(&cti, "cti", "CTI endpoint host:port, repeatable, in priority order (overrides cti.endpoints)")
@@ -129,6 +133,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfiles()
+	if *pprofAddr != "" {
+		ln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("-pprof: %w", err)
+		}
+		defer ln.Close()
+		go func() { _ = http.Serve(ln, nil) }() // net/http/pprof registers on the default mux
+	}
 
 	opts := gateway.Options{Demo: *demo, DemoUsers: *demoUsers}
 	if *demo && *demoAnswer != ctitest.DefaultAnswerDelay {
