@@ -1,0 +1,221 @@
+package sip
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/rcc-go/rcc/csta"
+)
+
+// Defaults of ServerConfig.
+const (
+	DefaultSessionExpires    = 600 * time.Second
+	DefaultMinSE             = 90 * time.Second
+	DefaultEventQueueSize    = 256
+	DefaultEventTimeout      = 10 * time.Second
+	DefaultMaxEventTimeouts  = 3
+	DefaultRetryAfter        = 30 * time.Second
+	DefaultUDPReadBuffer     = 4 << 20
+	DefaultUDPMaxMessageSize = 32 << 10
+	DefaultContactUser       = "cti"
+	DefaultUserAgent         = "rcc"
+)
+
+// ServerConfig configures a [Server]. The zero value of every field but
+// Handler selects its default.
+type ServerConfig struct {
+	// Handler is the session layer. Required.
+	Handler Handler
+
+	// TrustedPeers are the address prefixes of peers that may open and use
+	// sessions (the SIP proxies, or the clients themselves). Any other peer
+	// gets 403 for every request, and costs no session state. A nil slice
+	// trusts loopback only (127.0.0.0/8 and ::1/128); an empty non-nil slice
+	// trusts no address, so only TrustedSubjects count.
+	TrustedPeers []netip.Prefix
+	// TrustedSubjects trusts a TLS peer that presented a client certificate
+	// the TLS configuration verified, whose subject common name or one of
+	// whose DNS names equals one of these (compared without regard to
+	// case, no wildcards). A peer is trusted when its address or its
+	// certificate is.
+	TrustedSubjects []string
+	// TLSConfig is the TLS configuration of ServeTLS listeners (it needs a
+	// certificate) and of the TLS connections the server opens itself to
+	// send events or BYE when the client's connection is gone (set RootCAs
+	// for those). To verify client certificates set ClientCAs.
+	TLSConfig *tls.Config
+	// RequireClientCert makes TLS listeners require and verify a client
+	// certificate (mutual TLS). Without it a certificate is requested and
+	// verified only if the client offers one, when TrustedSubjects is set.
+	RequireClientCert bool
+
+	// SessionExpires is the session interval the server grants (RFC 4028):
+	// the client must refresh the dialog with a re-INVITE within it, or the
+	// server ends it with BYE. A client asking for less (but not less than
+	// MinSE) gets what it asked for. Default: 600s.
+	SessionExpires time.Duration
+	// MinSE is the smallest session interval the server accepts: an INVITE
+	// asking for less gets 422 with a Min-SE header. RFC 4028 requires at
+	// least 90s; smaller values are accepted for tests. Default: 90s.
+	MinSE time.Duration
+	// MaxBodySize is the largest INVITE or INFO body the server decodes, in
+	// bytes; a larger body gets 413. Default: csta.DefaultMaxSize.
+	MaxBodySize int
+
+	// EventQueueSize is how many events may wait to be sent per dialog.
+	// Default: 256.
+	EventQueueSize int
+	// EventTimeout is how long the server waits for the final response to
+	// an event INFO. Default: 10s.
+	EventTimeout time.Duration
+	// MaxEventTimeouts is how many event INFOs in a row may go unanswered
+	// (timeout, 408 or transport failure) before the server ends the
+	// dialog. Default: 3.
+	MaxEventTimeouts int
+	// RetryAfter is the Retry-After the server sends with the 503 answers
+	// it makes itself (not ready, shutting down). Default: 30s.
+	RetryAfter time.Duration
+
+	// ContactHost is the host name or address the server puts in its
+	// Contact and Via headers. Default: the address of the listener the
+	// dialog arrived on, or the machine's host name when that listener is
+	// bound to an unspecified address.
+	ContactHost string
+	// ContactUser is the user part of the server's Contact. Default: "cti".
+	ContactUser string
+	// UserAgent is sent in Server and User-Agent headers. Default: "rcc".
+	UserAgent string
+	// RewriteContact sends the server's requests (events, BYE) to the
+	// address the dialog's requests come from rather than to the client's
+	// Contact, when the dialog has no route set: for clients behind NAT.
+	// Over TCP and TLS the server always uses the connection the dialog's
+	// requests arrive on while it is open; see the package documentation.
+	RewriteContact bool
+
+	// UDPReadBuffer is the socket receive and send buffer size ServeUDP
+	// sets, in bytes (the kernel may cap it). A negative value leaves the
+	// socket as it is. Default: 4 MiB.
+	UDPReadBuffer int
+	// UDPMaxMessageSize is the largest SIP message the server sends over
+	// UDP, in bytes. sipgo refuses UDP messages over 1300 bytes by default,
+	// and a GetCSTAFeaturesResponse or a verbose event is larger, so
+	// NewServer raises sipgo's process-wide limit (sip.UDPMTUSize, which it
+	// only ever raises) to allow this size. A negative value leaves sipgo's
+	// limit alone. A response that is still too large is replaced by 500;
+	// an event that is too large is refused with ErrEventTooLarge. Use TCP
+	// or TLS for large bodies where you can. Default: 32 KiB, the largest
+	// datagram sipgo reads.
+	UDPMaxMessageSize int
+
+	// Observer, if set, is notified of dialogs, requests and events.
+	Observer Observer
+	// Logger receives the server's logs, and sipgo's where sipgo takes a
+	// logger. nil discards them.
+	Logger *slog.Logger
+}
+
+// withDefaults validates c and returns a copy with the defaults filled in.
+func (c ServerConfig) withDefaults() (ServerConfig, error) {
+	if c.Handler == nil {
+		return c, errors.New("sip: ServerConfig.Handler is required")
+	}
+	if c.TrustedPeers == nil {
+		c.TrustedPeers = []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.0/8"),
+			netip.MustParsePrefix("::1/128"),
+		}
+	} else {
+		c.TrustedPeers = append([]netip.Prefix{}, c.TrustedPeers...)
+	}
+	for i, p := range c.TrustedPeers {
+		if !p.IsValid() {
+			return c, fmt.Errorf("sip: ServerConfig.TrustedPeers[%d] is not a valid prefix", i)
+		}
+		c.TrustedPeers[i] = p.Masked()
+	}
+	subjects := make([]string, 0, len(c.TrustedSubjects))
+	for _, s := range c.TrustedSubjects {
+		if s = strings.TrimSpace(s); s != "" {
+			subjects = append(subjects, strings.ToLower(s))
+		}
+	}
+	c.TrustedSubjects = subjects
+	if c.TLSConfig != nil {
+		c.TLSConfig = c.TLSConfig.Clone()
+		switch {
+		case c.RequireClientCert:
+			c.TLSConfig.ClientAuth = tls.RequireAndVerifyClientCert
+		case len(subjects) > 0 && c.TLSConfig.ClientAuth == tls.NoClientCert:
+			c.TLSConfig.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+	} else if c.RequireClientCert {
+		return c, errors.New("sip: ServerConfig.RequireClientCert needs a TLSConfig")
+	}
+	def := func(d *time.Duration, v time.Duration, name string) error {
+		if *d < 0 {
+			return fmt.Errorf("sip: ServerConfig.%s is negative", name)
+		}
+		if *d == 0 {
+			*d = v
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		d    *time.Duration
+		v    time.Duration
+		name string
+	}{
+		{&c.SessionExpires, DefaultSessionExpires, "SessionExpires"},
+		{&c.MinSE, DefaultMinSE, "MinSE"},
+		{&c.EventTimeout, DefaultEventTimeout, "EventTimeout"},
+		{&c.RetryAfter, DefaultRetryAfter, "RetryAfter"},
+	} {
+		if err := def(f.d, f.v, f.name); err != nil {
+			return c, err
+		}
+	}
+	if c.MinSE > c.SessionExpires {
+		return c, fmt.Errorf("sip: ServerConfig.MinSE (%s) exceeds SessionExpires (%s)", c.MinSE, c.SessionExpires)
+	}
+	if c.SessionExpires < time.Second {
+		return c, fmt.Errorf("sip: ServerConfig.SessionExpires (%s) is under one second", c.SessionExpires)
+	}
+	ints := []struct {
+		p    *int
+		v    int
+		name string
+	}{
+		{&c.MaxBodySize, csta.DefaultMaxSize, "MaxBodySize"},
+		{&c.EventQueueSize, DefaultEventQueueSize, "EventQueueSize"},
+		{&c.MaxEventTimeouts, DefaultMaxEventTimeouts, "MaxEventTimeouts"},
+	}
+	for _, f := range ints {
+		if *f.p < 0 {
+			return c, fmt.Errorf("sip: ServerConfig.%s is negative", f.name)
+		}
+		if *f.p == 0 {
+			*f.p = f.v
+		}
+	}
+	if c.UDPReadBuffer == 0 {
+		c.UDPReadBuffer = DefaultUDPReadBuffer
+	}
+	if c.UDPMaxMessageSize == 0 {
+		c.UDPMaxMessageSize = DefaultUDPMaxMessageSize
+	}
+	if c.ContactUser == "" {
+		c.ContactUser = DefaultContactUser
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = DefaultUserAgent
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}

@@ -1,0 +1,268 @@
+package sip
+
+import (
+	"maps"
+	"math"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// Header values the package sends.
+const (
+	contentTypeCSTA        = "application/csta+xml"
+	contentDispositionCSTA = "signal;handling=required"
+	allowMethods           = "INVITE, ACK, CANCEL, BYE, INFO, OPTIONS"
+)
+
+// newParser returns a sipgo parser that leaves Route and Record-Route
+// headers unparsed, so route sets are kept and sent back byte for byte
+// (sipgo's parsed Record-Route drops header parameters), and that accepts
+// messages up to maxBody bytes of body.
+func newParser(maxBody int) *sipmsg.Parser {
+	hp := maps.Clone(sipmsg.DefaultHeadersParser())
+	delete(hp, "route")
+	delete(hp, "record-route")
+	p := sipmsg.NewParser(sipmsg.WithHeadersParsers(hp))
+	p.MaxMessageLength = maxBody + 32<<10
+	return p
+}
+
+// raiseUDPLimit raises sipgo's process-wide UDP message size limit so that
+// messages of n bytes may be sent. It never lowers it.
+func raiseUDPLimit(n int) {
+	if n <= 0 {
+		return
+	}
+	if want := n + 200; sipmsg.UDPMTUSize < want {
+		sipmsg.UDPMTUSize = want
+	}
+}
+
+// isCSTA reports whether a Content-Type value names application/csta+xml,
+// ignoring case, white space and parameters.
+func isCSTA(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.EqualFold(strings.TrimSpace(ct), contentTypeCSTA)
+}
+
+// contentType returns a message's Content-Type value, or "".
+func contentType(m interface {
+	ContentType() *sipmsg.ContentTypeHeader
+}) string {
+	if h := m.ContentType(); h != nil {
+		return string(*h)
+	}
+	return ""
+}
+
+// header returns the first value of a header given by its full or compact
+// name, or "".
+func header(m interface{ GetHeader(string) sipmsg.Header }, names ...string) string {
+	for _, n := range names {
+		if h := m.GetHeader(n); h != nil {
+			return strings.TrimSpace(h.Value())
+		}
+	}
+	return ""
+}
+
+// tokens returns the comma-separated tokens of every header with one of the
+// names, lower-cased.
+func tokens(m interface{ GetHeaders(string) []sipmsg.Header }, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		for _, h := range m.GetHeaders(n) {
+			for t := range strings.SplitSeq(h.Value(), ",") {
+				if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sessionExpires parses a Session-Expires value ("1800;refresher=uac"). ok
+// is false when the value is absent or malformed.
+func sessionExpires(v string) (d time.Duration, refresher string, ok bool) {
+	if v == "" {
+		return 0, "", false
+	}
+	num, params, _ := strings.Cut(v, ";")
+	n, err := strconv.ParseUint(strings.TrimSpace(num), 10, 32)
+	if err != nil {
+		return 0, "", false
+	}
+	for p := range strings.SplitSeq(params, ";") {
+		k, val, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(k), "refresher") {
+			refresher = strings.ToLower(strings.TrimSpace(val))
+		}
+	}
+	return time.Duration(n) * time.Second, refresher, true
+}
+
+// deltaSeconds parses a delta-seconds header value such as Min-SE.
+func deltaSeconds(v string) (time.Duration, bool) {
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
+}
+
+// seconds formats d as whole seconds for a header, at least 1.
+func seconds(d time.Duration) string {
+	s := int64(math.Ceil(d.Seconds()))
+	if s < 1 {
+		s = 1
+	}
+	return strconv.FormatInt(s, 10)
+}
+
+// reasonPhrase turns an error text into a reason phrase: one line of
+// printable characters, at most 200 bytes.
+func reasonPhrase(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if b.Len()+utf8.RuneLen(r) > 200 {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// addressOfRecord normalises a From URI to an address of record: scheme
+// and host in lower case, no display name, no parameters or headers.
+func addressOfRecord(u *sipmsg.Uri) string {
+	scheme := strings.ToLower(u.Scheme)
+	if scheme == "" {
+		scheme = "sip"
+	}
+	if raw := u.Raw(); raw != "" || (scheme != "sip" && scheme != "sips") {
+		if i := strings.IndexAny(raw, ";?"); i >= 0 {
+			raw = raw[:i]
+		}
+		return scheme + ":" + raw
+	}
+	s := scheme + ":"
+	if u.User != "" {
+		s += u.User + "@"
+	}
+	s += strings.ToLower(u.Host)
+	if u.Port > 0 {
+		s += ":" + strconv.Itoa(u.Port)
+	}
+	return s
+}
+
+// splitHeaderValues splits a header value into its comma-separated values,
+// ignoring commas inside angle brackets and quoted strings.
+func splitHeaderValues(v string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '<':
+			depth++
+		case c == '>':
+			if depth > 0 {
+				depth--
+			}
+		case c == ',' && depth == 0:
+			if s := strings.TrimSpace(v[start:i]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(v[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// routeSet returns the values of the Record-Route headers of m, in order,
+// exactly as they were received.
+func routeSet(m interface{ GetHeaders(string) []sipmsg.Header }) []string {
+	var out []string
+	for _, h := range m.GetHeaders("Record-Route") {
+		out = append(out, splitHeaderValues(h.Value())...)
+	}
+	return out
+}
+
+// routeURI parses the URI of a route value ("<sip:p.example.com;lr>;x=y").
+func routeURI(v string) (sipmsg.Uri, bool) {
+	var u sipmsg.Uri
+	if i := strings.IndexByte(v, '<'); i >= 0 {
+		j := strings.IndexByte(v[i:], '>')
+		if j < 0 {
+			return u, false
+		}
+		v = v[i+1 : i+j]
+	} else if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	if err := sipmsg.ParseUri(strings.TrimSpace(v), &u); err != nil || u.Host == "" {
+		return u, false
+	}
+	return u, true
+}
+
+// hostPort returns the address a request to u goes to: its host and port,
+// or the default port of the transport.
+func hostPort(u *sipmsg.Uri, transport string) string {
+	port := u.Port
+	if port == 0 {
+		port = sipmsg.DefaultPort(transport)
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]")
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// addrPort parses a "host:port" source address; the zero value when it is
+// not an IP address and port.
+func addrPort(s string) netip.AddrPort {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// transportParam returns the lower-case transport name for a Contact or Via
+// "transport" parameter: "" for UDP, which needs none.
+func transportParam(transport string) string {
+	if t := strings.ToLower(transport); t != "udp" {
+		return t
+	}
+	return ""
+}

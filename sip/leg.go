@@ -1,0 +1,168 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// leg is one end's view of a dialog: what it needs to build requests inside
+// it (RFC 3261 section 12.2.1.1). The server keeps one per dialog, the client
+// one per session.
+type leg struct {
+	callID    sipmsg.CallIDHeader
+	local     sipmsg.FromHeader // our URI and tag: the From of our requests
+	remote    sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
+	transport string            // "UDP", "TCP" or "TLS"
+
+	mu       sync.Mutex
+	target   sipmsg.Uri // remote target: the peer's Contact URI
+	routes   []string   // route set, raw, in the order of our Route headers
+	firstHop string     // host:port of the first route; "" without routes
+	cseq     uint32     // our last CSeq
+}
+
+// setRoute sets the remote target and the route set.
+func (l *leg) setRoute(target sipmsg.Uri, routes []string) {
+	hop := ""
+	if len(routes) > 0 {
+		if u, ok := routeURI(routes[0]); ok {
+			hop = hostPort(&u, l.transport)
+		}
+	}
+	l.mu.Lock()
+	l.target, l.routes, l.firstHop = target, routes, hop
+	l.mu.Unlock()
+}
+
+// setTarget replaces the remote target (a target refresh).
+func (l *leg) setTarget(target sipmsg.Uri) {
+	l.mu.Lock()
+	l.target = target
+	l.mu.Unlock()
+}
+
+// hasRoutes reports whether the dialog has a route set.
+func (l *leg) hasRoutes() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.routes) > 0
+}
+
+// viaAddr is where our Via headers say we listen.
+type viaAddr struct {
+	host string
+	port int
+}
+
+// request builds a request in the dialog with the next CSeq (ACK takes
+// cseq as given, for the INVITE it acknowledges). It sets the transport and,
+// when the dialog has a route set, the destination (the first route); the
+// caller may override the destination.
+func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, contact *sipmsg.ContactHeader, userAgent string) *sipmsg.Request {
+	l.mu.Lock()
+	target, routes, hop := l.target, l.routes, l.firstHop
+	cseq := ackCSeq
+	if method != sipmsg.ACK {
+		l.cseq++
+		cseq = l.cseq
+	}
+	l.mu.Unlock()
+
+	req := sipmsg.NewRequest(method, target)
+	req.AppendHeader(&sipmsg.ViaHeader{
+		ProtocolName:    "SIP",
+		ProtocolVersion: "2.0",
+		Transport:       l.transport,
+		Host:            via.host,
+		Port:            via.port,
+		Params:          sipmsg.HeaderParams{{K: "branch", V: sipmsg.GenerateBranchN(16)}},
+	})
+	maxFwd := sipmsg.MaxForwardsHeader(70)
+	req.AppendHeader(&maxFwd)
+	req.AppendHeader(sipmsg.HeaderClone(&l.local))
+	req.AppendHeader(sipmsg.HeaderClone(&l.remote))
+	callID := l.callID
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: method})
+	for _, r := range routes {
+		req.AppendHeader(sipmsg.NewHeader("Route", r))
+	}
+	if contact != nil {
+		req.AppendHeader(sipmsg.HeaderClone(contact))
+	}
+	if userAgent != "" {
+		req.AppendHeader(sipmsg.NewHeader("User-Agent", userAgent))
+	}
+	req.SetTransport(l.transport)
+	if hop != "" {
+		req.SetDestination(hop)
+	}
+	return req
+}
+
+// prebuilt is a sipgo request option that leaves a request as we built it.
+func prebuilt(*sipgo.Client, *sipmsg.Request) error { return nil }
+
+// roundTrip sends req in a new client transaction and waits for its final
+// response. A transaction that ends without one gives an error wrapping
+// ErrNoAnswer.
+func roundTrip(ctx context.Context, c *sipgo.Client, req *sipmsg.Request) (*sipmsg.Response, error) {
+	if req.Body() == nil {
+		req.SetBody(nil)
+	}
+	tx, err := c.TransactionRequest(ctx, req, prebuilt)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, err)
+	}
+	defer tx.Terminate()
+	for {
+		select {
+		case res := <-tx.Responses():
+			if res.IsProvisional() {
+				continue
+			}
+			return res, nil
+		case <-tx.Done():
+			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, tx.Err())
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, context.Cause(ctx))
+		}
+	}
+}
+
+// refusalOf turns a failure response into a *Refusal.
+func refusalOf(res *sipmsg.Response) *Refusal {
+	r := &Refusal{Status: res.StatusCode, Reason: res.Reason}
+	if d, ok := deltaSeconds(header(res, "Retry-After")); ok {
+		r.RetryAfter = d
+	}
+	return r
+}
+
+// contactHeader builds a Contact header <sip:user@host:port;transport=x>.
+func contactHeader(user, host string, port int, transport string) *sipmsg.ContactHeader {
+	u := sipmsg.Uri{Scheme: "sip", User: user, Host: host, Port: port}
+	if t := transportParam(transport); t != "" {
+		u.UriParams = sipmsg.HeaderParams{{K: "transport", V: t}}
+	}
+	return &sipmsg.ContactHeader{Address: u}
+}
+
+// splitHostPort splits "host:port" into its parts.
+func splitHostPort(addr string) (string, int, error) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	return h, port, nil
+}

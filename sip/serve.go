@@ -1,0 +1,404 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/rcc-go/rcc/csta"
+)
+
+// onInvite handles INVITE: a new dialog when it has no To tag, a refresh
+// (re-INVITE) when it has one.
+func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	start := time.Now()
+	if !s.admit(req, tx, start) {
+		return
+	}
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		s.reinvite(req, tx, start)
+		return
+	}
+	if s.isClosing() {
+		s.unavailable(tx, req, start, "Shutting Down")
+		return
+	}
+	if !s.cfg.Handler.Ready() {
+		s.unavailable(tx, req, start, "No CTI Connection")
+		return
+	}
+	if !s.checkInvite(req, tx, start) {
+		return
+	}
+	msg, ok := s.readBody(req, tx, start, true)
+	if !ok {
+		return
+	}
+	rss, ok := msg.(*csta.RequestSystemStatus)
+	if !ok {
+		s.refuse(tx, req, start, 400, "Expected RequestSystemStatus, got "+reasonPhrase(msg.MessageName()))
+		return
+	}
+	interval, ok := s.negotiate(req, tx, start)
+	if !ok {
+		return
+	}
+	d, err := s.newDialog(req, rss)
+	if err != nil {
+		s.refuse(tx, req, start, 400, reasonPhrase(err.Error()))
+		return
+	}
+	s.open(req, tx, start, d, rss, interval)
+}
+
+// open runs Handler.Open for a new dialog and answers the INVITE.
+func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
+	ctx, release, ok := s.opening.with(context.Background())
+	if !ok {
+		s.unavailable(tx, req, start, "Shutting Down")
+		return
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var cancelled atomic.Bool
+	registered := tx.OnCancel(func(*sipmsg.Request) {
+		// Called by sipgo, which answers the CANCEL and then the INVITE
+		// with 487.
+		cancelled.Store(true)
+		s.stats.request("CANCEL")
+		cancel(ErrCanceled)
+	})
+	if !registered {
+		release()
+		return
+	}
+
+	sess, resp, err := s.cfg.Handler.Open(ctx, &OpenRequest{
+		DialogID:   d.info.DialogID,
+		CallID:     d.info.CallID,
+		User:       d.info.User,
+		Line:       d.info.Line,
+		Request:    rss,
+		Peer:       d.info.Peer,
+		Transport:  d.info.Transport,
+		TLSSubject: s.tlsSubject(req),
+		Events:     d,
+	})
+	release()
+	switch {
+	case cancelled.Load():
+		if err == nil && sess != nil {
+			sess.Closed(ErrCanceled)
+		}
+		s.done(req, 487, start)
+		return
+	case err != nil:
+		s.refusal(tx, req, start, err)
+		return
+	case sess == nil:
+		s.log.Error("Handler.Open returned no session and no error", "dialog", d.info.DialogID)
+		s.refuse(tx, req, start, 500, "")
+		return
+	}
+	if resp == nil {
+		resp = &csta.RequestSystemStatusResponse{SystemStatus: csta.SystemNormal}
+	}
+	body, err := csta.Encode(inNamespace(resp, rss.Header))
+	if err != nil {
+		s.log.Error("cannot encode the RequestSystemStatusResponse", "dialog", d.info.DialogID, "error", err)
+		sess.Closed(fmt.Errorf("sip: encoding the INVITE response: %w", err))
+		s.refuse(tx, req, start, 500, "")
+		return
+	}
+	d.sess, d.body = sess, body
+
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		sess.Closed(ErrServerClosed)
+		s.unavailable(tx, req, start, "Shutting Down")
+		return
+	}
+	s.dialogs[d.tag] = d
+	s.mu.Unlock()
+
+	res := s.okResponse(req, d, interval)
+	aw := &ackWait{cseq: d.cseq0, res: res, initial: true}
+	if d.udp {
+		aw.tx = tx
+	}
+	d.establish(interval, aw)
+	err = s.send(tx, req, res)
+	switch {
+	case cancelled.Load():
+		d.terminate(ErrCanceled)
+		s.done(req, 487, start)
+	case err != nil:
+		d.terminate(fmt.Errorf("%w: sending the 200 OK: %w", ErrCanceled, err))
+		s.done(req, 500, start)
+	default:
+		d.opened()
+		s.done(req, 200, start)
+	}
+}
+
+// reinvite handles an INVITE in an existing dialog: a session refresh.
+func (s *Server) reinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) {
+	d := s.lookup(req)
+	if d == nil || d.ended() {
+		s.refuse(tx, req, start, 481, "")
+		return
+	}
+	if req.CSeq().SeqNo <= d.cseq0 {
+		s.refuse(tx, req, start, 500, "CSeq Out Of Order")
+		return
+	}
+	if !s.checkInvite(req, tx, start) {
+		return
+	}
+	if len(req.Body()) > 0 && !isCSTA(contentType(req)) {
+		s.refuse(tx, req, start, 415, "", sipmsg.NewHeader("Accept", contentTypeCSTA))
+		return
+	}
+	interval, ok := s.negotiate(req, tx, start)
+	if !ok {
+		return
+	}
+	d.touch(req.Source())
+	if c := req.Contact(); c != nil {
+		d.leg.setTarget(*c.Address.Clone())
+	}
+	if !d.refresh(interval) {
+		s.refuse(tx, req, start, 481, "")
+		return
+	}
+	res := s.okResponse(req, d, interval)
+	aw := &ackWait{cseq: req.CSeq().SeqNo, res: res}
+	if d.udp {
+		aw.tx = tx
+	}
+	d.mu.Lock()
+	d.awaitAck(aw)
+	d.mu.Unlock()
+	if err := s.send(tx, req, res); err != nil {
+		s.done(req, 500, start)
+		return
+	}
+	d.sess.Refreshed()
+	s.done(req, 200, start)
+}
+
+// checkInvite checks the parts of an INVITE every INVITE needs. On failure
+// it answers and returns false.
+func (s *Server) checkInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+	var bad []string
+	for _, t := range tokens(req, "Require") {
+		if t != "timer" {
+			bad = append(bad, t)
+		}
+	}
+	switch {
+	case len(bad) > 0:
+		s.refuse(tx, req, start, 420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
+	case req.Contact() == nil:
+		s.refuse(tx, req, start, 400, "Missing Contact")
+	case req.CSeq() == nil || req.CallID() == nil || req.From() == nil || req.To() == nil:
+		s.refuse(tx, req, start, 400, "Missing From, To, Call-ID or CSeq")
+	case !req.From().Params.Has("tag"):
+		s.refuse(tx, req, start, 400, "Missing From tag")
+	default:
+		return true
+	}
+	return false
+}
+
+// negotiate picks the session interval for an INVITE (RFC 4028): ours, or
+// the client's Session-Expires when smaller, and never less than the
+// client's Min-SE. A Session-Expires under our MinSE gets 422 and ok false.
+func (s *Server) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) (interval time.Duration, ok bool) {
+	interval = s.cfg.SessionExpires
+	if se, _, found := sessionExpires(header(req, "Session-Expires", "x")); found {
+		if se < s.cfg.MinSE {
+			s.refuse(tx, req, start, 422, "", sipmsg.NewHeader("Min-SE", seconds(s.cfg.MinSE)))
+			return 0, false
+		}
+		interval = min(interval, se)
+	}
+	if m, found := deltaSeconds(header(req, "Min-SE")); found && m > interval {
+		interval = m
+	}
+	return interval, true
+}
+
+// okResponse builds the 200 OK to an INVITE or re-INVITE of dialog d.
+func (s *Server) okResponse(req *sipmsg.Request, d *dialog, interval time.Duration) *sipmsg.Response {
+	res := sipmsg.NewResponseFromRequest(req, 200, "OK", d.body)
+	res.To().Params.Add("tag", d.tag)
+	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
+	res.AppendHeader(sipmsg.HeaderClone(d.ep.contact))
+	res.AppendHeader(&ct)
+	res.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
+	res.AppendHeader(sipmsg.NewHeader("Session-Expires", seconds(interval)+";refresher=uac"))
+	for _, t := range tokens(req, "Supported", "k") {
+		if t == "timer" {
+			res.AppendHeader(sipmsg.NewHeader("Require", "timer"))
+			break
+		}
+	}
+	res.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
+	res.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
+	return res
+}
+
+// newDialog builds the dialog state for a new INVITE.
+func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (*dialog, error) {
+	transport := req.Transport()
+	ep := s.endpoint(transport)
+	if ep == nil {
+		return nil, fmt.Errorf("no %s listener", transport)
+	}
+	from, to, contact := req.From(), req.To(), req.Contact()
+	remoteTag, _ := from.Params.Get("tag")
+	tag := strings.ToLower(rand.Text())
+	d := &dialog{
+		srv:       s,
+		tag:       tag,
+		remoteTag: remoteTag,
+		ep:        ep,
+		ns:        rss.Header,
+		cseq0:     req.CSeq().SeqNo,
+		udp:       transport == "UDP",
+		source:    req.Source(),
+		ackDone:   make(chan struct{}),
+	}
+	d.leg.callID = *req.CallID()
+	d.leg.local = to.AsFrom()
+	d.leg.local.Params.Add("tag", tag)
+	d.leg.remote = from.AsTo()
+	d.leg.transport = transport
+	d.leg.cseq = d.cseq0
+	routes := routeSet(req)
+	d.leg.setRoute(*contact.Address.Clone(), routes)
+	d.info = DialogInfo{
+		DialogID:  string(d.leg.callID) + "|" + tag + "|" + remoteTag,
+		CallID:    string(d.leg.callID),
+		User:      addressOfRecord(&from.Address),
+		Line:      rss.Extensions.LineOf(),
+		Peer:      addrPort(req.Source()),
+		Transport: strings.ToLower(transport),
+	}
+	n := 512 + len(d.leg.callID) + len(d.leg.local.Value()) + len(d.leg.remote.Value()) +
+		len(contact.Address.String()) + len(ep.contact.Value()) + len(s.cfg.UserAgent)
+	for _, r := range routes {
+		n += len(r) + 9
+	}
+	d.reqLength = n
+	return d, nil
+}
+
+// readBody checks and decodes the CSTA body of an INVITE or INFO. On
+// failure it answers (415, 413 or 400) and returns false.
+func (s *Server) readBody(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time, required bool) (csta.Message, bool) {
+	body := req.Body()
+	switch {
+	case !isCSTA(contentType(req)):
+		reason := "Unsupported Media Type"
+		if ct := contentType(req); ct == "" {
+			reason = "Missing Content-Type, expected " + contentTypeCSTA
+		}
+		s.refuse(tx, req, start, 415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+		return nil, false
+	case len(body) > s.cfg.MaxBodySize:
+		s.refuse(tx, req, start, 413, fmt.Sprintf("Body Too Large (%d bytes, limit %d)", len(body), s.cfg.MaxBodySize))
+		return nil, false
+	case len(body) == 0 && required:
+		s.refuse(tx, req, start, 400, "Missing CSTA Body")
+		return nil, false
+	}
+	codec := csta.Codec{MaxSize: s.cfg.MaxBodySize}
+	m, err := codec.Decode(body)
+	if err != nil {
+		s.refuse(tx, req, start, 400, reasonPhrase("Bad CSTA Body: "+err.Error()))
+		return nil, false
+	}
+	return m, true
+}
+
+// admit answers 403 to a request from an untrusted peer (an ACK is only
+// dropped) and returns false; it keeps nothing about the peer.
+func (s *Server) admit(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+	if s.trusted(req) {
+		return true
+	}
+	s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
+	if !req.IsAck() {
+		s.refuse(tx, req, start, 403, "Forbidden (Untrusted Peer)")
+	}
+	return false
+}
+
+// trusted reports whether a request comes from a trusted address or over
+// TLS from a peer with a trusted certificate.
+func (s *Server) trusted(req *sipmsg.Request) bool {
+	if ap := addrPort(req.Source()); ap.IsValid() {
+		for _, p := range s.cfg.TrustedPeers {
+			if p.Contains(ap.Addr()) {
+				return true
+			}
+		}
+	}
+	if len(s.cfg.TrustedSubjects) == 0 || req.Transport() != "TLS" {
+		return false
+	}
+	st := s.tlsState(req.Source())
+	if st == nil || len(st.VerifiedChains) == 0 {
+		return false
+	}
+	leaf := st.PeerCertificates[0]
+	names := append([]string{leaf.Subject.CommonName}, leaf.DNSNames...)
+	for _, n := range names {
+		for _, t := range s.cfg.TrustedSubjects {
+			if strings.EqualFold(n, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tlsSubject returns the common name of the verified client certificate
+// of a TLS request's connection, or "".
+func (s *Server) tlsSubject(req *sipmsg.Request) string {
+	if req.Transport() != "TLS" {
+		return ""
+	}
+	if st := s.tlsState(req.Source()); st != nil && len(st.VerifiedChains) > 0 {
+		return st.PeerCertificates[0].Subject.CommonName
+	}
+	return ""
+}
+
+// tlsState returns the TLS state of the connection to addr, or nil.
+func (s *Server) tlsState(addr string) *tls.ConnectionState {
+	c, err := s.ua.TransportLayer().GetConnection("TLS", addr)
+	if err != nil || c == nil {
+		return nil
+	}
+	defer c.TryClose() // undo the reference GetConnection took
+	tc, ok := c.(*sipmsg.TCPConnection)
+	if !ok {
+		return nil
+	}
+	conn, ok := tc.Conn.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	st := conn.ConnectionState()
+	return &st
+}

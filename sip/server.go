@@ -1,0 +1,463 @@
+package sip
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// Server is the gateway side of TR/87: it takes CSTA application sessions
+// from desktop clients over SIP and hands them to a [Handler]. Create it
+// with [NewServer], serve one or more listeners, and stop it with
+// [Server.Shutdown]. Its methods are safe for concurrent use.
+type Server struct {
+	cfg ServerConfig
+	log *slog.Logger
+	ua  *sipgo.UserAgent
+	sgs *sipgo.Server
+	cli *sipgo.Client
+
+	dialogObs  DialogObserver
+	requestObs RequestObserver
+	eventObs   EventObserver
+
+	mu        sync.Mutex
+	closing   bool
+	dialogs   map[string]*dialog // by our tag
+	listeners map[io.Closer]struct{}
+	local     map[string]*endpoint // by transport, the first listener served
+
+	opening cancelSet   // Handler.Open calls
+	byes    cancelSet   // BYE requests
+	dead    atomic.Bool // the user agent is closed: handle nothing more
+
+	handlers gate // request handlers running
+	workers  gate // event senders and BYE requests running
+	serving  gate // Serve calls running
+
+	stats counters
+}
+
+// endpoint is what the server tells peers about one of its transports.
+type endpoint struct {
+	via     viaAddr
+	contact *sipmsg.ContactHeader
+	laddr   sipmsg.Addr // UDP: the listener, so requests leave from it
+}
+
+// NewServer validates cfg and returns a server ready to serve listeners.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger.With("component", "sip")
+	raiseUDPLimit(cfg.UDPMaxMessageSize)
+
+	opts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent(cfg.UserAgent),
+		sipgo.WithUserAgentParser(newParser(cfg.MaxBodySize)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			// A request over a TCP or TLS connection that closes fails at
+			// once instead of waiting for its timer.
+			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+		),
+	}
+	if cfg.ContactHost != "" {
+		opts = append(opts, sipgo.WithUserAgentHostname(cfg.ContactHost))
+	}
+	if cfg.TLSConfig != nil {
+		opts = append(opts, sipgo.WithUserAgenTLSConfig(cfg.TLSConfig))
+	}
+	ua, err := sipgo.NewUA(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	sgs, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(log))
+	if err != nil {
+		ua.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       log,
+		ua:        ua,
+		sgs:       sgs,
+		cli:       cli,
+		dialogs:   make(map[string]*dialog),
+		listeners: make(map[io.Closer]struct{}),
+		local:     make(map[string]*endpoint),
+	}
+	s.dialogObs, _ = cfg.Observer.(DialogObserver)
+	s.requestObs, _ = cfg.Observer.(RequestObserver)
+	s.eventObs, _ = cfg.Observer.(EventObserver)
+
+	sgs.OnInvite(s.wrap(s.onInvite))
+	sgs.OnAck(s.wrap(s.onAck))
+	sgs.OnBye(s.wrap(s.onBye))
+	sgs.OnCancel(s.wrap(s.onCancel))
+	sgs.OnInfo(s.wrap(s.onInfo))
+	sgs.OnOptions(s.wrap(s.onOptions))
+	sgs.OnNoRoute(s.wrap(s.onOther))
+	return s, nil
+}
+
+// wrap counts a request and tracks its handler, so Shutdown can wait for
+// it.
+func (s *Server) wrap(h func(req *sipmsg.Request, tx sipmsg.ServerTransaction)) sipgo.RequestHandler {
+	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if s.dead.Load() {
+			closeConn(tx)
+			return
+		}
+		s.handlers.enter()
+		defer s.handlers.leave()
+		s.stats.request(string(req.Method))
+		h(req, tx)
+	}
+}
+
+// closeConn closes the connection of a request that came in as the server
+// closed: sipgo may have opened it just for the answer after the server
+// had closed the others (a request read just before a listener closed is
+// handled in its own goroutine), and nothing else would close it.
+func closeConn(tx sipmsg.ServerTransaction) {
+	if t, ok := tx.(interface{ Connection() sipmsg.Connection }); ok && t.Connection() != nil {
+		t.Connection().Close()
+	}
+}
+
+// ServeUDP serves SIP on pc until Shutdown, and then returns
+// ErrServerClosed. It sets the socket buffers to ServerConfig.UDPReadBuffer
+// when pc supports it. The server's requests over UDP leave from the first
+// packet conn served.
+func (s *Server) ServeUDP(pc net.PacketConn) error {
+	if sb, ok := pc.(interface {
+		SetReadBuffer(int) error
+		SetWriteBuffer(int) error
+	}); ok && s.cfg.UDPReadBuffer > 0 {
+		if err := sb.SetReadBuffer(s.cfg.UDPReadBuffer); err != nil {
+			s.log.Warn("cannot set UDP receive buffer", "size", s.cfg.UDPReadBuffer, "error", err)
+		}
+		if err := sb.SetWriteBuffer(s.cfg.UDPReadBuffer); err != nil {
+			s.log.Warn("cannot set UDP send buffer", "size", s.cfg.UDPReadBuffer, "error", err)
+		}
+	}
+	return s.serve("UDP", pc, pc.LocalAddr(), func() error { return s.sgs.ServeUDP(pc) })
+}
+
+// ServeTCP serves SIP on l until Shutdown, and then returns
+// ErrServerClosed.
+func (s *Server) ServeTCP(l net.Listener) error {
+	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(l) })
+}
+
+// ServeTLS serves SIP over TLS on l, a plain TCP listener that ServeTLS
+// wraps with ServerConfig.TLSConfig, until Shutdown, and then returns
+// ErrServerClosed.
+func (s *Server) ServeTLS(l net.Listener) error {
+	if s.cfg.TLSConfig == nil {
+		l.Close()
+		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
+	}
+	tl := tls.NewListener(l, s.cfg.TLSConfig)
+	return s.serve("TLS", tl, l.Addr(), func() error { return s.sgs.ServeTLS(tl) })
+}
+
+// ListenAndServe listens on addr ("host:port") with network "udp", "tcp"
+// or "tls" ("udp4", "tcp6" and so on select the IP version) and serves it
+// until ctx is done, when it closes the listener and returns ctx's error,
+// or until Shutdown, when it returns ErrServerClosed.
+func (s *Server) ListenAndServe(ctx context.Context, network, addr string) error {
+	network = strings.ToLower(network)
+	var (
+		closer io.Closer
+		serve  func() error
+	)
+	base := strings.TrimRight(network, "46")
+	version := network[len(base):]
+	switch base {
+	case "udp":
+		pc, err := net.ListenPacket("udp"+version, addr)
+		if err != nil {
+			return fmt.Errorf("sip: %w", err)
+		}
+		closer, serve = pc, func() error { return s.ServeUDP(pc) }
+	case "tcp", "tls":
+		l, err := net.Listen("tcp"+version, addr)
+		if err != nil {
+			return fmt.Errorf("sip: %w", err)
+		}
+		closer, serve = l, func() error { return s.ServeTCP(l) }
+		if base == "tls" {
+			serve = func() error { return s.ServeTLS(l) }
+		}
+	default:
+		return fmt.Errorf("sip: unsupported network %q", network)
+	}
+	stop := context.AfterFunc(ctx, func() { closer.Close() })
+	defer stop()
+	defer closer.Close()
+	err := serve()
+	if ctx.Err() != nil && !errors.Is(err, ErrServerClosed) {
+		return ctx.Err()
+	}
+	return err
+}
+
+// serve registers a listener, runs sipgo's serve loop and maps its end.
+func (s *Server) serve(transport string, l io.Closer, addr net.Addr, run func() error) error {
+	ep, err := s.endpointFor(transport, addr)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	if _, ok := s.local[transport]; !ok {
+		s.local[transport] = ep
+	}
+	s.serving.enter()
+	s.mu.Unlock()
+	defer s.serving.leave()
+	s.log.Info("serving SIP", "transport", transport, "addr", addr.String())
+
+	err = run()
+	s.mu.Lock()
+	closing := s.closing
+	delete(s.listeners, l)
+	s.mu.Unlock()
+	if closing {
+		return ErrServerClosed
+	}
+	if err == nil {
+		return errors.New("sip: listener closed")
+	}
+	return fmt.Errorf("sip: %w", err)
+}
+
+// endpointFor works out the Contact and Via of a listener.
+func (s *Server) endpointFor(transport string, addr net.Addr) (*endpoint, error) {
+	host, port, err := splitHostPort(addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("sip: listener address: %w", err)
+	}
+	ep := &endpoint{}
+	if transport == "UDP" {
+		ep.laddr = sipmsg.Addr{IP: net.ParseIP(host), Port: port}
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = ""
+	}
+	if s.cfg.ContactHost != "" {
+		host = s.cfg.ContactHost
+	}
+	if host == "" {
+		if host, err = os.Hostname(); err != nil || host == "" {
+			return nil, errors.New("sip: listener is bound to an unspecified address and the host name is unknown: set ServerConfig.ContactHost")
+		}
+		s.log.Warn("listener bound to an unspecified address: using the host name in Contact; set ContactHost", "host", host)
+	}
+	ep.via = viaAddr{host: host, port: port}
+	ep.contact = contactHeader(s.cfg.ContactUser, host, port, transport)
+	return ep, nil
+}
+
+// Shutdown stops the server: new INVITEs and OPTIONS get 503, INVITEs
+// being opened are cancelled, every dialog is ended with BYE (sessions get
+// Closed(ErrServerClosed)), then the listeners and connections are closed.
+// It waits for all of that and for running handlers until ctx is done, and
+// returns ctx's error if it had to stop waiting. Calling it again waits
+// again.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	dialogs := make([]*dialog, 0, len(s.dialogs))
+	for _, d := range s.dialogs {
+		dialogs = append(dialogs, d)
+	}
+	s.mu.Unlock()
+	s.opening.cancelAll(ErrServerClosed)
+
+	s.byeAll(ctx, dialogs)
+	var errs []error
+	errs = append(errs, s.workers.wait(ctx), s.handlers.wait(ctx))
+	// Whatever still runs (when ctx ended first) is stopped now, so that
+	// nothing sends once the user agent is closed.
+	s.byes.cancelAll(ErrServerClosed)
+	s.workers.wait(context.Background())
+
+	s.dead.Store(true)
+	s.mu.Lock()
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+	errs = append(errs, s.ua.Close())
+	errs = append(errs, s.serving.wait(ctx))
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+	}
+	return nil
+}
+
+// byeAll ends dialogs with BYE, a bounded number at a time.
+func (s *Server) byeAll(ctx context.Context, dialogs []*dialog) {
+	const parallel = 64
+	work := make(chan *dialog)
+	var wg sync.WaitGroup
+	for range min(parallel, len(dialogs)) {
+		wg.Go(func() {
+			for d := range work {
+				if d.terminate(ErrServerClosed) {
+					d.bye(ctx)
+				}
+			}
+		})
+	}
+	for _, d := range dialogs {
+		work <- d
+	}
+	close(work)
+	wg.Wait()
+}
+
+// isClosing reports whether Shutdown has begun.
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// endpoint returns the endpoint of a transport.
+func (s *Server) endpoint(transport string) *endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.local[transport]
+}
+
+// lookup finds the dialog an in-dialog request belongs to: our tag in To,
+// the peer's in From, and the Call-ID must all match.
+func (s *Server) lookup(req *sipmsg.Request) *dialog {
+	to, from, callID := req.To(), req.From(), req.CallID()
+	if to == nil || from == nil || callID == nil {
+		return nil
+	}
+	tag, _ := to.Params.Get("tag")
+	s.mu.Lock()
+	d := s.dialogs[tag]
+	s.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	rtag, _ := from.Params.Get("tag")
+	if string(*callID) != string(d.leg.callID) || rtag != d.remoteTag {
+		return nil
+	}
+	return d
+}
+
+// remove drops a dialog from the map.
+func (s *Server) remove(d *dialog) {
+	s.mu.Lock()
+	if s.dialogs[d.tag] == d {
+		delete(s.dialogs, d.tag)
+	}
+	s.mu.Unlock()
+}
+
+// connOpen reports whether the transport still has a connection to addr.
+func (s *Server) connOpen(transport, addr string) bool {
+	c, err := s.ua.TransportLayer().GetConnection(transport, addr)
+	if err != nil || c == nil {
+		return false
+	}
+	c.TryClose() // undo the reference GetConnection took
+	return true
+}
+
+// respond sends a response built from req, with the Server header and the
+// given extra headers, and counts it.
+func (s *Server) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int, reason string, body []byte, hdrs ...sipmsg.Header) error {
+	res := sipmsg.NewResponseFromRequest(req, code, reason, body)
+	return s.send(tx, req, res, hdrs...)
+}
+
+// send sends a prepared response and counts it.
+func (s *Server) send(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sipmsg.Response, hdrs ...sipmsg.Header) error {
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	res.AppendHeader(sipmsg.NewHeader("Server", s.cfg.UserAgent))
+	err := tx.Respond(res)
+	if err == nil {
+		s.stats.response(res.StatusCode)
+	} else {
+		s.log.Debug("cannot send response", "method", req.Method, "status", res.StatusCode, "error", err)
+	}
+	return err
+}
+
+// refuse answers req with a failure status.
+func (s *Server) refuse(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, code int, reason string, hdrs ...sipmsg.Header) {
+	if reason == "" {
+		reason = statusText(code)
+	}
+	s.respond(tx, req, code, reason, nil, hdrs...)
+	s.done(req, code, start)
+}
+
+// refusal answers req with the SIP status an error from the Handler
+// maps to, and returns that status.
+func (s *Server) refusal(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, err error) int {
+	var r *Refusal
+	if !errors.As(err, &r) || r.Status < 300 || r.Status > 699 {
+		s.log.Warn("handler failed", "method", req.Method, "error", err)
+		s.refuse(tx, req, start, 500, "")
+		return 500
+	}
+	var hdrs []sipmsg.Header
+	if r.RetryAfter > 0 {
+		hdrs = append(hdrs, sipmsg.NewHeader("Retry-After", seconds(r.RetryAfter)))
+	}
+	s.refuse(tx, req, start, r.Status, reasonPhrase(r.reason()), hdrs...)
+	return r.Status
+}
+
+// unavailable answers 503 with the configured Retry-After.
+func (s *Server) unavailable(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, reason string) {
+	s.refuse(tx, req, start, 503, reason, sipmsg.NewHeader("Retry-After", seconds(s.cfg.RetryAfter)))
+}
+
+// done reports an answered request to the observer.
+func (s *Server) done(req *sipmsg.Request, code int, start time.Time) {
+	if s.requestObs != nil {
+		s.requestObs.RequestDone(string(req.Method), code, time.Since(start))
+	}
+}
