@@ -1,0 +1,231 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rcc-go/rcc/ctipool"
+	"github.com/rcc-go/rcc/internal/admin"
+	"github.com/rcc-go/rcc/lineappearance"
+)
+
+// newServer returns a server over src with a private registry and a fixed
+// clock, and the registry.
+func newServer(t *testing.T, src admin.Source, cfg admin.Config) (*admin.Server, *prometheus.Registry) {
+	t.Helper()
+	cfg.Source = src
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	s, err := admin.New(cfg)
+	require.NoError(t, err)
+	admin.SetNow(s, func() time.Time { return t0 })
+	return s, cfg.Registry
+}
+
+// do serves one request and returns the status and body.
+func do(t *testing.T, h http.Handler, method, target string, hdr ...string) (int, http.Header, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body, err := io.ReadAll(rec.Result().Body)
+	require.NoError(t, err)
+	return rec.Code, rec.Result().Header, string(body)
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  admin.Config
+		want string
+	}{
+		{"no source", admin.Config{}, "no Source"},
+		{"negative refusals", admin.Config{Source: &fakeSource{}, RecentRefusals: -1}, "RecentRefusals is negative (-1)"},
+		{"negative rows", admin.Config{Source: &fakeSource{}, SessionRows: -2}, "SessionRows is negative (-2)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := admin.New(tc.cfg)
+			require.ErrorIs(t, err, admin.ErrConfig)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	t.Run("registry taken", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		_, err := admin.New(admin.Config{Source: &fakeSource{}, Registry: reg})
+		require.NoError(t, err)
+		_, err = admin.New(admin.Config{Source: &fakeSource{}, Registry: reg})
+		require.ErrorContains(t, err, "admin: registering metrics")
+		var are prometheus.AlreadyRegisteredError
+		assert.ErrorAs(t, err, &are)
+	})
+}
+
+func TestHealthz(t *testing.T) {
+	// Alive even when nothing works.
+	s, _ := newServer(t, &fakeSource{}, admin.Config{})
+	code, hdr, body := do(t, s.Handler(), "GET", "/healthz")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ok\n", body)
+	assert.Equal(t, "text/plain; charset=utf-8", hdr.Get("Content-Type"))
+	code, _, _ = do(t, s.Handler(), "POST", "/healthz")
+	assert.Equal(t, http.StatusMethodNotAllowed, code)
+	code, _, _ = do(t, s.Handler(), "GET", "/nothing-here")
+	assert.Equal(t, http.StatusNotFound, code)
+}
+
+func TestReadyz(t *testing.T) {
+	allDown := func(f *fakeSource) {
+		f.cti.Healthy = 0
+		for i := range f.cti.Endpoints {
+			f.cti.Endpoints[i].State = ctipool.StateDown
+		}
+		f.cti.Endpoints[1].LastError = nil
+	}
+	for _, tc := range []struct {
+		name     string
+		change   func(*fakeSource)
+		wantCode int
+		want     []string
+	}{
+		{"ready", func(*fakeSource) {}, 200, []string{"ready\n"}},
+		{"one endpoint is enough", func(f *fakeSource) {
+			f.cti.Healthy = 1
+			f.cti.Endpoints[0].State = ctipool.StateConnecting
+		}, 200, []string{"ready\n"}},
+		{"no CTI", allDown, 503, []string{
+			"not ready: no CTI connection is up: cti-1 down, cti-2 down, cti-3 down (dial tcp 127.0.0.1:4003: connection refused)\n",
+		}},
+		{"no endpoints", func(f *fakeSource) { f.cti = ctipool.Stats{} }, 503, []string{
+			"not ready: no CTI connection is up\n",
+		}},
+		{"SIP not listening", func(f *fakeSource) { f.listening = false }, 503, []string{
+			"not ready: SIP server is not listening\n",
+		}},
+		{"neither", func(f *fakeSource) { allDown(f); f.listening = false }, 503, []string{
+			"not ready: no CTI connection is up: ", "\nSIP server is not listening\n",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := healthySource()
+			tc.change(src)
+			s, _ := newServer(t, src, admin.Config{})
+			code, _, body := do(t, s.Handler(), "GET", "/readyz")
+			assert.Equal(t, tc.wantCode, code)
+			for _, w := range tc.want {
+				assert.Contains(t, body, w)
+			}
+		})
+	}
+}
+
+func TestReload(t *testing.T) {
+	invalid := fmt.Errorf("gateway: reloading directory.yaml: %w",
+		errors.Join(&lineappearance.DataError{Path: "users[0].aor", Msg: "duplicate user"}))
+	require.ErrorIs(t, invalid, lineappearance.ErrInvalid)
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantCode int
+		wantBody string
+		wantLog  string
+	}{
+		{"ok", nil, 200,
+			"directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances\n",
+			`level=INFO msg="directory reloaded" component=admin trigger=http generation=2 users=3 lines=4 devices=4 appearances=5`},
+		{"invalid", invalid, 422,
+			"directory refused, the old one stays: " + invalid.Error() + "\n",
+			`level=WARN msg="directory reload refused, the old directory stays" component=admin trigger=http generation=1 err=`},
+		{"unknown format", fmt.Errorf("x: %w", lineappearance.ErrUnknownFormat), 422,
+			"directory refused, the old one stays: x: lineappearance: unknown directory format\n",
+			`level=WARN msg="directory reload refused, the old directory stays"`},
+		{"io error", errors.New("open dir.yaml: permission denied"), 500,
+			"directory reload failed: open dir.yaml: permission denied\n",
+			`level=WARN msg="directory reload failed" component=admin trigger=http generation=1 err="open dir.yaml: permission denied"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := healthySource()
+			if tc.err != nil {
+				src.reload = func(context.Context) error { return tc.err }
+			}
+			var logs bytes.Buffer
+			s, reg := newServer(t, src, admin.Config{
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
+					ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+						if a.Key == slog.TimeKey {
+							return slog.Attr{}
+						}
+						return a
+					},
+				})),
+			})
+			code, _, body := do(t, s.Handler(), "POST", "/-/reload")
+			assert.Equal(t, tc.wantCode, code)
+			assert.Equal(t, tc.wantBody, body)
+			assert.Contains(t, logs.String(), tc.wantLog)
+			assert.Equal(t, 1, src.reloads)
+
+			want := map[string]float64{"ok": 0, "invalid": 0, "error": 0}
+			want[map[int]string{200: "ok", 422: "invalid", 500: "error"}[tc.wantCode]] = 1
+			for result, n := range want {
+				assert.Equal(t, n, value(t, reg, "rcc_directory_reloads_total", "result", result), result)
+			}
+		})
+	}
+	t.Run("GET", func(t *testing.T) {
+		src := healthySource()
+		s, _ := newServer(t, src, admin.Config{})
+		code, _, _ := do(t, s.Handler(), "GET", "/-/reload")
+		assert.Equal(t, http.StatusMethodNotAllowed, code)
+		assert.Zero(t, src.reloads)
+	})
+	t.Run("cross origin", func(t *testing.T) {
+		src := healthySource()
+		s, _ := newServer(t, src, admin.Config{})
+		code, _, _ := do(t, s.Handler(), "POST", "/-/reload", "Sec-Fetch-Site", "cross-site")
+		assert.Equal(t, http.StatusForbidden, code)
+		code, _, _ = do(t, s.Handler(), "POST", "http://127.0.0.1:9090/-/reload", "Origin", "http://evil.example")
+		assert.Equal(t, http.StatusForbidden, code)
+		assert.Zero(t, src.reloads)
+		// curl sends neither header.
+		code, _, _ = do(t, s.Handler(), "POST", "/-/reload")
+		assert.Equal(t, http.StatusOK, code)
+	})
+	t.Run("context", func(t *testing.T) {
+		src := healthySource()
+		src.reload = func(ctx context.Context) error { return ctx.Err() }
+		s, _ := newServer(t, src, admin.Config{})
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := s.Reload(ctx, "test")
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+func TestStatusPageHeaders(t *testing.T) {
+	s, _ := newServer(t, healthySource(), admin.Config{})
+	code, hdr, body := do(t, s.Handler(), "GET", "/")
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "text/html; charset=utf-8", hdr.Get("Content-Type"))
+	assert.Equal(t, "no-store", hdr.Get("Cache-Control"))
+	assert.Contains(t, hdr.Get("Content-Security-Policy"), "default-src 'none'")
+	assert.True(t, strings.HasPrefix(body, "<!doctype html>"))
+	assert.Contains(t, body, `<meta http-equiv="refresh" content="2">`)
+	assert.NotContains(t, body, "<script")
+}
