@@ -38,10 +38,11 @@ type Source interface {
 	DirectoryStats() lineappearance.Stats
 	// ReloadDirectory reads the directory file again and, when it is
 	// valid, puts it in place and ends the sessions whose appearance
-	// vanished. A file that fails validation is refused with an error
-	// wrapping lineappearance.ErrInvalid (or ErrUnknownFormat), and the
-	// directory in place stays. ctx bounds the work.
-	ReloadDirectory(ctx context.Context) error
+	// vanished, returning how many it ended. A file that fails validation
+	// is refused with an error wrapping lineappearance.ErrInvalid (or
+	// ErrUnknownFormat), and the directory in place stays. It logs the
+	// outcome itself (the server does not). ctx bounds the work.
+	ReloadDirectory(ctx context.Context) (ended int, err error)
 }
 
 // Defaults of Config.
@@ -71,8 +72,9 @@ type Config struct {
 	// /metrics serves. Default: a new private registry that also holds the
 	// Go runtime and process collectors (never the global default one).
 	Registry *prometheus.Registry
-	// Logger receives the server's records: directory reloads, and
-	// failures to write a response or gather metrics. Default: discard.
+	// Logger receives the server's records: failures to render the
+	// status page or gather metrics, at Warn or Error, and failures to
+	// write a response, at Debug. Default: discard.
 	Logger *slog.Logger
 }
 

@@ -1,12 +1,10 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,44 +139,32 @@ func TestReload(t *testing.T) {
 	require.ErrorIs(t, invalid, lineappearance.ErrInvalid)
 	for _, tc := range []struct {
 		name     string
+		ended    int
 		err      error
 		wantCode int
 		wantBody string
-		wantLog  string
 	}{
-		{"ok", nil, 200,
-			"directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances\n",
-			`level=INFO msg="directory reloaded" component=admin trigger=http generation=2 users=3 lines=4 devices=4 appearances=5`},
-		{"invalid", invalid, 422,
-			"directory refused, the old one stays: " + invalid.Error() + "\n",
-			`level=WARN msg="directory reload refused, the old directory stays" component=admin trigger=http generation=1 err=`},
-		{"unknown format", fmt.Errorf("x: %w", lineappearance.ErrUnknownFormat), 422,
-			"directory refused, the old one stays: x: lineappearance: unknown directory format\n",
-			`level=WARN msg="directory reload refused, the old directory stays"`},
-		{"io error", errors.New("open dir.yaml: permission denied"), 500,
-			"directory reload failed: open dir.yaml: permission denied\n",
-			`level=WARN msg="directory reload failed" component=admin trigger=http generation=1 err="open dir.yaml: permission denied"`},
+		{"ok", 2, nil, 200,
+			"directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances; 2 sessions ended\n"},
+		{"invalid", 0, invalid, 422,
+			"directory refused, the old one stays: " + invalid.Error() + "\n"},
+		{"unknown format", 0, fmt.Errorf("x: %w", lineappearance.ErrUnknownFormat), 422,
+			"directory refused, the old one stays: x: lineappearance: unknown directory format\n"},
+		{"io error", 0, errors.New("open dir.yaml: permission denied"), 500,
+			"directory reload failed: open dir.yaml: permission denied\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := healthySource()
-			if tc.err != nil {
-				src.reload = func(context.Context) error { return tc.err }
+			src.reload = func(context.Context) (int, error) {
+				if tc.err == nil {
+					src.dir.Generation++ // called without the lock held
+				}
+				return tc.ended, tc.err
 			}
-			var logs bytes.Buffer
-			s, reg := newServer(t, src, admin.Config{
-				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{
-					ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-						if a.Key == slog.TimeKey {
-							return slog.Attr{}
-						}
-						return a
-					},
-				})),
-			})
+			s, reg := newServer(t, src, admin.Config{})
 			code, _, body := do(t, s.Handler(), "POST", "/-/reload")
 			assert.Equal(t, tc.wantCode, code)
 			assert.Equal(t, tc.wantBody, body)
-			assert.Contains(t, logs.String(), tc.wantLog)
 			assert.Equal(t, 1, src.reloads)
 
 			want := map[string]float64{"ok": 0, "invalid": 0, "error": 0}
@@ -207,14 +193,18 @@ func TestReload(t *testing.T) {
 		code, _, _ = do(t, s.Handler(), "POST", "/-/reload")
 		assert.Equal(t, http.StatusOK, code)
 	})
-	t.Run("context", func(t *testing.T) {
+	t.Run("Reload", func(t *testing.T) {
 		src := healthySource()
-		src.reload = func(ctx context.Context) error { return ctx.Err() }
-		s, _ := newServer(t, src, admin.Config{})
+		src.reload = func(ctx context.Context) (int, error) { return 0, ctx.Err() }
+		s, reg := newServer(t, src, admin.Config{})
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		_, err := s.Reload(ctx, "test")
+		_, err := s.Reload(ctx)
 		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 1.0, value(t, reg, "rcc_directory_reloads_total", "result", "error"))
+		sum, err := s.Reload(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, admin.ReloadSummary{Directory: src.dir}, sum)
 	})
 }
 

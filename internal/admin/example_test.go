@@ -28,9 +28,9 @@ func (g *gateway) Sessions() []session.Info             { return nil }
 func (g *gateway) SIPStats() sip.Stats                  { return sip.Stats{} }
 func (g *gateway) SIPListening() bool                   { return g.listening }
 func (g *gateway) DirectoryStats() lineappearance.Stats { return g.dir }
-func (g *gateway) ReloadDirectory(context.Context) error {
+func (g *gateway) ReloadDirectory(context.Context) (int, error) {
 	g.dir.Generation++
-	return nil
+	return 0, nil
 }
 
 func get(h http.Handler, method, path string) {
@@ -67,5 +67,5 @@ func Example() {
 	// GET /healthz: 200 ok
 	// GET /readyz: 503 not ready: no CTI connection is up: cti-1 connecting
 	// GET /readyz: 200 ready
-	// POST /-/reload: 200 directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances
+	// POST /-/reload: 200 directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances; 0 sessions ended
 }

@@ -20,7 +20,7 @@ type fakeSource struct {
 	sip       sip.Stats
 	listening bool
 	dir       lineappearance.Stats
-	reload    func(ctx context.Context) error // nil: succeed
+	reload    func(ctx context.Context) (int, error) // nil: succeed, ending no session
 	reloads   int
 }
 
@@ -60,7 +60,7 @@ func (f *fakeSource) DirectoryStats() lineappearance.Stats {
 	return f.dir
 }
 
-func (f *fakeSource) ReloadDirectory(ctx context.Context) error {
+func (f *fakeSource) ReloadDirectory(ctx context.Context) (int, error) {
 	f.mu.Lock()
 	reload := f.reload
 	f.reloads++
@@ -71,7 +71,7 @@ func (f *fakeSource) ReloadDirectory(ctx context.Context) error {
 	f.mu.Lock()
 	f.dir.Generation++
 	f.mu.Unlock()
-	return nil
+	return 0, nil
 }
 
 // t0 is the tests' fixed "now".

@@ -71,43 +71,41 @@ func reloadResult(err error) string {
 	return reloadFailed
 }
 
-// Reload reloads the directory through the Source, logs the outcome (Info
-// when the new directory is in place, Warn with the reason when it was
-// refused) and counts it in rcc_directory_reloads_total. It returns the
-// directory's counts after the reload, and the Source's error: one
+// ReloadSummary is what a successful reload did.
+type ReloadSummary struct {
+	// Directory is the new directory's counts.
+	Directory lineappearance.Stats
+	// Ended is how many sessions were ended because the new directory no
+	// longer grants their line appearance.
+	Ended int
+}
+
+// Reload reloads the directory through the Source and counts the outcome
+// in rcc_directory_reloads_total. It returns the Source's error: one
 // wrapping lineappearance.ErrInvalid or ErrUnknownFormat means the file
-// failed validation and the old directory stays. The gateway's SIGHUP
-// handler calls it as POST /-/reload does, so that both show alike in
-// logs and metrics; trigger names the caller in the log ("signal",
-// "http").
-func (s *Server) Reload(ctx context.Context, trigger string) (lineappearance.Stats, error) {
-	err := s.src.ReloadDirectory(ctx)
-	res := reloadResult(err)
-	s.metrics.reloads.WithLabelValues(res).Inc()
-	st := s.src.DirectoryStats()
+// failed validation and the old directory stays. POST /-/reload calls it;
+// so should the gateway's SIGHUP handler, so that the metric counts every
+// reload.
+func (s *Server) Reload(ctx context.Context) (ReloadSummary, error) {
+	ended, err := s.src.ReloadDirectory(ctx)
+	s.metrics.reloads.WithLabelValues(reloadResult(err)).Inc()
 	if err != nil {
-		msg := "directory reload failed"
-		if res == reloadInvalid {
-			msg = "directory reload refused, the old directory stays"
-		}
-		s.log.Warn(msg, "trigger", trigger, "generation", st.Generation, "err", err)
-		return st, err
+		return ReloadSummary{}, err
 	}
-	s.log.Info("directory reloaded", "trigger", trigger, "generation", st.Generation,
-		"users", st.Users, "lines", st.Lines, "devices", st.Devices, "appearances", st.Appearances)
-	return st, nil
+	return ReloadSummary{Directory: s.src.DirectoryStats(), Ended: ended}, nil
 }
 
 // serveReload answers POST /-/reload: 200 with the new directory's counts,
 // 422 when the file failed validation, 500 for other failures, each with
 // the error text.
 func (s *Server) serveReload(w http.ResponseWriter, r *http.Request) {
-	st, err := s.Reload(r.Context(), "http")
+	sum, err := s.Reload(r.Context())
 	switch reloadResult(err) {
 	case reloadOK:
+		st := sum.Directory
 		s.text(w, http.StatusOK, fmt.Sprintf(
-			"directory reloaded: generation %d, %d users, %d lines, %d devices, %d appearances\n",
-			st.Generation, st.Users, st.Lines, st.Devices, st.Appearances))
+			"directory reloaded: generation %d, %d users, %d lines, %d devices, %d appearances; %d sessions ended\n",
+			st.Generation, st.Users, st.Lines, st.Devices, st.Appearances, sum.Ended))
 	case reloadInvalid:
 		s.text(w, http.StatusUnprocessableEntity, "directory refused, the old one stays: "+err.Error()+"\n")
 	default:
