@@ -185,3 +185,7 @@ func errorResponse(h csta.Header, err error) *csta.CSTAErrorCode {
 	r.Header = h.Reply()
 	return r
 }
+
+// ErrAppearanceGone is the reason of a session that Revalidate ended because
+// the directory no longer grants its user its line appearance.
+var ErrAppearanceGone = errors.New("session: line appearance no longer in the directory")

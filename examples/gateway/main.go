@@ -1,0 +1,188 @@
+// Command gateway runs the rcc CTI gateway: Remote Call Control for Office
+// Communicator and other ECMA TR/87 clients, in front of a pool of CSTA CTI
+// connections.
+//
+// Run it with a configuration file (see config.example.yaml beside this
+// file):
+//
+//	go run ./examples/gateway -config gateway.yaml
+//
+// or, with nothing to configure, on an in-process fake PBX and the demo
+// directory:
+//
+//	go run ./examples/gateway -demo
+//
+// SIGINT and SIGTERM shut it down cleanly (every session gets a BYE); SIGHUP
+// reloads the directory file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rcc-go/rcc/internal/gateway"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// listFlag collects a repeatable or comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		configFile = fs.String("config", "", "configuration file (YAML); see config.example.yaml")
+		demo       = fs.Bool("demo", false, "run on an in-process fake PBX cluster and the demo directory")
+		sipListen  listFlag
+		cti        listFlag
+		directory  = fs.String("directory", "", "directory file (overrides directory.file)")
+		admin      = fs.String("admin", "", "admin HTTP listen address (overrides admin.listen)")
+		policy     = fs.String("loss-policy", "", "CTI loss policy: rehome or reconnect (overrides session.loss_policy)")
+		logLevel   = fs.String("log-level", "", "log level: debug, info, warn or error (overrides log.level)")
+		logFormat  = fs.String("log-format", "", "log format: text or json (overrides log.format)")
+		grace      = fs.Duration("shutdown-timeout", 10*time.Second, "how long a shutdown may take")
+	)
+	fs.Var(&sipListen, "sip", "SIP listener transport:host:port, repeatable (overrides sip.listen), e.g. udp:0.0.0.0:5060")
+	fs.Var(&cti, "cti", "CTI endpoint host:port, repeatable, in priority order (overrides cti.endpoints)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+
+	cfg, err := gateway.ParseConfig("defaults", nil)
+	if *configFile != "" {
+		cfg, err = gateway.LoadConfig(*configFile)
+	}
+	if err != nil {
+		return err
+	}
+	for i, l := range sipListen {
+		transport, addr, ok := strings.Cut(l, ":")
+		if !ok {
+			return fmt.Errorf("-sip %q: want transport:host:port", l)
+		}
+		if i == 0 {
+			cfg.SIP.Listen = nil
+		}
+		cfg.SIP.Listen = append(cfg.SIP.Listen, gateway.Listener{Transport: transport, Address: addr})
+	}
+	if len(cti) > 0 {
+		cfg.CTI.Endpoints = nil
+		for _, a := range cti {
+			cfg.CTI.Endpoints = append(cfg.CTI.Endpoints, gateway.Endpoint{Address: a})
+		}
+	}
+	if *directory != "" {
+		cfg.Directory.File = *directory
+	}
+	if *admin != "" {
+		cfg.Admin.Listen = *admin
+	}
+	if *policy != "" {
+		cfg.Session.LossPolicy = *policy
+	}
+	if *logLevel != "" {
+		cfg.Log.Level = *logLevel
+	}
+	if *logFormat != "" {
+		cfg.Log.Format = *logFormat
+	}
+	if *demo && cfg.Admin.Listen == "" {
+		cfg.Admin.Listen = gateway.DemoAdminAddr
+	}
+
+	g, err := gateway.New(cfg, gateway.Options{Demo: *demo})
+	if err != nil {
+		return err
+	}
+	if err := g.Start(); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), *grace)
+		defer cancel()
+		_ = g.Shutdown(ctx)
+		return err
+	}
+	printBanner(stdout, g, *demo)
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			if _, err := g.Reload(); err != nil && !errors.Is(err, gateway.ErrNoDirectoryFile) {
+				g.Logger().Warn("reload failed", "err", err)
+			} else if err != nil {
+				g.Logger().Info("reload ignored", "err", err)
+			}
+			continue
+		}
+		g.Logger().Info("shutting down", "signal", sig.String())
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	return g.Shutdown(ctx)
+}
+
+// printBanner says what the gateway listens on and how to try it.
+func printBanner(w io.Writer, g *gateway.Gateway, demo bool) {
+	fmt.Fprintln(w, "rcc gateway running")
+	for _, a := range g.Addrs() {
+		fmt.Fprintf(w, "  SIP      %s\n", a)
+	}
+	if c := g.Cluster(); c != nil {
+		for i, ep := range c.Endpoints() {
+			fmt.Fprintf(w, "  CTI      %s %s (in-process fake PBX)\n", ep.Name(), c.Addrs()[i])
+		}
+	} else {
+		for _, ep := range g.Config().CTI.Endpoints {
+			fmt.Fprintf(w, "  CTI      %s\n", ep.Address)
+		}
+	}
+	if a := g.Config().Admin.Listen; a != "" {
+		fmt.Fprintf(w, "  admin    http://%s/\n", a)
+	}
+	if !demo {
+		return
+	}
+	target := "sip:cti@127.0.0.1:5060"
+	for _, a := range g.Addrs() {
+		if a.Transport == "tcp" {
+			target = fmt.Sprintf("sip:cti@%s;transport=tcp", a.Addr)
+			break
+		}
+	}
+	fmt.Fprintf(w, `
+Demo directory: alice (tel:1001), bob (tel:1002), carol (tel:1003 shared, tel:1004).
+Far ends: 2xxx answer after 1 s, 3000 is busy, 3001 never answers, 3002 hangs up after 5 s.
+Try it from another terminal:
+  go run ./examples/rccclient -gateway '%s' -user sip:alice@example.com -line 'tel:1001;phone-context=dialstring' monitor
+  go run ./examples/rccclient -gateway '%s' -user sip:alice@example.com -line 'tel:1001;phone-context=dialstring' call 2000
+Stop with Ctrl-C.
+`, target, target)
+}

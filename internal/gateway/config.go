@@ -1,0 +1,398 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the gateway's configuration file. Every field has a default (see
+// defaultConfig and config.example.yaml); a file only names what it changes.
+type Config struct {
+	SIP       SIPConfig       `yaml:"sip"`
+	CTI       CTIConfig       `yaml:"cti"`
+	Session   SessionConfig   `yaml:"session"`
+	Directory DirectoryConfig `yaml:"directory"`
+	Admin     AdminConfig     `yaml:"admin"`
+	Log       LogConfig       `yaml:"log"`
+}
+
+// SIPConfig is the SIP side: listeners, TLS, trusted peers, session timers.
+type SIPConfig struct {
+	Listen            []Listener `yaml:"listen"`
+	Hostname          string     `yaml:"hostname"`
+	TLS               TLSFiles   `yaml:"tls"`
+	TrustedPeers      []string   `yaml:"trusted_peers"`
+	TrustedSubjects   []string   `yaml:"trusted_subjects"`
+	SessionExpires    Duration   `yaml:"session_expires"`
+	MinSessionExpires Duration   `yaml:"min_session_expires"`
+	MaxBodySize       int        `yaml:"max_body_size"`
+	EventQueueSize    int        `yaml:"event_queue_size"`
+	EventTimeout      Duration   `yaml:"event_timeout"`
+	MaxEventTimeouts  int        `yaml:"max_event_timeouts"`
+	RetryAfter        Duration   `yaml:"retry_after"`
+	UDPReadBuffer     int        `yaml:"udp_read_buffer"`
+}
+
+// Listener is one SIP listening socket.
+type Listener struct {
+	Transport string `yaml:"transport"`
+	Address   string `yaml:"address"`
+}
+
+// TLSFiles names certificate files. ClientCAFile turns on verification of
+// client certificates (mutual TLS).
+type TLSFiles struct {
+	CertFile          string `yaml:"cert_file"`
+	KeyFile           string `yaml:"key_file"`
+	CAFile            string `yaml:"ca_file"`
+	ClientCAFile      string `yaml:"client_ca_file"`
+	RequireClientCert bool   `yaml:"require_client_cert"`
+	ServerName        string `yaml:"server_name"`
+}
+
+// CTIConfig is the CTI side: the endpoints in priority order and the link
+// tuning.
+type CTIConfig struct {
+	Endpoints         []Endpoint `yaml:"endpoints"`
+	TLS               TLSFiles   `yaml:"tls"`
+	ApplicationID     string     `yaml:"application_id"`
+	HeartbeatInterval Duration   `yaml:"heartbeat_interval"`
+	HeartbeatMisses   int        `yaml:"heartbeat_misses"`
+	RequestTimeout    Duration   `yaml:"request_timeout"`
+	ReconnectMin      Duration   `yaml:"reconnect_min"`
+	ReconnectMax      Duration   `yaml:"reconnect_max"`
+}
+
+// Endpoint is one CTI Manager address.
+type Endpoint struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+	TLS     bool   `yaml:"tls"`
+}
+
+// SessionConfig is the gateway core: CTI loss policy and limits.
+type SessionConfig struct {
+	LossPolicy         string   `yaml:"loss_policy"`
+	MaxSessions        int      `yaml:"max_sessions"`
+	MaxSessionsPerUser int      `yaml:"max_sessions_per_user"`
+	RequestTimeout     Duration `yaml:"request_timeout"`
+}
+
+// DirectoryConfig names the directory file and the device preference.
+type DirectoryConfig struct {
+	File       string   `yaml:"file"`
+	Preference []string `yaml:"preference"`
+}
+
+// AdminConfig is the admin HTTP listener (health, metrics, status page).
+type AdminConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// LogConfig selects the log format and level.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("10s") or a
+// number of seconds.
+type Duration time.Duration
+
+// UnmarshalYAML accepts "1m30s" style strings and plain seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d column %d: duration must be a scalar", n.Line, n.Column)
+	}
+	if v, err := time.ParseDuration(n.Value); err == nil {
+		if v < 0 {
+			return fmt.Errorf("line %d column %d: negative duration %q", n.Line, n.Column, n.Value)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(n.Value, "%d", &secs); err != nil || fmt.Sprint(secs) != n.Value || secs < 0 {
+		return fmt.Errorf("line %d column %d: invalid duration %q (want e.g. 10s, 500ms, 2m)", n.Line, n.Column, n.Value)
+	}
+	*d = Duration(time.Duration(secs) * time.Second)
+	return nil
+}
+
+// MarshalYAML writes the duration as a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// defaultConfig returns the configuration a file is laid over.
+func defaultConfig() Config {
+	return Config{
+		SIP: SIPConfig{
+			Listen: []Listener{
+				{Transport: "udp", Address: "127.0.0.1:5060"},
+				{Transport: "tcp", Address: "127.0.0.1:5060"},
+			},
+			TrustedPeers:      []string{"127.0.0.0/8", "::1/128"},
+			SessionExpires:    Duration(600 * time.Second),
+			MinSessionExpires: Duration(90 * time.Second),
+			MaxBodySize:       64 << 10,
+			EventQueueSize:    256,
+			EventTimeout:      Duration(5 * time.Second),
+			MaxEventTimeouts:  3,
+			RetryAfter:        Duration(30 * time.Second),
+			UDPReadBuffer:     4 << 20,
+		},
+		CTI: CTIConfig{
+			ApplicationID:     "rcc",
+			HeartbeatInterval: Duration(10 * time.Second),
+			HeartbeatMisses:   3,
+			RequestTimeout:    Duration(5 * time.Second),
+			ReconnectMin:      Duration(500 * time.Millisecond),
+			ReconnectMax:      Duration(30 * time.Second),
+		},
+		Session: SessionConfig{
+			LossPolicy:         "rehome",
+			MaxSessions:        100000,
+			MaxSessionsPerUser: 8,
+			RequestTimeout:     Duration(5 * time.Second),
+		},
+		Directory: DirectoryConfig{
+			Preference: []string{"soft-registered", "hard-registered", "config-order"},
+		},
+		Log: LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// ConfigError is a configuration problem, with the file position when known.
+type ConfigError struct {
+	File   string
+	Path   string // dotted key path, e.g. "sip.listen[1].transport"
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *ConfigError) Error() string {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("config: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.File != "":
+		return fmt.Sprintf("config: %s: %s", e.File, e.Msg)
+	}
+	return "config: " + e.Msg
+}
+
+// LoadConfig reads and validates a configuration file.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, &ConfigError{File: path, Msg: err.Error()}
+	}
+	return ParseConfig(path, data)
+}
+
+// maxConfigSize bounds a configuration file.
+const maxConfigSize = 1 << 20
+
+// ParseConfig parses and validates configuration YAML; name is used in
+// errors. Unknown keys are errors, so a misspelt setting is not silently
+// ignored.
+func ParseConfig(name string, data []byte) (Config, error) {
+	cfg := defaultConfig()
+	if len(data) > maxConfigSize {
+		return cfg, &ConfigError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", maxConfigSize)}
+	}
+	var root yaml.Node
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, yamlError(name, err)
+		}
+		// A second pass keeps the node tree, to put positions on
+		// validation errors.
+		_ = yaml.Unmarshal(data, &root)
+	}
+	if err := cfg.validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			ce.File = name
+			if n := findNode(&root, ce.Path); n != nil {
+				ce.Line, ce.Column = n.Line, n.Column
+			}
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// yamlError turns a yaml error into a ConfigError with line information.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return &ConfigError{File: name, Msg: strings.Join(te.Errors, "; ")}
+	}
+	return &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}
+
+func (c *Config) validate() error {
+	bad := func(format string, args ...any) error {
+		msg := fmt.Sprintf(format, args...)
+		path, _, _ := strings.Cut(msg, ":")
+		path, _, _ = strings.Cut(path, " ")
+		return &ConfigError{Path: path, Msg: msg}
+	}
+	if len(c.SIP.Listen) == 0 {
+		return bad("sip.listen: at least one listener is required")
+	}
+	for i, l := range c.SIP.Listen {
+		if !validTransports[strings.ToLower(l.Transport)] {
+			return bad("sip.listen[%d].transport: %q is not udp, tcp or tls", i, l.Transport)
+		}
+		if _, _, err := net.SplitHostPort(l.Address); err != nil {
+			return bad("sip.listen[%d].address: %v", i, err)
+		}
+		if strings.EqualFold(l.Transport, "tls") && (c.SIP.TLS.CertFile == "" || c.SIP.TLS.KeyFile == "") {
+			return bad("sip.listen[%d]: a tls listener needs sip.tls.cert_file and sip.tls.key_file", i)
+		}
+	}
+	for i, p := range c.SIP.TrustedPeers {
+		if _, err := parsePrefix(p); err != nil {
+			return bad("sip.trusted_peers[%d]: %v", i, err)
+		}
+	}
+	if c.SIP.SessionExpires.D() < 90*time.Second && c.SIP.SessionExpires != 0 {
+		return bad("sip.session_expires: %v is below the RFC 4028 minimum of 90s", c.SIP.SessionExpires.D())
+	}
+	if c.SIP.MinSessionExpires.D() > c.SIP.SessionExpires.D() {
+		return bad("sip.min_session_expires (%v) is above sip.session_expires (%v)", c.SIP.MinSessionExpires.D(), c.SIP.SessionExpires.D())
+	}
+	if c.SIP.MaxBodySize < 0 || c.SIP.EventQueueSize < 0 || c.SIP.MaxEventTimeouts < 0 || c.SIP.UDPReadBuffer < 0 {
+		return bad("sip: sizes and counts must not be negative")
+	}
+	if len(c.CTI.Endpoints) > 8 {
+		return bad("cti.endpoints: %d endpoints configured, at most 8 are allowed", len(c.CTI.Endpoints))
+	}
+	names := map[string]bool{}
+	for i, ep := range c.CTI.Endpoints {
+		if _, _, err := net.SplitHostPort(ep.Address); err != nil {
+			return bad("cti.endpoints[%d].address: %v", i, err)
+		}
+		if ep.Name != "" {
+			if names[ep.Name] {
+				return bad("cti.endpoints[%d].name: %q is used twice", i, ep.Name)
+			}
+			names[ep.Name] = true
+		}
+	}
+	if c.CTI.HeartbeatMisses < 0 {
+		return bad("cti.heartbeat_misses must not be negative")
+	}
+	if c.CTI.ReconnectMax.D() < c.CTI.ReconnectMin.D() {
+		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", c.CTI.ReconnectMax.D(), c.CTI.ReconnectMin.D())
+	}
+	switch c.Session.LossPolicy {
+	case "rehome", "reconnect":
+	default:
+		return bad("session.loss_policy: %q is not rehome or reconnect", c.Session.LossPolicy)
+	}
+	if c.Session.MaxSessions < 0 || c.Session.MaxSessionsPerUser < 0 {
+		return bad("session: limits must not be negative")
+	}
+	for i, p := range c.Directory.Preference {
+		switch p {
+		case "soft-registered", "hard-registered", "config-order":
+		default:
+			return bad("directory.preference[%d]: %q is not soft-registered, hard-registered or config-order", i, p)
+		}
+	}
+	if c.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+			return bad("admin.listen: %v", err)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format: %q is not text or json", c.Log.Format)
+	}
+	return nil
+}
+
+// parsePrefix accepts a CIDR prefix or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an address nor a prefix", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// findNode returns the node at a dotted path such as "sip.listen[1].address",
+// or the nearest ancestor that exists, or nil.
+func findNode(root *yaml.Node, path string) *yaml.Node {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind == 0 || path == "" {
+		return nil
+	}
+	best := n
+	for _, part := range strings.Split(path, ".") {
+		key, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
+			key = part[:i]
+			if _, err := fmt.Sscanf(part[i+1:len(part)-1], "%d", &idx); err != nil {
+				idx = -1
+			}
+		}
+		next := mapValue(n, key)
+		if next == nil {
+			return best
+		}
+		n, best = next, next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return best
+			}
+			n, best = n.Content[idx], n.Content[idx]
+		}
+	}
+	return best
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
