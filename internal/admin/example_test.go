@@ -14,21 +14,21 @@ import (
 	"github.com/rcc-go/rcc/sip"
 )
 
-// gateway is a Source: in the example gateway it reads the pool, the
+// node is a Source: in the example gateway it reads the pool, the
 // session manager, the SIP server and the directory store.
-type gateway struct {
+type node struct {
 	pool      ctipool.Stats
 	listening bool
 	dir       lineappearance.Stats
 }
 
-func (g *gateway) CTIStats() ctipool.Stats              { return g.pool }
-func (g *gateway) SessionStats() session.Stats          { return session.Stats{} }
-func (g *gateway) Sessions() []session.Info             { return nil }
-func (g *gateway) SIPStats() sip.Stats                  { return sip.Stats{} }
-func (g *gateway) SIPListening() bool                   { return g.listening }
-func (g *gateway) DirectoryStats() lineappearance.Stats { return g.dir }
-func (g *gateway) ReloadDirectory(context.Context) (int, error) {
+func (g *node) CTIStats() ctipool.Stats              { return g.pool }
+func (g *node) SessionStats() session.Stats          { return session.Stats{} }
+func (g *node) Sessions() []session.Info             { return nil }
+func (g *node) SIPStats() sip.Stats                  { return sip.Stats{} }
+func (g *node) SIPListening() bool                   { return g.listening }
+func (g *node) DirectoryStats() lineappearance.Stats { return g.dir }
+func (g *node) ReloadDirectory(context.Context) (int, error) {
 	g.dir.Generation++
 	return 0, nil
 }
@@ -41,7 +41,7 @@ func get(h http.Handler, method, path string) {
 }
 
 func Example() {
-	gw := &gateway{
+	gw := &node{
 		pool: ctipool.Stats{Endpoints: []ctipool.EndpointStats{
 			{Name: "cti-1", State: ctipool.StateConnecting},
 		}},

@@ -43,12 +43,12 @@ func TestStatusPage(t *testing.T) {
 	for _, want := range []string{
 		// CTI rows: state, since, generation, RTT, sessions now and placed,
 		// requests, pending, last error.
-		`<tr data-endpoint="cti-1" data-state="up"><td>cti-1</td><td>127.0.0.1:4001</td><td><span class="badge ok">up</span></td><td>1m30s ago</td><td class="num">3</td><td class="num">1.23ms</td><td class="num">1</td><td class="num">7</td><td class="num">42</td><td class="num">1</td><td></td></tr>`,
-		`<td><span class="badge bad">down</span></td><td>5s ago</td><td class="num">2</td><td class="num">–</td><td class="num">1</td>`,
+		`<tr data-endpoint="cti-1" data-state="up" data-rtt="1.23ms"><td>cti-1</td><td>127.0.0.1:4001</td><td><span class="badge ok">up</span></td><td class="nowrap">1m30s ago</td><td class="num">3</td><td class="num rtt">1.23ms</td><td class="num">1</td><td class="num">7</td><td class="num">42</td><td class="num">1</td><td></td></tr>`,
+		`<td><span class="badge bad">down</span></td><td class="nowrap">5s ago</td><td class="num">2</td><td class="num rtt">–</td><td class="num">1</td>`,
 		`<td>dial tcp 127.0.0.1:4003: connection refused</td>`,
 		// Sessions: user, line, device, CTI connection, state, age, last request.
-		`<tr data-user="sip:alice@example.com"><td>sip:alice@example.com</td><td>tel:1001;phone-context=dialstring</td><td>SEP000000001001</td><td>cti-1 (generation 3)</td><td><span class="badge ok">active</span></td><td>2m05s</td><td>3s ago</td></tr>`,
-		`<td>cti-3 (generation 2)</td><td><span class="badge bad">down</span></td><td>2h00m</td><td>never</td></tr>`,
+		`<tr data-user="sip:alice@example.com"><td class="id">sip:alice@example.com</td><td class="id">tel:1001;phone-context=dialstring</td><td>SEP000000001001</td><td>cti-1 (generation 3)</td><td><span class="badge ok">active</span></td><td class="nowrap">2m05s</td><td class="nowrap">3s ago</td></tr>`,
+		`<td>cti-3 (generation 2)</td><td><span class="badge bad">down</span></td><td class="nowrap">2h00m</td><td class="nowrap">never</td></tr>`,
 		// Summary.
 		`<li>Sessions: <b>2</b> (1 active, 1 down)</li>`,
 		`<li>CTI: <b>2</b> of 3 connections up</li>`,
@@ -94,9 +94,9 @@ func TestStatusPageEscapes(t *testing.T) {
 		assert.False(t, strings.Contains(body, "<img"), target)
 	}
 	_, _, body := do(t, s.Handler(), "GET", "/")
-	assert.Contains(t, body, "<td>sip:&lt;script&gt;alert(1)&lt;/script&gt;@example.com</td>", "shown as text")
+	assert.Contains(t, body, `<td class="id">sip:&lt;script&gt;alert(1)&lt;/script&gt;@example.com</td>`, "shown as text")
 	assert.Contains(t, body, `data-user="sip:&lt;script&gt;alert(1)&lt;/script&gt;@example.com"`)
-	assert.Contains(t, body, "<td>&#34;&gt;&lt;img src=x onerror=alert(2)&gt;</td>")
+	assert.Contains(t, body, `<td class="id">&#34;&gt;&lt;img src=x onerror=alert(2)&gt;</td>`)
 	assert.Contains(t, body, `data-endpoint="&#34;&gt;&lt;img src=x onerror=alert(2)&gt;"`)
 	// The filter is echoed into the search box, escaped.
 	_, _, body = do(t, s.Handler(), "GET", "/?user="+url.QueryEscape(evilAttr))
@@ -158,11 +158,11 @@ func TestStatusPageRefusals(t *testing.T) {
 	assert.Contains(t, body, "Recent refusals <span class=\"count\">(last 3)</span>")
 	table := body[strings.Index(body, `<table id="refusals">`):]
 	var users []string
-	for _, m := range regexp.MustCompile(`<td>(sip:u\d@example.com)</td>`).FindAllStringSubmatch(table, -1) {
+	for _, m := range regexp.MustCompile(`<td class="id">(sip:u\d@example.com)</td>`).FindAllStringSubmatch(table, -1) {
 		users = append(users, m[1])
 	}
 	assert.Equal(t, []string{"sip:u4@example.com", "sip:u3@example.com", "sip:u2@example.com"}, users)
-	assert.Contains(t, table, "<tr><td>2026-03-14 15:09:26</td><td>sip:u4@example.com</td><td>tel:1001</td><td>–</td><td>unknown_line</td><td>session: open 4: "+
+	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td>–</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
 		session.ErrUnknownLine.Error()+"</td></tr>")
 }
 
@@ -173,7 +173,7 @@ func TestStatusPageClipsLongText(t *testing.T) {
 	s.SessionObserver().(session.RefusalObserver).SessionRefused(src.sessions[0].User, strings.Repeat("1", 100000), errors.New("x"))
 	_, _, body := do(t, s.Handler(), "GET", "/")
 	assert.Less(t, len(body), 20000)
-	assert.Contains(t, body, "<td>sip:"+strings.Repeat("é", 98)+"…</td>")
+	assert.Contains(t, body, `<td class="id">sip:`+strings.Repeat("é", 98)+"…</td>")
 }
 
 func TestStatusPageRefresh(t *testing.T) {
