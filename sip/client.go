@@ -115,6 +115,8 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 		done:     make(chan struct{}),
 		drained:  make(chan struct{}),
 	}
+	c.leg.callID = sipmsg.CallIDHeader(strings.ToLower(rand.Text()))
+	c.leg.transport = st.transport
 	sgs.OnInfo(c.guard(c.onInfo))
 	sgs.OnBye(c.guard(c.onBye))
 	sgs.OnInvite(c.guard(c.onInvite))
@@ -295,10 +297,10 @@ func (c *ClientSession) invite(ctx context.Context) error {
 		return fmt.Errorf("sip: %w", err)
 	}
 	c.body = body
-	c.leg.callID = sipmsg.CallIDHeader(strings.ToLower(rand.Text()) + "@" + c.via.host)
+	c.leg.mu.Lock()
 	c.leg.local = sipmsg.FromHeader{Address: *st.user.Clone(), Params: sipmsg.HeaderParams{{K: "tag", V: c.localTag}}}
 	c.leg.remote = sipmsg.ToHeader{Address: *st.gateway.Clone()}
-	c.leg.transport = st.transport
+	c.leg.mu.Unlock()
 	c.leg.setRoute(*st.gateway.Clone(), nil)
 
 	se := st.SessionExpires

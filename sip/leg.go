@@ -13,18 +13,18 @@ import (
 
 // leg is one end's view of a dialog: what it needs to build requests inside
 // it (RFC 3261 section 12.2.1.1). The server keeps one per dialog, the client
-// one per session.
+// one per session. callID and transport are set before the leg is used.
 type leg struct {
 	callID    sipmsg.CallIDHeader
-	local     sipmsg.FromHeader // our URI and tag: the From of our requests
-	remote    sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
-	transport string            // "UDP", "TCP" or "TLS"
+	transport string // "UDP", "TCP" or "TLS"
 
 	mu       sync.Mutex
-	target   sipmsg.Uri // remote target: the peer's Contact URI
-	routes   []string   // route set, raw, in the order of our Route headers
-	firstHop string     // host:port of the first route; "" without routes
-	cseq     uint32     // our last CSeq
+	local    sipmsg.FromHeader // our URI and tag: the From of our requests
+	remote   sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
+	target   sipmsg.Uri        // remote target: the peer's Contact URI
+	routes   []string          // route set, raw, in the order of our Route headers
+	firstHop string            // host:port of the first route; "" without routes
+	cseq     uint32            // our last CSeq
 }
 
 // setRoute sets the remote target and the route set.
@@ -72,6 +72,8 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 		l.cseq++
 		cseq = l.cseq
 	}
+	from := sipmsg.HeaderClone(&l.local)
+	to := sipmsg.HeaderClone(&l.remote)
 	l.mu.Unlock()
 
 	req := sipmsg.NewRequest(method, target)
@@ -85,8 +87,8 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 	})
 	maxFwd := sipmsg.MaxForwardsHeader(70)
 	req.AppendHeader(&maxFwd)
-	req.AppendHeader(sipmsg.HeaderClone(&l.local))
-	req.AppendHeader(sipmsg.HeaderClone(&l.remote))
+	req.AppendHeader(from)
+	req.AppendHeader(to)
 	callID := l.callID
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: method})

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -116,7 +117,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		s.refuse(tx, req, start, 500, "")
 		return
 	}
-	d.sess, d.body = sess, body
+	d.sess, d.body = sess, bytes.Clone(body) // exact size: kept as long as the dialog
 
 	s.mu.Lock()
 	if s.closing {

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"errors"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -29,9 +30,11 @@ func (s *Server) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.refuse(tx, req, start, 481, "")
 		return
 	}
+	// End it before answering, so the dialog is gone once the client
+	// has the answer.
+	d.terminate(ErrPeerBye)
 	s.respond(tx, req, 200, "OK", nil)
 	s.done(req, 200, start)
-	d.terminate(ErrPeerBye)
 }
 
 // onCancel handles a CANCEL that matched no pending INVITE (sipgo answers
@@ -78,9 +81,12 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	resp, err := d.sess.Handle(ctx, msg)
 	release()
 	if err != nil {
-		if s.refusal(tx, req, start, err) == 481 {
+		if r, ok := errors.AsType[*Refusal](err); ok && r.Status == 481 {
+			// End it before answering, so the dialog is gone once the
+			// client has the answer.
 			d.terminate(ErrStaleSession)
 		}
+		s.refusal(tx, req, start, err)
 		return
 	}
 	if resp == nil {

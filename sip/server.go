@@ -305,7 +305,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	s.byeAll(ctx, dialogs)
 	var errs []error
-	errs = append(errs, s.workers.wait(ctx), s.handlers.wait(ctx))
+	if err := s.workers.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for BYE and event requests: %w", err))
+	}
+	if err := s.handlers.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for request handlers: %w", err))
+	}
 	// Whatever still runs (when ctx ended first) is stopped now, so that
 	// nothing sends once the user agent is closed.
 	s.byes.cancelAll(ErrServerClosed)
@@ -317,14 +322,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		l.Close()
 	}
 	s.mu.Unlock()
-	errs = append(errs, s.ua.Close())
-	errs = append(errs, s.serving.wait(ctx))
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			return err
-		}
+	if err := s.ua.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.log.Debug("closing the user agent", "error", err)
 	}
-	return nil
+	if err := s.serving.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for listeners to close: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // byeAll ends dialogs with BYE, a bounded number at a time.
