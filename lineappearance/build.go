@@ -38,6 +38,9 @@ type snapshot struct {
 	// run time by SetRegistered (and so kept across Replace).
 	reg      []atomic.Uint32
 	regCount atomic.Int64
+	// runtimeReg says whether SetRegistered has set any state; it is
+	// read and written only under Store.mu.
+	runtimeReg bool
 }
 
 const (

@@ -81,8 +81,9 @@ func (r *Rule) UnmarshalText(b []byte) error {
 
 // DefaultPreference returns the preference a Store uses when
 // Options.Preference is nil: a registered soft phone, then a registered
-// desk phone, then the user's configured order. This is what the Cisco CTI
-// gateway does for a shared line with Cisco IP Communicator.
+// desk phone, then the user's configured order. This follows what the
+// Cisco CTI gateway documents for a line shared by Cisco IP Communicator
+// and a desk phone.
 func DefaultPreference() []Rule { return []Rule{SoftRegistered, HardRegistered, ConfigOrder} }
 
 // Options configures a Store.
@@ -102,7 +103,8 @@ type Options struct {
 // Stats is a snapshot of a Store's size.
 type Stats struct {
 	// Generation counts the directories the Store has held: 1 after
-	// NewStore, one more after each successful Replace or ReloadFile.
+	// NewStore or LoadStore, one more after each successful Replace or
+	// ReloadFile.
 	Generation uint64
 	// Users, Lines, Devices and Appearances count the directory's entries.
 	Users, Lines, Devices, Appearances int
@@ -214,6 +216,9 @@ func (s *Store) swap(snap *snapshot) {
 	old := s.snapshot()
 	n := snap.regCount.Load()
 	for name, id := range old.devByName {
+		if !old.runtimeReg {
+			break
+		}
 		st := old.reg[id].Load()
 		if st&regRuntime == 0 {
 			continue
@@ -224,6 +229,7 @@ func (s *Store) swap(snap *snapshot) {
 		}
 	}
 	snap.regCount.Store(n)
+	snap.runtimeReg = old.runtimeReg
 	snap.gen = old.gen + 1
 	s.cur.Store(snap)
 }
@@ -245,6 +251,7 @@ func (s *Store) SetRegistered(device string, registered bool) error {
 	}
 	old := snap.reg[id].Swap(st)
 	snap.regCount.Add(int64(st&regRegistered) - int64(old&regRegistered))
+	snap.runtimeReg = true
 	return nil
 }
 
