@@ -2,7 +2,9 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -106,6 +108,48 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 		req.SetDestination(hop)
 	}
 	return req
+}
+
+// stack is a sipgo user agent with its server (request handlers) and
+// client (our requests).
+type stack struct {
+	ua  *sipgo.UserAgent
+	sgs *sipgo.Server
+	cli *sipgo.Client
+}
+
+// newStack builds a sipgo user agent that logs to log, keeps route sets
+// unparsed, accepts bodies up to maxBody bytes and may send UDP messages
+// of udpMax bytes (see ServerConfig.UDPMaxMessageSize).
+func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger) (stack, error) {
+	raiseUDPLimit(udpMax)
+	opts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent(name),
+		sipgo.WithUserAgentParser(newParser(maxBody)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			// A request over a TCP or TLS connection that closes fails at
+			// once instead of waiting for its timer.
+			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+		),
+	}
+	if tlsConfig != nil {
+		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConfig))
+	}
+	var st stack
+	var err error
+	if st.ua, err = sipgo.NewUA(opts...); err != nil {
+		return st, fmt.Errorf("sip: %w", err)
+	}
+	if st.sgs, err = sipgo.NewServer(st.ua, sipgo.WithServerLogger(log)); err == nil {
+		st.cli, err = sipgo.NewClient(st.ua, sipgo.WithClientLogger(log))
+	}
+	if err != nil {
+		st.ua.Close()
+		return st, fmt.Errorf("sip: %w", err)
+	}
+	return st, nil
 }
 
 // prebuilt is a sipgo request option that leaves a request as we built it.

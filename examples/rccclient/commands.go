@@ -101,78 +101,70 @@ func (a *app) call(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (a *app) answer(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 0), csta.StateAlerting)
+// onCall sends the request build makes for a call: the one given by ID,
+// or else the latest one in one of the states; then it prints done.
+func (a *app) onCall(ctx context.Context, id string, states []csta.LocalConnectionState,
+	build func(csta.ConnectionID) csta.Request, done func(csta.CallID) string) error {
+	conn, err := a.calls.find(id, states...)
 	if err != nil {
 		return err
 	}
-	if _, err := a.do(ctx, &csta.AnswerCall{CallToBeAnswered: conn}); err != nil {
+	if _, err := a.do(ctx, build(conn)); err != nil {
 		return err
 	}
-	a.out.line("answered call %s", conn.CallID)
+	a.out.line("%s", done(conn.CallID))
 	return nil
+}
+
+// states is shorthand for a list of connection states.
+func states(s ...csta.LocalConnectionState) []csta.LocalConnectionState { return s }
+
+// said returns a done function printing format with the call ID.
+func said(format string, args ...any) func(csta.CallID) string {
+	return func(id csta.CallID) string { return fmt.Sprintf(format, append([]any{id}, args...)...) }
+}
+
+func (a *app) answer(ctx context.Context, args []string) error {
+	return a.onCall(ctx, arg(args, 0), states(csta.StateAlerting),
+		func(c csta.ConnectionID) csta.Request { return &csta.AnswerCall{CallToBeAnswered: c} },
+		said("answered call %s"))
 }
 
 func (a *app) hangup(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 0), csta.StateConnected, csta.StateAlerting, csta.StateInitiated, csta.StateHold, csta.StateFail, csta.StateQueued)
-	if err != nil {
-		return err
-	}
-	if _, err := a.do(ctx, &csta.ClearConnection{ConnectionToBeCleared: conn}); err != nil {
-		return err
-	}
-	a.out.line("hung up call %s", conn.CallID)
-	return nil
+	return a.onCall(ctx, arg(args, 0),
+		states(csta.StateConnected, csta.StateAlerting, csta.StateInitiated, csta.StateHold, csta.StateFail, csta.StateQueued),
+		func(c csta.ConnectionID) csta.Request { return &csta.ClearConnection{ConnectionToBeCleared: c} },
+		said("hung up call %s"))
 }
 
 func (a *app) hold(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 0), csta.StateConnected)
-	if err != nil {
-		return err
-	}
-	if _, err := a.do(ctx, &csta.HoldCall{CallToBeHeld: conn}); err != nil {
-		return err
-	}
-	a.out.line("holding call %s", conn.CallID)
-	return nil
+	return a.onCall(ctx, arg(args, 0), states(csta.StateConnected),
+		func(c csta.ConnectionID) csta.Request { return &csta.HoldCall{CallToBeHeld: c} },
+		said("holding call %s"))
 }
 
 func (a *app) retrieve(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 0), csta.StateHold)
-	if err != nil {
-		return err
-	}
-	if _, err := a.do(ctx, &csta.RetrieveCall{CallToBeRetrieved: conn}); err != nil {
-		return err
-	}
-	a.out.line("retrieved call %s", conn.CallID)
-	return nil
+	return a.onCall(ctx, arg(args, 0), states(csta.StateHold),
+		func(c csta.ConnectionID) csta.Request { return &csta.RetrieveCall{CallToBeRetrieved: c} },
+		said("retrieved call %s"))
 }
 
 func (a *app) transfer(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 1), csta.StateConnected, csta.StateHold)
-	if err != nil {
-		return err
-	}
 	to := number(args[0])
-	if _, err := a.do(ctx, &csta.SingleStepTransferCall{ActiveCall: conn, TransferredTo: to}); err != nil {
-		return err
-	}
-	a.out.line("transferred call %s to %s", conn.CallID, to)
-	return nil
+	return a.onCall(ctx, arg(args, 1), states(csta.StateConnected, csta.StateHold),
+		func(c csta.ConnectionID) csta.Request {
+			return &csta.SingleStepTransferCall{ActiveCall: c, TransferredTo: to}
+		},
+		said("transferred call %s to %s", to))
 }
 
 func (a *app) deflect(ctx context.Context, args []string) error {
-	conn, err := a.calls.find(arg(args, 1), csta.StateAlerting)
-	if err != nil {
-		return err
-	}
 	to := number(args[0])
-	if _, err := a.do(ctx, &csta.DeflectCall{CallToBeDiverted: conn, NewDestination: to}); err != nil {
-		return err
-	}
-	a.out.line("deflected call %s to %s", conn.CallID, to)
-	return nil
+	return a.onCall(ctx, arg(args, 1), states(csta.StateAlerting),
+		func(c csta.ConnectionID) csta.Request {
+			return &csta.DeflectCall{CallToBeDiverted: c, NewDestination: to}
+		},
+		said("deflected call %s to %s", to))
 }
 
 // conference joins the held and the active call; with a number it first
