@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/sip"
 )
 
 // newServer returns a server over src with a private registry and a fixed
@@ -218,4 +221,41 @@ func TestStatusPageHeaders(t *testing.T) {
 	assert.True(t, strings.HasPrefix(body, "<!doctype html>"))
 	assert.Contains(t, body, `<meta http-equiv="refresh" content="2">`)
 	assert.NotContains(t, body, "<script")
+}
+
+// TestConcurrentUse runs the observers, scrapes, page renders and reloads
+// at once; the race detector checks them.
+func TestConcurrentUse(t *testing.T) {
+	src := healthySource()
+	s, _ := newServer(t, src, admin.Config{RecentRefusals: 4})
+	h := s.Handler()
+	so := s.SessionObserver()
+	po := s.PoolObserver()
+	sp := s.SIPObserver()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				so.(session.RequestObserver).RequestDone("MakeCall", session.OutcomeOK, time.Millisecond)
+				so.(session.RefusalObserver).SessionRefused(fmt.Sprintf("sip:u%d@example.com", w), "tel:1", session.ErrNotAllowed)
+				so.(session.RehomeObserver).SessionRehomed(session.Info{CTI: "cti-2"}, "cti-1")
+				po.StateChanged(ctipool.StateChange{Endpoint: "cti-1", New: ctipool.StateUp})
+				po.(ctipool.HeartbeatObserver).HeartbeatDone("cti-1", 1, time.Millisecond, nil)
+				sp.(sip.RequestObserver).RequestDone("INFO", 200, time.Millisecond)
+				if i%50 == 0 {
+					for _, target := range []string{"/", "/metrics", "/readyz"} {
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+						assert.Equal(t, http.StatusOK, rec.Code, target)
+					}
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest("POST", "/-/reload", nil))
+					assert.Equal(t, http.StatusOK, rec.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	_, _, body := do(t, h, "GET", "/")
+	assert.Equal(t, 4, strings.Count(body, "<td class=\"nowrap\">not_allowed</td>"), "the ring keeps 4")
 }

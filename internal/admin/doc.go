@@ -52,16 +52,24 @@
 //
 // # Usage
 //
-//	adm, err := admin.New(admin.Config{Source: gw, Logger: logger})
-//	// plug the observers in before building the library's objects:
-//	poolCfg.Observer = adm.PoolObserver()
-//	sessCfg.Observer = adm.SessionObserver()
-//	sipCfg.Observer = adm.SIPObserver()
-//	// serve on the admin listener:
+// The observers must go into the library's configurations before the
+// gateway's objects exist, and the Source reads those objects, so the
+// Source is built first and pointed at the gateway once it is built; the
+// server calls the Source only from its handler, which is served after
+// that:
+//
+//	src := &gatewaySource{}                  // implements admin.Source over *gateway.Gateway
+//	adm, err := admin.New(admin.Config{Source: src, Logger: logger})
+//	g, err := gateway.New(cfg, gateway.Options{
+//		SessionObserver: adm.SessionObserver(), // session.Config.Observer
+//		PoolObserver:    adm.PoolObserver(),    // ctipool.Config.Observer
+//		SIPObserver:     adm.SIPObserver(),     // sip.ServerConfig.Observer
+//	})
+//	src.g = g
 //	srv := &http.Server{Handler: adm.Handler(), ReadHeaderTimeout: 5 * time.Second}
 //	go srv.Serve(adminListener)
-//	// on SIGHUP:
-//	adm.Reload(ctx, "signal")
+//	// on SIGHUP, so that rcc_directory_reloads_total counts it too:
+//	adm.Reload(ctx)
 //
 // The admin endpoints have no authentication: bind the listener to
 // loopback or a management network. POST /-/reload refuses cross-origin
