@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,15 +16,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rcc-go/rcc/ctipool"
-	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/internal/gateway"
-	"github.com/rcc-go/rcc/lineappearance"
-	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
 )
 
@@ -35,26 +29,9 @@ var updateScreenshot = flag.Bool("update-screenshot", false,
 // browserTimeout bounds each step of the browser test.
 const browserTimeout = 30 * time.Second
 
-// gatewaySource is the Source of a gateway.Gateway. g is set once the
-// gateway is built, before anything is served: the gateway needs the
-// server's observers first.
-type gatewaySource struct{ g *gateway.Gateway }
-
-func (s *gatewaySource) CTIStats() ctipool.Stats     { return s.g.Pool().Stats() }
-func (s *gatewaySource) SessionStats() session.Stats { return s.g.Sessions().Stats() }
-func (s *gatewaySource) Sessions() []session.Info    { return s.g.Sessions().Sessions() }
-func (s *gatewaySource) SIPStats() sip.Stats         { return s.g.SIP().Stats() }
-func (s *gatewaySource) SIPListening() bool          { return s.g.Listening() }
-func (s *gatewaySource) DirectoryStats() lineappearance.Stats {
-	return s.g.Directory().Stats()
-}
-func (s *gatewaySource) ReloadDirectory(context.Context) (int, error) { return s.g.Reload() }
-
-// demoStack is a demo gateway on loopback with the admin handler served
-// beside it.
 type demoStack struct {
 	g     *gateway.Gateway
-	admin *httptest.Server
+	admin string // the admin listener's base URL
 	sip   string // the gateway's SIP URI over TCP
 }
 
@@ -66,18 +43,10 @@ func startDemo(t *testing.T) *demoStack {
 	// Heartbeats soon, so the page has round trip times to show.
 	cfg.CTI.HeartbeatInterval = gateway.Duration(200 * time.Millisecond)
 
-	src := &gatewaySource{}
-	adm, err := admin.New(admin.Config{Source: src, RefreshInterval: time.Second, Registry: prometheus.NewRegistry()})
+	// The gateway serves its own admin listener, as the binary does.
+	cfg.Admin.Listen = "127.0.0.1:0"
+	g, err := gateway.New(cfg, gateway.Options{Demo: true, Logger: testLogger(t)})
 	require.NoError(t, err)
-	g, err := gateway.New(cfg, gateway.Options{
-		Demo:            true,
-		Logger:          testLogger(t),
-		SessionObserver: adm.SessionObserver(),
-		PoolObserver:    adm.PoolObserver(),
-		SIPObserver:     adm.SIPObserver(),
-	})
-	require.NoError(t, err)
-	src.g = g
 	require.NoError(t, g.Start())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
@@ -88,9 +57,7 @@ func startDemo(t *testing.T) *demoStack {
 	defer cancel()
 	require.NoError(t, g.Pool().WaitHealthy(ctx, gateway.DemoEndpoints))
 
-	srv := httptest.NewServer(adm.Handler()) // listens on 127.0.0.1
-	t.Cleanup(srv.Close)
-	return &demoStack{g: g, admin: srv, sip: "sip:cti@" + g.Addrs()[0].Addr.String() + ";transport=tcp"}
+	return &demoStack{g: g, admin: "http://" + g.AdminAddr(), sip: "sip:cti@" + g.Addrs()[0].Addr.String() + ";transport=tcp"}
 }
 
 // dial opens a session as user on line; the session is closed at the end
@@ -182,7 +149,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	require.Error(t, err)
 
 	ctx := chromium(t)
-	run(t, ctx, chromedp.Navigate(d.admin.URL+"/"))
+	run(t, ctx, chromedp.Navigate(d.admin+"/"))
 	run(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#cti`)))
 
 	title := run(t, ctx, chromedp.Title())
@@ -242,9 +209,9 @@ func TestAdminEndpointsOnDemo(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, method, d.admin.URL+path, nil)
+		req, err := http.NewRequestWithContext(ctx, method, d.admin+path, nil)
 		require.NoError(t, err)
-		resp, err := d.admin.Client().Do(req)
+		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
