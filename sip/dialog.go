@@ -46,6 +46,7 @@ type dialog struct {
 
 	mu        sync.Mutex
 	phase     int
+	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
 	ackDone   chan struct{}
@@ -96,7 +97,7 @@ func (d *dialog) SendEvent(ev csta.Event) error {
 		return ErrEventQueueFull
 	}
 	d.queue = append(d.queue, body)
-	start := d.phase != phaseOpening && !d.sending
+	start := d.answered && !d.sending
 	if start {
 		d.sending = true
 		d.srv.workers.enter()
@@ -160,6 +161,7 @@ func (d *dialog) establish(interval time.Duration, aw *ackWait) {
 // called then.
 func (d *dialog) opened() {
 	d.mu.Lock()
+	d.answered = true
 	pending := d.endReason
 	start := len(d.queue) > 0 && !d.sending && d.phase != phaseEnded
 	if start {
@@ -254,8 +256,9 @@ func (d *dialog) stopResend(aw *ackWait) {
 // the dialog is ended with BYE (RFC 3261 section 13.3.1.4).
 func (d *dialog) ackTimeout(aw *ackWait) {
 	d.mu.Lock()
-	if d.ack == aw {
-		d.stopResend(aw)
+	if d.ack != nil && (d.ack == aw || aw.initial) {
+		// A re-INVITE that came before the first ACK shares its limit.
+		d.stopResend(d.ack)
 		d.ack = nil
 	}
 	initial := aw.initial && d.phase == phaseEstablished
@@ -341,6 +344,7 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	}
 	dropped := len(d.queue)
 	d.queue = nil
+	answered := d.answered
 	d.mu.Unlock()
 	d.inflight.cancelAll(ErrDialogEnded)
 
@@ -349,11 +353,13 @@ func (d *dialog) terminate(reason error) (bye bool) {
 		d.srv.remove(d)
 	}
 	d.srv.stats.dropped.Add(uint64(dropped))
-	d.srv.stats.closed.Add(1)
 	d.srv.log.Debug("dialog ended", "dialog", d.info.DialogID, "reason", reason)
 	d.sess.Closed(reason)
-	if d.srv.dialogObs != nil {
-		d.srv.dialogObs.DialogClosed(d.info, reason)
+	if answered {
+		d.srv.stats.closed.Add(1)
+		if d.srv.dialogObs != nil {
+			d.srv.dialogObs.DialogClosed(d.info, reason)
+		}
 	}
 	return bye
 }

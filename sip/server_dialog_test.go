@@ -336,3 +336,39 @@ func TestUnknownRootGoesToTheSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, csta.NamespaceEd4, m.MessageHeader().Namespace)
 }
+
+func TestEventsAndEndDuringOpenWaitForTheAnswer(t *testing.T) {
+	h := &fakeHandler{openHook: func(_ context.Context, req *OpenRequest) error {
+		req.Events.SendEvent(event(1, "m"))
+		if req.Line == "tel:end" {
+			req.Events.End("changed its mind")
+		}
+		return nil
+	}}
+	ts := startServer(t, ServerConfig{Handler: h})
+	p := dialRaw(t, ts, "tcp")
+	p.manualBye.Store(true)
+	d := p.invite(nil, rssBody)
+	res := p.response(sipmsg.INVITE) // the 200 OK comes first
+	require.Equal(t, 200, res.StatusCode)
+	d.toTag, _ = res.To().Params.Get("tag")
+	d.ack()
+	p.answer(p.request(sipmsg.INFO), 200, "OK")
+
+	d = p.invite(nil, strings.Replace(rssBody, "tel:1001;phone-context=dialstring", "tel:end", 1))
+	res = p.response(sipmsg.INVITE)
+	require.Equal(t, 200, res.StatusCode)
+	d.toTag, _ = res.To().Params.Get("tag")
+	d.ack()
+	// The queued event may or may not go out before the BYE; the BYE comes.
+	for {
+		m := p.next()
+		if req, ok := m.(*sipmsg.Request); ok && req.Method == sipmsg.BYE {
+			p.answer(req, 200, "OK")
+			break
+		}
+	}
+	err := h.session(t, 1).waitClosed(t)
+	assert.ErrorIs(t, err, ErrEnded)
+	p.manualBye.Store(false) // the shutdown's BYE for the first dialog
+}
