@@ -54,6 +54,7 @@ type dialog struct {
 	expiry    *time.Timer
 	queue     [][]byte
 	sending   bool
+	handling  int // client INFOs being handled whose answer has not gone out
 	timeouts  int
 	reqLength int // estimated size of an event INFO without its body
 }
@@ -97,7 +98,7 @@ func (d *dialog) SendEvent(ev csta.Event) error {
 		return ErrEventQueueFull
 	}
 	d.queue = append(d.queue, body)
-	start := d.answered && !d.sending
+	start := d.answered && d.handling == 0 && !d.sending
 	if start {
 		d.sending = true
 		d.srv.workers.enter()
@@ -107,6 +108,39 @@ func (d *dialog) SendEvent(ev csta.Event) error {
 		go d.sendLoop()
 	}
 	return nil
+}
+
+// beginRequest records that a client INFO is being handled: events queued
+// from now on wait until its answer has gone out, so that a client sees the
+// response to its request (a MakeCallResponse with the call's ID) before the
+// events the request caused.
+func (d *dialog) beginRequest() {
+	if d.srv.eventsOvertake.Load() {
+		return
+	}
+	d.mu.Lock()
+	d.handling++
+	d.mu.Unlock()
+}
+
+// endRequest records that the answer to a client INFO has gone out, and
+// starts the event sender if events are waiting and no other request is
+// being handled.
+func (d *dialog) endRequest() {
+	if d.srv.eventsOvertake.Load() {
+		return
+	}
+	d.mu.Lock()
+	d.handling--
+	start := d.handling == 0 && d.answered && len(d.queue) > 0 && !d.sending && d.phase != phaseEnded
+	if start {
+		d.sending = true
+		d.srv.workers.enter()
+	}
+	d.mu.Unlock()
+	if start {
+		go d.sendLoop()
+	}
 }
 
 // End implements EventSink.
@@ -163,7 +197,7 @@ func (d *dialog) opened() {
 	d.mu.Lock()
 	d.answered = true
 	pending := d.endReason
-	start := len(d.queue) > 0 && !d.sending && d.phase != phaseEnded
+	start := len(d.queue) > 0 && !d.sending && d.handling == 0 && d.phase != phaseEnded
 	if start {
 		d.sending = true
 		d.srv.workers.enter()
@@ -416,7 +450,9 @@ func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	for {
 		d.mu.Lock()
-		if d.phase == phaseEnded || len(d.queue) == 0 {
+		if d.phase == phaseEnded || len(d.queue) == 0 || d.handling > 0 {
+			// A client request being handled holds the events back until
+			// its answer has gone out; endRequest starts the sender again.
 			d.sending = false
 			d.mu.Unlock()
 			return

@@ -84,6 +84,9 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if !ok {
 		return
 	}
+	// Events the request causes go out after its answer (see beginRequest).
+	d.beginRequest()
+	defer d.endRequest()
 	ctx, release, ok := d.requestContext(0)
 	if !ok {
 		s.refuse(tx, req, start, 481, "")

@@ -31,6 +31,11 @@ type Server struct {
 	requestObs RequestObserver
 	eventObs   EventObserver
 
+	// eventsOvertake turns off holding events back while a client request
+	// is being handled, for tests of clients that must cope with events
+	// that overtake answers (as a proxy's workers may reorder them).
+	eventsOvertake atomic.Bool
+
 	mu        sync.Mutex
 	closing   bool
 	dialogs   map[string]*dialog // by our tag
