@@ -127,11 +127,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_ = g.Shutdown(ctx)
 		return err
 	}
-	printBanner(stdout, g, *demo)
-
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	printBanner(stdout, g, *demo)
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
 			if _, err := g.Admin().Reload(context.Background()); err != nil && !errors.Is(err, gateway.ErrNoDirectoryFile) {
