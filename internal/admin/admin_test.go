@@ -237,7 +237,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				so.(session.RequestObserver).RequestDone("MakeCall", session.OutcomeOK, time.Millisecond)
-				so.(session.RefusalObserver).SessionRefused(fmt.Sprintf("sip:u%d@example.com", w), "tel:1", session.ErrNotAllowed)
+				so.(session.RefusalObserver).SessionRefused(fmt.Sprintf("sip:u%d@example.com", w), "tel:1", "127.0.0.1:5060", session.ErrNotAllowed)
 				so.(session.RehomeObserver).SessionRehomed(session.Info{CTI: "cti-2"}, "cti-1")
 				po.StateChanged(ctipool.StateChange{Endpoint: "cti-1", New: ctipool.StateUp})
 				po.(ctipool.HeartbeatObserver).HeartbeatDone("cti-1", 1, time.Millisecond, nil)

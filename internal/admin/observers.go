@@ -32,8 +32,8 @@ func (o sessionObserver) RequestDone(service string, _ session.Outcome, elapsed 
 	o.s.metrics.requestDuration.WithLabelValues(service).Observe(elapsed.Seconds())
 }
 
-func (o sessionObserver) SessionRefused(user, line string, err error) {
-	r := refusal{User: user, Line: line, Reason: session.RefusalReason(err)}
+func (o sessionObserver) SessionRefused(user, line, peer string, err error) {
+	r := refusal{User: user, Line: line, Peer: peer, Reason: session.RefusalReason(err)}
 	if err != nil {
 		r.Detail = err.Error()
 	}

@@ -84,7 +84,7 @@ func TestStatusPageEscapes(t *testing.T) {
 	src.cti.Endpoints[2].LastError = errString(evil)
 	src.cti.Endpoints[2].Name = evilAttr
 	s, _ := newServer(t, src, admin.Config{})
-	s.SessionObserver().(session.RefusalObserver).SessionRefused(evil, evilAttr, errors.New(evil))
+	s.SessionObserver().(session.RefusalObserver).SessionRefused(evil, evilAttr, evil, errors.New(evil))
 
 	for _, target := range []string{"/", "/?user=" + url.QueryEscape(evilAttr), "/?user=" + url.QueryEscape(evil)} {
 		code, _, body := do(t, s.Handler(), "GET", target)
@@ -151,7 +151,7 @@ func TestStatusPageRefusals(t *testing.T) {
 	s, _ := newServer(t, healthySource(), admin.Config{RecentRefusals: 3})
 	ro := s.SessionObserver().(session.RefusalObserver)
 	for i := range 5 {
-		ro.SessionRefused(fmt.Sprintf("sip:u%d@example.com", i), "tel:1001",
+		ro.SessionRefused(fmt.Sprintf("sip:u%d@example.com", i), "tel:1001", "192.0.2.9:5060",
 			fmt.Errorf("session: open %d: %w", i, session.ErrUnknownLine))
 	}
 	_, _, body := do(t, s.Handler(), "GET", "/")
@@ -162,7 +162,7 @@ func TestStatusPageRefusals(t *testing.T) {
 		users = append(users, m[1])
 	}
 	assert.Equal(t, []string{"sip:u4@example.com", "sip:u3@example.com", "sip:u2@example.com"}, users)
-	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td>–</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
+	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td>192.0.2.9:5060</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
 		session.ErrUnknownLine.Error()+"</td></tr>")
 }
 
@@ -170,7 +170,7 @@ func TestStatusPageClipsLongText(t *testing.T) {
 	src := healthySource()
 	src.sessions[0].User = "sip:" + strings.Repeat("é", 5000) + "@example.com"
 	s, _ := newServer(t, src, admin.Config{})
-	s.SessionObserver().(session.RefusalObserver).SessionRefused(src.sessions[0].User, strings.Repeat("1", 100000), errors.New("x"))
+	s.SessionObserver().(session.RefusalObserver).SessionRefused(src.sessions[0].User, strings.Repeat("1", 100000), "127.0.0.1:5060", errors.New("x"))
 	_, _, body := do(t, s.Handler(), "GET", "/")
 	assert.Less(t, len(body), 20000)
 	assert.Contains(t, body, `<td class="id">sip:`+strings.Repeat("é", 98)+"…</td>")
