@@ -334,7 +334,7 @@ func (r *runner) drive(ctx context.Context, d time.Duration, measured bool) {
 				r.st.fail("open loop: too many requests waiting (target too slow for the rate)")
 			}
 		}
-		time.Sleep(max(next.Sub(time.Now()), 50*time.Microsecond))
+		time.Sleep(max(time.Until(next), 50*time.Microsecond))
 	}
 }
 
