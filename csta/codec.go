@@ -166,6 +166,7 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 		return nil, errors.New("csta: encode nil message")
 	}
 	w := &writer{b: make([]byte, 0, 512)}
+	w.path = w.pathBuf[:0]
 	w.b = append(w.b, xmlDecl...)
 	h := m.MessageHeader()
 	if h.SOAP {

@@ -37,18 +37,23 @@ const (
 // element is a node of the document tree: an element (the only kind with
 // a name, attributes and children; the document itself is an element with
 // no name), or character data, a comment, a processing instruction or a
-// directive, which only carry Data.
+// directive. The two strings serve every kind, which keeps a node small (a
+// tree is built for every message): an element's prefix and local name,
+// the content of the other kinds in Tag (with a processing instruction's
+// target in Space).
 type element struct {
 	kind   nodeKind
-	ws     bool   // textNode: only white space
-	Space  string // element: namespace prefix; procInstNode: the target is in Tag
-	Tag    string // element: local name
-	Data   string // text, comment, directive, or processing instruction content
+	ws     bool  // textNode: only white space
+	nkids  int32 // parseFast: children counted while parsing
+	Space  string
+	Tag    string
 	Attr   []attr
 	Child  []*element // every child node, in document order
 	parent *element
-	nkids  int32 // parseFast: children counted while parsing
 }
+
+// Data returns the content of a node that is not an element.
+func (e *element) Data() string { return e.Tag }
 
 // attr is an attribute as written: prefix, local name and value.
 type attr struct {
@@ -90,12 +95,12 @@ func (e *element) Text() string {
 		switch c.kind {
 		case textNode:
 			if text == "" {
-				text = c.Data
+				text = c.Tag
 			} else {
 				if b.Len() == 0 {
 					b.WriteString(text)
 				}
-				b.WriteString(c.Data)
+				b.WriteString(c.Tag)
 			}
 			continue
 		case commentNode:
@@ -155,13 +160,13 @@ func fromEtree(t etree.Token, parent *element) *element {
 			}
 		}
 	case *etree.CharData:
-		n = &element{kind: textNode, Data: t.Data, ws: t.IsWhitespace(), parent: parent}
+		n = &element{kind: textNode, Tag: t.Data, ws: t.IsWhitespace(), parent: parent}
 	case *etree.Comment:
-		n = &element{kind: commentNode, Data: t.Data, parent: parent}
+		n = &element{kind: commentNode, Tag: t.Data, parent: parent}
 	case *etree.ProcInst:
-		n = &element{kind: procInstNode, Tag: t.Target, Data: t.Inst, parent: parent}
+		n = &element{kind: procInstNode, Space: t.Target, Tag: t.Inst, parent: parent}
 	case *etree.Directive:
-		n = &element{kind: directiveNode, Data: t.Data, parent: parent}
+		n = &element{kind: directiveNode, Tag: t.Data, parent: parent}
 	}
 	return n
 }
@@ -442,7 +447,7 @@ func (p *fastParser) text(parent *element) bool {
 	if n == nil {
 		return false
 	}
-	n.Data, n.ws = v, isWhitespace(v)
+	n.Tag, n.ws = v, isWhitespace(v)
 	p.i += end
 	return true
 }

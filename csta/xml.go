@@ -128,7 +128,7 @@ func (e *element) first() *element {
 // removed.
 func (e *element) text() string {
 	if len(e.Child) == 1 && e.Child[0].kind == textNode {
-		return strings.TrimSpace(e.Child[0].Data)
+		return strings.TrimSpace(e.Child[0].Data())
 	}
 	return strings.TrimSpace(e.Text())
 }
@@ -210,7 +210,7 @@ func (e *element) innerXML() string {
 		case elementNode:
 			b = appendElement(b, c, c.inheritedNamespaces())
 		case textNode:
-			b = appendEscaped(b, c.Data, false)
+			b = appendEscaped(b, c.Data(), false)
 		}
 	}
 	return strings.TrimSpace(string(b))
@@ -337,17 +337,17 @@ func appendElement(b []byte, e *element, extra []attr) []byte {
 		case elementNode:
 			b = appendElement(b, t, nil)
 		case textNode:
-			b = appendEscaped(b, t.Data, false)
+			b = appendEscaped(b, t.Data(), false)
 		case commentNode:
 			b = append(b, "<!--"...)
-			b = append(b, t.Data...)
+			b = append(b, t.Data()...)
 			b = append(b, "-->"...)
 		case procInstNode:
 			b = append(b, "<?"...)
-			b = append(b, t.Tag...)
-			if t.Data != "" {
+			b = append(b, t.Space...)
+			if t.Data() != "" {
 				b = append(b, ' ')
-				b = append(b, t.Data...)
+				b = append(b, t.Data()...)
 			}
 			b = append(b, "?>"...)
 		}
@@ -385,9 +385,10 @@ func appendEscaped(b []byte, s string, inAttr bool) []byte {
 // writer builds an encoded document. Methods record the first error and keep
 // going, so encoders need not check after every call.
 type writer struct {
-	b    []byte
-	err  error
-	path []string
+	b       []byte
+	err     error
+	path    []string // for errors: the elements open
+	pathBuf [8]string
 }
 
 func (w *writer) fail(name, msg string) {
