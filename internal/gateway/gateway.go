@@ -11,7 +11,10 @@
 // in-process fake PBX (package ctitest) served on a cluster of three CTI
 // endpoints on loopback, uses the demo directory (lineappearance.Demo) and
 // listens for SIP on 127.0.0.1:5060 over UDP and TCP, trusting loopback peers
-// only.
+// only. With Options.DemoUsers it runs on a generated directory of that many
+// users instead (GenerateDirectory), for load tests; WriteGeneratedDirectory
+// writes the same directory as a file for a gateway or fake CTI server
+// running as its own process.
 package gateway
 
 import (
