@@ -83,15 +83,22 @@ func rootName(body []byte) string {
 			break
 		}
 	}
-	end := bytes.IndexAny(body, " \t\r\n/>")
+	name, _ := localName(body)
+	return name
+}
+
+// localName reads the element name at the start of b (just after '<') and
+// returns its local part and what follows the name.
+func localName(b []byte) (name string, rest []byte) {
+	end := bytes.IndexAny(b, " \t\r\n/>")
 	if end < 0 {
-		return ""
+		return "", nil
 	}
-	name := body[:end]
-	if k := bytes.IndexByte(name, ':'); k >= 0 {
-		name = name[k+1:]
+	n := b[:end]
+	if k := bytes.IndexByte(n, ':'); k >= 0 {
+		n = n[k+1:]
 	}
-	return string(name)
+	return string(n), b[end:]
 }
 
 // endpoint is one client user agent: over TCP one connection to the
@@ -368,22 +375,13 @@ func firstErrorValue(b []byte) string {
 	if j < 0 {
 		return ""
 	}
-	rest = rest[j+1:]
-	k := bytes.IndexAny(rest, " >")
-	if k < 0 {
-		return ""
-	}
-	category := rest[:k]
-	if c := bytes.IndexByte(category, ':'); c >= 0 {
-		category = category[c+1:]
-	}
-	rest = rest[k:]
-	k = bytes.IndexByte(rest, '>')
+	category, rest := localName(rest[j+1:])
+	k := bytes.IndexByte(rest, '>')
 	l := bytes.IndexByte(rest, '<')
 	if k < 0 || l < k {
-		return string(category)
+		return category
 	}
-	return string(category) + "/" + string(bytes.TrimSpace(rest[k+1:l]))
+	return category + "/" + string(bytes.TrimSpace(rest[k+1:l]))
 }
 
 // routeHop returns host:port of a Route header value.
