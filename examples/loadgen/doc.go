@@ -28,8 +28,10 @@
 //     one given by -baseline-addr, started with -serve baseline): INVITE,
 //     INFO and BYE answered 200 OK with fixed bodies, nothing else.
 //   - -compare drives the baseline and then the gateway with the same load,
-//     then the gateway in open loop at half the rate it reached, and prints
-//     the throughput ratio and the p99 at half rate against the targets.
+//     then the gateway in open loop at half the rate it reached (and the
+//     baseline at that rate, for the latency floor of the harness and the
+//     machine), and prints the throughput ratio and the p99 at half rate
+//     against the targets.
 //
 // With -duration 0 the harness opens the sessions, waits -idle, measures
 // the target's memory and tears down: the scale run.

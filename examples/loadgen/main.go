@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("gateway: %w", err)
 		}
 		report(gw)
-		var half *Result
+		var half, baseHalf *Result
 		if !o.noHalf && gw.RPS > 0 && o.load.duration > 0 {
 			l := o.load
 			l.rate = gw.RPS / 2
@@ -221,8 +221,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			report(h)
 			half = &h
+			// The baseline at the same rate: the latency floor of the
+			// harness and the machine.
+			bh, err := runOne(ctx, o, "baseline-same-rate", "baseline", l, log)
+			if err != nil {
+				return fmt.Errorf("baseline at the gateway's half rate: %w", err)
+			}
+			report(bh)
+			baseHalf = &bh
 		}
-		printComparison(stdout, base, gw, half)
+		printComparison(stdout, base, gw, half, baseHalf)
 	} else {
 		r, err := runOne(ctx, o, o.target, o.target, o.load, log)
 		if err != nil {
@@ -437,7 +445,7 @@ func printResult(w io.Writer, r Result) {
 }
 
 // printComparison prints the gateway's figures against the baseline's.
-func printComparison(w io.Writer, base, gw Result, half *Result) {
+func printComparison(w io.Writer, base, gw Result, half, baseHalf *Result) {
 	fmt.Fprintln(w, "\n== comparison")
 	if base.RPS > 0 {
 		ratio := gw.RPS / base.RPS
@@ -454,6 +462,10 @@ func printComparison(w io.Writer, base, gw Result, half *Result) {
 		}
 		fmt.Fprintf(w, "latency    gateway at %.0f/s (half its maximum): p50 %.3fms p99 %.3fms p99.9 %.3fms (target p99 < 10ms: %s)\n",
 			half.Rate, half.Latency.P50, half.Latency.P99, half.Latency.P999, verdict)
+	}
+	if baseHalf != nil {
+		fmt.Fprintf(w, "           baseline at the same rate: p50 %.3fms p99 %.3fms p99.9 %.3fms\n",
+			baseHalf.Latency.P50, baseHalf.Latency.P99, baseHalf.Latency.P999)
 	}
 }
 

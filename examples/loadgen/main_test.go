@@ -184,8 +184,8 @@ func TestCompare(t *testing.T) {
 	}
 	rs := runJSON(t, "-compare", "-sessions", "6", "-conns", "2", "-concurrency", "3",
 		"-warmup", "0", "-duration", "400ms", "-snapshot-ratio", "0.3")
-	require.Len(t, rs, 3)
-	names := []string{"baseline", "gateway", "gateway-half-rate"}
+	require.Len(t, rs, 4)
+	names := []string{"baseline", "gateway", "gateway-half-rate", "baseline-same-rate"}
 	for i, r := range rs {
 		assert.Equal(t, names[i], r.Name)
 		assert.Equal(t, 6, r.Sessions)
@@ -201,6 +201,8 @@ func TestCompare(t *testing.T) {
 	assert.Positive(t, rs[1].Events, "the gateway's fake PBX reports the calls")
 	assert.Equal(t, "open", rs[2].Mode)
 	assert.InEpsilon(t, rs[1].RPS/2, rs[2].Rate, 0.001)
+	assert.Equal(t, rs[2].Rate, rs[3].Rate)
+	assert.Zero(t, rs[3].Events)
 }
 
 // TestIdle runs the scale mode: sessions opened, idle, measured, closed.
