@@ -95,9 +95,15 @@ type Conn struct {
 	log *slog.Logger
 	ids framing.InvokeIDs
 
-	wmu     chan struct{} // write lock; a channel so waiting honours contexts
-	wbuf    []byte        // frame buffer, guarded by wmu
-	replies chan reply    // answers to the server's requests
+	replies chan reply // answers to the server's requests
+
+	// Frames are written by whichever sender finds no write under way: it
+	// writes what is queued, then what was queued meanwhile, so that under
+	// load one write carries the frames of several requests.
+	outMu   sync.Mutex
+	out     []byte // frames waiting to be written
+	spare   []byte // the buffer of the last write, for reuse
+	writing bool
 
 	mu        sync.Mutex
 	pending   map[int]chan result // nil channel: abandoned, awaiting a late answer
@@ -183,7 +189,6 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		cfg:     cfg,
 		nc:      nc,
 		log:     log,
-		wmu:     make(chan struct{}, 1),
 		replies: make(chan reply, maxReplies),
 		pending: make(map[int]chan result),
 		done:    make(chan struct{}),
@@ -400,19 +405,11 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 		return nil, notSent{err}
 	}
 	// Write the frame.
-	select {
-	case c.wmu <- struct{}{}:
-	case <-ctx.Done():
-		c.unregister(id)
-		return nil, notSent{ctx.Err()}
-	case <-c.done:
-		return nil, notSent{c.Err()}
-	}
-	c.wbuf, _ = framing.AppendFrame(c.wbuf[:0], id, body) // id and size are valid
-	_, err = c.nc.Write(c.wbuf)
-	<-c.wmu
-	if err != nil {
-		c.fail(fmt.Errorf("write: %w", err))
+	if err := c.send(id, body); err != nil {
+		if errors.Is(err, errWriteQueueFull) {
+			c.unregister(id)
+			return nil, notSent{err}
+		}
 		return nil, c.Err()
 	}
 	if c.log.Enabled(ctx, slog.LevelDebug) {
@@ -609,19 +606,55 @@ func (c *Conn) replier() {
 			return
 		case r = <-c.replies:
 		}
-		select {
-		case c.wmu <- struct{}{}:
-		case <-c.done:
-			return
-		}
-		c.wbuf, _ = framing.AppendFrame(c.wbuf[:0], r.id, r.body)
-		_, err := c.nc.Write(c.wbuf)
-		<-c.wmu
-		if err != nil {
-			c.fail(fmt.Errorf("write: %w", err))
+		if err := c.send(r.id, r.body); err != nil {
 			return
 		}
 	}
+}
+
+// maxWriteQueue bounds the frames waiting to be written: beyond it the
+// server is not reading, and requests fail before they are queued.
+const maxWriteQueue = 4 << 20
+
+// errWriteQueueFull reports a request refused because maxWriteQueue bytes
+// wait to be written.
+var errWriteQueueFull = errors.New("cstatcp: write queue full: the server does not read")
+
+// send queues a frame and, when no other sender is writing, writes the
+// queue until it is empty. A frame queued behind another sender's write is
+// written by that sender; if the write fails the connection fails, which
+// the frame's sender learns from Done. The frames of one sender go out in
+// the order it sent them.
+func (c *Conn) send(id int, body []byte) error {
+	c.outMu.Lock()
+	if len(c.out) > maxWriteQueue {
+		c.outMu.Unlock()
+		return errWriteQueueFull
+	}
+	c.out, _ = framing.AppendFrame(c.out, id, body) // id and size are valid
+	if c.writing {
+		c.outMu.Unlock()
+		return nil
+	}
+	c.writing = true
+	for len(c.out) > 0 {
+		buf := c.out
+		c.out = c.spare[:0]
+		c.outMu.Unlock()
+		_, err := c.nc.Write(buf)
+		c.outMu.Lock()
+		c.spare = buf[:0]
+		if err != nil {
+			c.writing = false
+			c.out = c.out[:0]
+			c.outMu.Unlock()
+			c.fail(fmt.Errorf("write: %w", err))
+			return err
+		}
+	}
+	c.writing = false
+	c.outMu.Unlock()
+	return nil
 }
 
 // String returns the server address and session ID, for logs.

@@ -3,6 +3,8 @@ package cstatcp
 import (
 	"context"
 	"errors"
+	"net"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -66,5 +68,58 @@ func TestInvokeIDsExhausted(t *testing.T) {
 		assert.True(t, s.SafeToRetry())
 		require.NoError(t, c.Close())
 		ps.CloseAll()
+	})
+}
+
+// TestWriteQueue checks that frames queued behind a blocked write all go
+// out once the server reads, and that a server that stops reading makes
+// requests fail, safe to retry, once maxWriteQueue bytes wait.
+func TestWriteQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, server := net.Pipe()
+		defer server.Close()
+		c, err := Dial(t.Context(), Config{Addr: "cti:1", NoSession: true,
+			Dial: func(context.Context, string, string) (net.Conn, error) { return client, nil }})
+		require.NoError(t, err)
+		defer c.Close()
+
+		// Nobody reads: the first request's write blocks and the others
+		// queue behind it until the queue is full.
+		big := &csta.MakeCall{CallingDevice: csta.Device("1"), CalledDirectoryNumber: csta.Device("2"),
+			CorrelatorData: strings.Repeat("x", 60000)}
+		const n = 90 // 90 frames of 60 kB: more than maxWriteQueue
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := c.Do(t.Context(), big)
+				errs <- err
+			}()
+		}
+		synctest.Wait()
+		full := 0
+		for len(errs) > 0 {
+			err := <-errs
+			require.ErrorIs(t, err, errWriteQueueFull)
+			var s interface{ SafeToRetry() bool }
+			require.True(t, errors.As(err, &s) && s.SafeToRetry())
+			full++
+		}
+		assert.Positive(t, full)
+		c.outMu.Lock()
+		queued := len(c.out)
+		c.outMu.Unlock()
+		assert.Greater(t, queued, maxWriteQueue)
+
+		// The server reads now: every queued frame arrives whole.
+		r := framing.NewReader(server, 0)
+		got := 0
+		for got < n-full {
+			f, err := r.ReadFrame()
+			require.NoError(t, err)
+			m, err := csta.Decode(f.Body)
+			require.NoError(t, err)
+			assert.Equal(t, big.CorrelatorData, m.(*csta.MakeCall).CorrelatorData)
+			got++
+		}
 	})
 }

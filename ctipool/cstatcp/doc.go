@@ -50,5 +50,8 @@
 //
 // A Conn is safe for concurrent use. It runs three goroutines (reader,
 // session keeper, replier), all ended and waited for by Close; writes are
-// serialized so frames never interleave.
+// serialized so frames never interleave. A request whose frame is ready
+// while another is being written is queued and goes out with the next
+// write, so under load one write carries several requests; when 4 MiB wait
+// (the server does not read), requests fail at once, safe to retry.
 package cstatcp
