@@ -29,11 +29,9 @@ import (
 // the order callers get their turn, because some gateways refuse
 // overlapping INFO transactions.
 type ClientSession struct {
+	stack
 	cfg *clientSetup
 	log *slog.Logger
-	ua  *sipgo.UserAgent
-	sgs *sipgo.Server
-	cli *sipgo.Client
 
 	listener io.Closer
 	leg      leg
@@ -73,56 +71,31 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 	if err != nil {
 		return nil, err
 	}
-	raiseUDPLimit(st.UDPMaxMessageSize)
 	log := st.Logger.With("component", "sip-client")
-	opts := []sipgo.UserAgentOption{
-		sipgo.WithUserAgent(st.UserAgent),
-		sipgo.WithUserAgentParser(newParser(csta.DefaultMaxSize)),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(
-			sipmsg.WithTransactionLayerLogger(log),
-			// A request over a TCP or TLS connection that closes fails at
-			// once instead of waiting for its timer.
-			sipmsg.WithTransactionLayerTerminateOnConnClose(),
-		),
-	}
-	if st.TLSConfig != nil {
-		opts = append(opts, sipgo.WithUserAgenTLSConfig(st.TLSConfig))
-	}
-	ua, err := sipgo.NewUA(opts...)
+	stk, err := newStack(st.UserAgent, csta.DefaultMaxSize, st.UDPMaxMessageSize, st.TLSConfig, log)
 	if err != nil {
-		return nil, fmt.Errorf("sip: %w", err)
-	}
-	sgs, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
-	if err != nil {
-		ua.Close()
-		return nil, fmt.Errorf("sip: %w", err)
-	}
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(log))
-	if err != nil {
-		ua.Close()
-		return nil, fmt.Errorf("sip: %w", err)
+		return nil, err
 	}
 	c := &ClientSession{
+		stack:    stk,
 		cfg:      st,
 		log:      log,
-		ua:       ua,
-		sgs:      sgs,
-		cli:      cli,
 		localTag: strings.ToLower(rand.Text()),
 		slot:     make(chan struct{}, 1),
 		events:   make(chan csta.Event, st.EventQueueSize),
 		done:     make(chan struct{}),
 		drained:  make(chan struct{}),
 	}
-	sgs.OnInfo(c.guard(c.onInfo))
-	sgs.OnBye(c.guard(c.onBye))
-	sgs.OnInvite(c.guard(c.onInvite))
-	sgs.OnAck(c.guard(func(*sipmsg.Request, sipmsg.ServerTransaction) {}))
-	sgs.OnOptions(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	c.leg.callID = sipmsg.CallIDHeader(strings.ToLower(rand.Text()))
+	c.leg.transport = st.transport
+	c.sgs.OnInfo(c.guard(c.onInfo))
+	c.sgs.OnBye(c.guard(c.onBye))
+	c.sgs.OnInvite(c.guard(c.onInvite))
+	c.sgs.OnAck(c.guard(func(*sipmsg.Request, sipmsg.ServerTransaction) {}))
+	c.sgs.OnOptions(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
 	}))
-	sgs.OnNoRoute(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	c.sgs.OnNoRoute(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		if !req.IsAck() {
 			res := sipmsg.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
 			res.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
@@ -295,10 +268,10 @@ func (c *ClientSession) invite(ctx context.Context) error {
 		return fmt.Errorf("sip: %w", err)
 	}
 	c.body = body
-	c.leg.callID = sipmsg.CallIDHeader(strings.ToLower(rand.Text()) + "@" + c.via.host)
+	c.leg.mu.Lock()
 	c.leg.local = sipmsg.FromHeader{Address: *st.user.Clone(), Params: sipmsg.HeaderParams{{K: "tag", V: c.localTag}}}
 	c.leg.remote = sipmsg.ToHeader{Address: *st.gateway.Clone()}
-	c.leg.transport = st.transport
+	c.leg.mu.Unlock()
 	c.leg.setRoute(*st.gateway.Clone(), nil)
 
 	se := st.SessionExpires
@@ -628,15 +601,7 @@ func (c *ClientSession) response(res *sipmsg.Response, err error) (csta.Response
 // Features asks the gateway which services and events it supports
 // (GetCSTAFeatures with the Line URI, as Communicator sends it).
 func (c *ClientSession) Features(ctx context.Context) (*csta.GetCSTAFeaturesResponse, error) {
-	resp, err := c.Do(ctx, &csta.GetCSTAFeatures{Extensions: lineExtension(c.cfg.Line)})
-	if err != nil {
-		return nil, err
-	}
-	r, ok := resp.(*csta.GetCSTAFeaturesResponse)
-	if !ok {
-		return nil, unexpected("GetCSTAFeaturesResponse", resp)
-	}
-	return r, nil
+	return doAs[*csta.GetCSTAFeaturesResponse](ctx, c, &csta.GetCSTAFeatures{Extensions: lineExtension(c.cfg.Line)})
 }
 
 // Monitor starts a monitor on the session's Line URI. From then on only
@@ -646,24 +611,25 @@ func (c *ClientSession) Monitor(ctx context.Context) (*csta.MonitorStartResponse
 	if c.cfg.Line == "" {
 		return nil, errors.New("sip: Monitor needs ClientConfig.Line")
 	}
-	resp, err := c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(c.cfg.Line)}})
-	if err != nil {
-		return nil, err
-	}
-	r, ok := resp.(*csta.MonitorStartResponse)
-	if !ok {
-		return nil, unexpected("MonitorStartResponse", resp)
-	}
-	return r, nil
+	return doAs[*csta.MonitorStartResponse](ctx, c, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(c.cfg.Line)}})
 }
 
-// unexpected reports a response of the wrong type.
-func unexpected(want string, got csta.Response) error {
-	name := "no body"
-	if got != nil {
-		name = got.MessageName()
+// doAs sends a request with Do and expects a response of type T.
+func doAs[T csta.Response](ctx context.Context, c *ClientSession, req csta.Request) (T, error) {
+	var zero T
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return zero, err
 	}
-	return fmt.Errorf("%w: expected %s, got %s", ErrBadResponse, want, name)
+	r, ok := resp.(T)
+	if !ok {
+		got := "no body"
+		if resp != nil {
+			got = resp.MessageName()
+		}
+		return zero, fmt.Errorf("%w: expected %sResponse, got %s", ErrBadResponse, req.MessageName(), got)
+	}
+	return r, nil
 }
 
 // CrossRefID returns the monitorCrossRefID of the session's monitor, or "".

@@ -15,9 +15,12 @@ import (
 
 // Defaults of ClientConfig.
 const (
+	// DefaultClientSessionExpires is the default ClientConfig.SessionExpires.
 	DefaultClientSessionExpires = 600 * time.Second
+	// DefaultClientEventQueueSize is the default ClientConfig.EventQueueSize.
 	DefaultClientEventQueueSize = 256
-	DefaultClientUserAgent      = "rcc-client"
+	// DefaultClientUserAgent is the default ClientConfig.UserAgent.
+	DefaultClientUserAgent = "rcc-client"
 )
 
 // ClientConfig configures [Dial]. The zero value of every field but

@@ -14,16 +14,28 @@ import (
 
 // Defaults of ServerConfig.
 const (
-	DefaultSessionExpires    = 600 * time.Second
-	DefaultMinSE             = 90 * time.Second
-	DefaultEventQueueSize    = 256
-	DefaultEventTimeout      = 10 * time.Second
-	DefaultMaxEventTimeouts  = 3
-	DefaultRetryAfter        = 30 * time.Second
-	DefaultUDPReadBuffer     = 4 << 20
+	// DefaultSessionExpires is the default ServerConfig.SessionExpires.
+	DefaultSessionExpires = 600 * time.Second
+	// DefaultMinSE is the default ServerConfig.MinSE, the smallest RFC
+	// 4028 allows.
+	DefaultMinSE = 90 * time.Second
+	// DefaultEventQueueSize is the default ServerConfig.EventQueueSize.
+	DefaultEventQueueSize = 256
+	// DefaultEventTimeout is the default ServerConfig.EventTimeout.
+	DefaultEventTimeout = 10 * time.Second
+	// DefaultMaxEventTimeouts is the default ServerConfig.MaxEventTimeouts.
+	DefaultMaxEventTimeouts = 3
+	// DefaultRetryAfter is the default ServerConfig.RetryAfter.
+	DefaultRetryAfter = 30 * time.Second
+	// DefaultUDPReadBuffer is the default ServerConfig.UDPReadBuffer.
+	DefaultUDPReadBuffer = 4 << 20
+	// DefaultUDPMaxMessageSize is the default UDPMaxMessageSize of
+	// ServerConfig and ClientConfig: the largest datagram sipgo reads.
 	DefaultUDPMaxMessageSize = 32 << 10
-	DefaultContactUser       = "cti"
-	DefaultUserAgent         = "rcc"
+	// DefaultContactUser is the default ServerConfig.ContactUser.
+	DefaultContactUser = "cti"
+	// DefaultUserAgent is the default ServerConfig.UserAgent.
+	DefaultUserAgent = "rcc"
 )
 
 // ServerConfig configures a [Server]. The zero value of every field but

@@ -103,7 +103,8 @@ type OpenRequest struct {
 	Events EventSink
 }
 
-// DialogInfo describes a dialog to an [Observer].
+// DialogInfo describes a dialog to an [Observer]. The fields are those of
+// the dialog's [OpenRequest].
 type DialogInfo struct {
 	DialogID  string
 	CallID    string
@@ -122,13 +123,18 @@ type Observer interface{}
 
 // DialogObserver is notified when dialogs open and close.
 type DialogObserver interface {
+	// DialogOpened is called once the 200 OK to a new dialog's INVITE has
+	// been sent.
 	DialogOpened(d DialogInfo)
+	// DialogClosed is called when the dialog ends, with the reason also
+	// given to Session.Closed.
 	DialogClosed(d DialogInfo, reason error)
 }
 
 // RequestObserver is notified of every request the server answered: its
 // method, the final status it sent and how long the answer took.
 type RequestObserver interface {
+	// RequestDone is called after the server answered a request.
 	RequestDone(method string, status int, elapsed time.Duration)
 }
 
@@ -136,5 +142,7 @@ type RequestObserver interface {
 // status the client answered (0 when none came) and the error, if the
 // request failed.
 type EventObserver interface {
+	// EventDone is called when an event INFO got its final response or
+	// failed.
 	EventDone(dialogID string, status int, err error)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,7 +208,11 @@ func startServer(t testing.TB, cfg ServerConfig) *testServer {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		require.NoError(t, srv.Shutdown(ctx))
+		if err := srv.Shutdown(ctx); err != nil {
+			buf := make([]byte, 1<<20)
+			t.Logf("Shutdown: %v; goroutines:\n%s", err, buf[:runtime.Stack(buf, true)])
+			t.FailNow()
+		}
 		ts.mu.Lock()
 		for _, p := range ts.peers {
 			p.close()

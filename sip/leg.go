@@ -2,7 +2,9 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -13,18 +15,18 @@ import (
 
 // leg is one end's view of a dialog: what it needs to build requests inside
 // it (RFC 3261 section 12.2.1.1). The server keeps one per dialog, the client
-// one per session.
+// one per session. callID and transport are set before the leg is used.
 type leg struct {
 	callID    sipmsg.CallIDHeader
-	local     sipmsg.FromHeader // our URI and tag: the From of our requests
-	remote    sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
-	transport string            // "UDP", "TCP" or "TLS"
+	transport string // "UDP", "TCP" or "TLS"
 
 	mu       sync.Mutex
-	target   sipmsg.Uri // remote target: the peer's Contact URI
-	routes   []string   // route set, raw, in the order of our Route headers
-	firstHop string     // host:port of the first route; "" without routes
-	cseq     uint32     // our last CSeq
+	local    sipmsg.FromHeader // our URI and tag: the From of our requests
+	remote   sipmsg.ToHeader   // the peer's URI and tag: the To of our requests
+	target   sipmsg.Uri        // remote target: the peer's Contact URI
+	routes   []string          // route set, raw, in the order of our Route headers
+	firstHop string            // host:port of the first route; "" without routes
+	cseq     uint32            // our last CSeq
 }
 
 // setRoute sets the remote target and the route set.
@@ -72,6 +74,8 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 		l.cseq++
 		cseq = l.cseq
 	}
+	from := sipmsg.HeaderClone(&l.local)
+	to := sipmsg.HeaderClone(&l.remote)
 	l.mu.Unlock()
 
 	req := sipmsg.NewRequest(method, target)
@@ -85,8 +89,8 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 	})
 	maxFwd := sipmsg.MaxForwardsHeader(70)
 	req.AppendHeader(&maxFwd)
-	req.AppendHeader(sipmsg.HeaderClone(&l.local))
-	req.AppendHeader(sipmsg.HeaderClone(&l.remote))
+	req.AppendHeader(from)
+	req.AppendHeader(to)
 	callID := l.callID
 	req.AppendHeader(&callID)
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: cseq, MethodName: method})
@@ -104,6 +108,48 @@ func (l *leg) request(method sipmsg.RequestMethod, ackCSeq uint32, via viaAddr, 
 		req.SetDestination(hop)
 	}
 	return req
+}
+
+// stack is a sipgo user agent with its server (request handlers) and
+// client (our requests).
+type stack struct {
+	ua  *sipgo.UserAgent
+	sgs *sipgo.Server
+	cli *sipgo.Client
+}
+
+// newStack builds a sipgo user agent that logs to log, keeps route sets
+// unparsed, accepts bodies up to maxBody bytes and may send UDP messages
+// of udpMax bytes (see ServerConfig.UDPMaxMessageSize).
+func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger) (stack, error) {
+	raiseUDPLimit(udpMax)
+	opts := []sipgo.UserAgentOption{
+		sipgo.WithUserAgent(name),
+		sipgo.WithUserAgentParser(newParser(maxBody)),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipmsg.WithTransactionLayerLogger(log),
+			// A request over a TCP or TLS connection that closes fails at
+			// once instead of waiting for its timer.
+			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+		),
+	}
+	if tlsConfig != nil {
+		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConfig))
+	}
+	var st stack
+	var err error
+	if st.ua, err = sipgo.NewUA(opts...); err != nil {
+		return st, fmt.Errorf("sip: %w", err)
+	}
+	if st.sgs, err = sipgo.NewServer(st.ua, sipgo.WithServerLogger(log)); err == nil {
+		st.cli, err = sipgo.NewClient(st.ua, sipgo.WithClientLogger(log))
+	}
+	if err != nil {
+		st.ua.Close()
+		return st, fmt.Errorf("sip: %w", err)
+	}
+	return st, nil
 }
 
 // prebuilt is a sipgo request option that leaves a request as we built it.

@@ -72,6 +72,7 @@ func TestObserverAndStats(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, csta.NamespaceEd5, m.MessageHeader().Namespace)
 	p.answer(info, 200, "OK")
+	waitFor(t, "event answered", func() bool { return ts.Stats().EventsSent == 1 })
 	p.send("BYE "+d.uri+" SIP/2.0", d.headers("BYE"), "")
 	assert.Equal(t, 200, p.response(sipmsg.BYE).StatusCode)
 	sess.waitClosed(t)

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -25,15 +26,7 @@ func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.reinvite(req, tx, start)
 		return
 	}
-	if s.isClosing() {
-		s.unavailable(tx, req, start, "Shutting Down")
-		return
-	}
-	if !s.cfg.Handler.Ready() {
-		s.unavailable(tx, req, start, "No CTI Connection")
-		return
-	}
-	if !s.checkInvite(req, tx, start) {
+	if !s.available(req, tx, start) || !s.checkInvite(req, tx, start) {
 		return
 	}
 	msg, ok := s.readBody(req, tx, start, true)
@@ -116,7 +109,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		s.refuse(tx, req, start, 500, "")
 		return
 	}
-	d.sess, d.body = sess, body
+	d.sess, d.body = sess, bytes.Clone(body) // exact size: kept as long as the dialog
 
 	s.mu.Lock()
 	if s.closing {
@@ -150,16 +143,8 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 
 // reinvite handles an INVITE in an existing dialog: a session refresh.
 func (s *Server) reinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) {
-	d := s.lookup(req)
-	if d == nil || d.ended() {
-		s.refuse(tx, req, start, 481, "")
-		return
-	}
-	if req.CSeq().SeqNo <= d.cseq0 {
-		s.refuse(tx, req, start, 500, "CSeq Out Of Order")
-		return
-	}
-	if !s.checkInvite(req, tx, start) {
+	d := s.dialogOf(req, tx, start)
+	if d == nil || !s.checkInvite(req, tx, start) {
 		return
 	}
 	if len(req.Body()) > 0 && !isCSTA(contentType(req)) {

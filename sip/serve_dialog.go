@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"errors"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -29,9 +30,11 @@ func (s *Server) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.refuse(tx, req, start, 481, "")
 		return
 	}
+	// End it before answering, so the dialog is gone once the client
+	// has the answer.
+	d.terminate(ErrPeerBye)
 	s.respond(tx, req, 200, "OK", nil)
 	s.done(req, 200, start)
-	d.terminate(ErrPeerBye)
 }
 
 // onCancel handles a CANCEL that matched no pending INVITE (sipgo answers
@@ -44,19 +47,30 @@ func (s *Server) onCancel(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	s.refuse(tx, req, start, 481, "")
 }
 
+// dialogOf returns the open dialog an INFO or re-INVITE belongs to. It
+// answers 481 for an unknown or ended dialog, and 500 for a CSeq that is
+// not above the one of the INVITE that opened the dialog, and returns nil.
+func (s *Server) dialogOf(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) *dialog {
+	d := s.lookup(req)
+	switch {
+	case d == nil || d.ended():
+		s.refuse(tx, req, start, 481, "")
+	case req.CSeq().SeqNo <= d.cseq0:
+		s.refuse(tx, req, start, 500, "CSeq Out Of Order")
+	default:
+		return d
+	}
+	return nil
+}
+
 // onInfo handles INFO: a CSTA request for the session.
 func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	start := time.Now()
 	if !s.admit(req, tx, start) {
 		return
 	}
-	d := s.lookup(req)
-	if d == nil || d.ended() {
-		s.refuse(tx, req, start, 481, "")
-		return
-	}
-	if req.CSeq().SeqNo <= d.cseq0 {
-		s.refuse(tx, req, start, 500, "CSeq Out Of Order")
+	d := s.dialogOf(req, tx, start)
+	if d == nil {
 		return
 	}
 	d.touch(req.Source())
@@ -78,9 +92,12 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	resp, err := d.sess.Handle(ctx, msg)
 	release()
 	if err != nil {
-		if s.refusal(tx, req, start, err) == 481 {
+		if r, ok := errors.AsType[*Refusal](err); ok && r.Status == 481 {
+			// End it before answering, so the dialog is gone once the
+			// client has the answer.
 			d.terminate(ErrStaleSession)
 		}
+		s.refusal(tx, req, start, err)
 		return
 	}
 	if resp == nil {
@@ -118,12 +135,7 @@ func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if !s.admit(req, tx, start) {
 		return
 	}
-	if s.isClosing() {
-		s.unavailable(tx, req, start, "Shutting Down")
-		return
-	}
-	if !s.cfg.Handler.Ready() {
-		s.unavailable(tx, req, start, "No CTI Connection")
+	if !s.available(req, tx, start) {
 		return
 	}
 	s.respond(tx, req, 200, "OK", nil,
@@ -131,6 +143,20 @@ func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		sipmsg.NewHeader("Accept", contentTypeCSTA),
 		sipmsg.NewHeader("Supported", "timer"))
 	s.done(req, 200, start)
+}
+
+// available answers 503 with Retry-After and returns false when the
+// server is shutting down or the handler is not ready.
+func (s *Server) available(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+	switch {
+	case s.isClosing():
+		s.unavailable(tx, req, start, "Shutting Down")
+	case !s.cfg.Handler.Ready():
+		s.unavailable(tx, req, start, "No CTI Connection")
+	default:
+		return true
+	}
+	return false
 }
 
 // onOther answers methods the server does not support with 405.

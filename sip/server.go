@@ -23,11 +23,9 @@ import (
 // with [NewServer], serve one or more listeners, and stop it with
 // [Server.Shutdown]. Its methods are safe for concurrent use.
 type Server struct {
+	stack
 	cfg ServerConfig
 	log *slog.Logger
-	ua  *sipgo.UserAgent
-	sgs *sipgo.Server
-	cli *sipgo.Client
 
 	dialogObs  DialogObserver
 	requestObs RequestObserver
@@ -64,45 +62,14 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	log := cfg.Logger.With("component", "sip")
-	raiseUDPLimit(cfg.UDPMaxMessageSize)
-
-	opts := []sipgo.UserAgentOption{
-		sipgo.WithUserAgent(cfg.UserAgent),
-		sipgo.WithUserAgentParser(newParser(cfg.MaxBodySize)),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
-		sipgo.WithUserAgentTransactionLayerOptions(
-			sipmsg.WithTransactionLayerLogger(log),
-			// A request over a TCP or TLS connection that closes fails at
-			// once instead of waiting for its timer.
-			sipmsg.WithTransactionLayerTerminateOnConnClose(),
-		),
-	}
-	if cfg.ContactHost != "" {
-		opts = append(opts, sipgo.WithUserAgentHostname(cfg.ContactHost))
-	}
-	if cfg.TLSConfig != nil {
-		opts = append(opts, sipgo.WithUserAgenTLSConfig(cfg.TLSConfig))
-	}
-	ua, err := sipgo.NewUA(opts...)
+	st, err := newStack(cfg.UserAgent, cfg.MaxBodySize, cfg.UDPMaxMessageSize, cfg.TLSConfig, log)
 	if err != nil {
-		return nil, fmt.Errorf("sip: %w", err)
-	}
-	sgs, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
-	if err != nil {
-		ua.Close()
-		return nil, fmt.Errorf("sip: %w", err)
-	}
-	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(log))
-	if err != nil {
-		ua.Close()
-		return nil, fmt.Errorf("sip: %w", err)
+		return nil, err
 	}
 	s := &Server{
+		stack:     st,
 		cfg:       cfg,
 		log:       log,
-		ua:        ua,
-		sgs:       sgs,
-		cli:       cli,
 		dialogs:   make(map[string]*dialog),
 		listeners: make(map[io.Closer]struct{}),
 		local:     make(map[string]*endpoint),
@@ -111,13 +78,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.requestObs, _ = cfg.Observer.(RequestObserver)
 	s.eventObs, _ = cfg.Observer.(EventObserver)
 
-	sgs.OnInvite(s.wrap(s.onInvite))
-	sgs.OnAck(s.wrap(s.onAck))
-	sgs.OnBye(s.wrap(s.onBye))
-	sgs.OnCancel(s.wrap(s.onCancel))
-	sgs.OnInfo(s.wrap(s.onInfo))
-	sgs.OnOptions(s.wrap(s.onOptions))
-	sgs.OnNoRoute(s.wrap(s.onOther))
+	s.sgs.OnInvite(s.wrap(s.onInvite))
+	s.sgs.OnAck(s.wrap(s.onAck))
+	s.sgs.OnBye(s.wrap(s.onBye))
+	s.sgs.OnCancel(s.wrap(s.onCancel))
+	s.sgs.OnInfo(s.wrap(s.onInfo))
+	s.sgs.OnOptions(s.wrap(s.onOptions))
+	s.sgs.OnNoRoute(s.wrap(s.onOther))
 	return s, nil
 }
 
@@ -305,7 +272,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	s.byeAll(ctx, dialogs)
 	var errs []error
-	errs = append(errs, s.workers.wait(ctx), s.handlers.wait(ctx))
+	if err := s.workers.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for BYE and event requests: %w", err))
+	}
+	if err := s.handlers.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for request handlers: %w", err))
+	}
 	// Whatever still runs (when ctx ended first) is stopped now, so that
 	// nothing sends once the user agent is closed.
 	s.byes.cancelAll(ErrServerClosed)
@@ -317,14 +289,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		l.Close()
 	}
 	s.mu.Unlock()
-	errs = append(errs, s.ua.Close())
-	errs = append(errs, s.serving.wait(ctx))
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			return err
-		}
+	if err := s.ua.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.log.Debug("closing the user agent", "error", err)
 	}
-	return nil
+	if err := s.serving.wait(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sip: shutdown: waiting for listeners to close: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // byeAll ends dialogs with BYE, a bounded number at a time.

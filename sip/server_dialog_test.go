@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -295,4 +296,43 @@ func TestShutdownEndsDialogsAndRefusesNewOnes(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.Equal(t, 0, ts.Stats().Dialogs)
 	assert.Equal(t, 1, ts.handler.count())
+}
+
+func TestRewriteContactSendsToTheSource(t *testing.T) {
+	ts := startServer(t, ServerConfig{RewriteContact: true})
+	p := dialRaw(t, ts, "udp")
+	// The Contact names a port nobody listens on (a client behind NAT).
+	d := p.inviteWith("Contact: <sip:alice@127.0.0.1:9;x=y>", nil, rssBody)
+	res := p.response(sipmsg.INVITE)
+	require.Equal(t, 200, res.StatusCode)
+	d.toTag, _ = res.To().Params.Get("tag")
+	d.ack()
+	sess := ts.handler.session(t, 0)
+	require.NoError(t, sess.req.Events.SendEvent(event(1, "m")))
+	req := p.request(sipmsg.INFO)
+	assert.Equal(t, "sip:alice@127.0.0.1:9;x=y", req.Recipient.String(), "the Request-URI is still the Contact")
+	p.answer(req, 200, "OK")
+	waitFor(t, "event answered", func() bool { return ts.Stats().EventsSent == 1 })
+}
+
+func TestUnknownRootGoesToTheSession(t *testing.T) {
+	ts := startServer(t, ServerConfig{})
+	p := dialRaw(t, ts, "tcp")
+	d := p.open()
+	sess := ts.handler.session(t, 0)
+	var seen atomic.Value
+	sess.setHook(func(_ context.Context, m csta.Message) (csta.Message, error) {
+		seen.Store(m)
+		return nil, nil
+	})
+	res := d.info(`<FancyVendorRequest xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed4"><x>1</x></FancyVendorRequest>`)
+	require.Equal(t, 200, res.StatusCode)
+	u, ok := seen.Load().(*csta.Unknown)
+	require.True(t, ok, "got %T", seen.Load())
+	assert.Equal(t, "FancyVendorRequest", u.Name)
+	// The session answered nothing specific: the fake's default is a
+	// CSTAErrorCode, in the request's namespace.
+	m, err := csta.Decode(res.Body())
+	require.NoError(t, err)
+	assert.Equal(t, csta.NamespaceEd4, m.MessageHeader().Namespace)
 }

@@ -224,13 +224,7 @@ func TestInfoBeforeAck(t *testing.T) {
 	assert.Equal(t, 200, info.StatusCode)
 	d.cseq = 1
 	d.ack()
-	// The 2xx is no longer resent once the ACK is in.
-	waitFor(t, "ACK taken", func() bool {
-		s := ts.dialogFor(d)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.phase == phaseConfirmed
-	})
+	ts.waitConfirmed(t, d)
 }
 
 // dialogFor returns the server's dialog for a raw dialog.
@@ -238,6 +232,17 @@ func (ts *testServer) dialogFor(d *rawDialog) *dialog {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.dialogs[d.toTag]
+}
+
+// waitConfirmed waits until the server has taken the dialog's ACK.
+func (ts *testServer) waitConfirmed(t testing.TB, d *rawDialog) {
+	t.Helper()
+	waitFor(t, "ACK taken", func() bool {
+		s := ts.dialogFor(d)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.phase == phaseConfirmed
+	})
 }
 
 func TestUnacknowledged2xxIsResentOverUDP(t *testing.T) {
@@ -249,12 +254,7 @@ func TestUnacknowledged2xxIsResentOverUDP(t *testing.T) {
 	assert.Equal(t, first.String(), again.String(), "the 2xx is resent until the ACK (timing: TestAckWaitResendsThenGivesUp)")
 	d.toTag, _ = first.To().Params.Get("tag")
 	d.ack()
-	waitFor(t, "ACK taken", func() bool {
-		s := ts.dialogFor(d)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.phase == phaseConfirmed
-	})
+	ts.waitConfirmed(t, d)
 }
 
 func TestReinviteRefreshes(t *testing.T) {

@@ -1,0 +1,154 @@
+// Package sip carries ECMA TR/87 ("uaCSTA") remote call control over SIP:
+// a desktop client such as Microsoft Office Communicator opens a CSTA
+// application session with an INVITE whose body is a CSTA
+// RequestSystemStatus, sends CSTA requests in INFO requests of that dialog,
+// and gets the phone's events back as INFO requests from the gateway.
+//
+// The package has both ends. [Server] is the gateway side: it takes
+// dialogs from trusted peers over UDP, TCP and TLS and hands the CSTA work
+// to a [Handler], the session layer, which the package knows only through
+// the small interfaces [Handler], [Session] and [EventSink]. [Dial] is the
+// client side, for tools and tests: it opens a session to any TR/87
+// gateway and returns a [ClientSession].
+//
+// It is built on github.com/emiago/sipgo v1.7.2 (its transport and
+// transaction layers). sipgo's own sip package is imported as sipmsg.
+//
+// # Server
+//
+// Create the server with [NewServer], serve listeners with
+// [Server.ServeUDP], [Server.ServeTCP] and [Server.ServeTLS] (or
+// [Server.ListenAndServe]), and stop it with [Server.Shutdown]:
+//
+//	srv, err := sip.NewServer(sip.ServerConfig{Handler: h})
+//	...
+//	go srv.ListenAndServe(ctx, "udp", "0.0.0.0:5060")
+//	go srv.ListenAndServe(ctx, "tcp", "0.0.0.0:5060")
+//	...
+//	err = srv.Shutdown(ctx)
+//
+// What the server does with each request:
+//
+//   - Every request from a peer that is not trusted (ServerConfig.TrustedPeers,
+//     or a verified TLS client certificate named in TrustedSubjects) gets
+//     403 and leaves no state behind. ACKs from such peers are dropped.
+//   - An INVITE without a To tag opens a dialog. Its body must be
+//     application/csta+xml (415 with an Accept header otherwise), at most
+//     MaxBodySize (413), a RequestSystemStatus that decodes (400 with a
+//     reason phrase naming the problem). A Session-Expires under MinSE gets
+//     422 with Min-SE (RFC 4028); a Require naming anything but "timer"
+//     gets 420. When the handler is not Ready, or the server is shutting
+//     down, it gets 503 with Retry-After. Otherwise [Handler.Open] runs
+//     (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
+//     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
+//     Content-Type application/csta+xml, Content-Disposition
+//     signal;handling=required, Session-Expires (refresher=uac), Require:
+//     timer when the client supports it, and Allow. A *[Refusal] from Open
+//     gives that status; any other error 500.
+//   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
+//     session timer, updates the remote target from its Contact, calls
+//     [Session.Refreshed] and is answered 200 with the same body.
+//   - INFO in a dialog carries a CSTA request for [Session.Handle]; the
+//     response (or CSTAErrorCode) goes back in the 200 OK. An INFO for an
+//     unknown or ended dialog, or outside a dialog, gets 481; body problems
+//     get 415, 413 or 400 as for INVITE; an INFO without body and
+//     Content-Type is a keep-alive and gets 200.
+//   - BYE ends the dialog; OPTIONS is answered 200 while [Handler.Ready]
+//     reports true and 503 otherwise, for load balancers; other methods get
+//     405 with Allow.
+//
+// Route sets are kept byte for byte: the server leaves Record-Route and
+// Route headers unparsed (sipgo's parser would drop their header
+// parameters) and sends the Record-Route values back as Route headers in
+// the same order. The remote target (the client's Contact URI, used as
+// Request-URI) keeps every URI parameter, including OCS's ms-opaque and
+// ms-route-sig.
+//
+// # Dialogs, session timers and events
+//
+// The server keeps its own dialogs rather than sipgo's DialogServerSession:
+// sipgo does not handle re-INVITE, its Respond blocks until the ACK, its
+// CSeq check races the ACK against the first INFO (each request is handled
+// in its own goroutine, so an INFO can be seen before the ACK that was sent
+// first), and concurrent in-dialog requests can reuse a CSeq. Here:
+//
+//   - The 200 OK to an INVITE is resent over UDP at T1, 2*T1, ... T2 until
+//     the ACK comes, for 64*T1 at most; without an ACK the dialog is ended
+//     with BYE (ErrNoACK). An INFO that overtakes the ACK is served.
+//   - An in-dialog request is refused (500) only when its CSeq is not above
+//     the CSeq of the INVITE that opened the dialog: two requests the
+//     client sends back to back may be handled in either order.
+//   - A dialog not refreshed in time is ended with BYE at the session
+//     interval minus the smaller of 32 s and a third of it (RFC 4028
+//     section 10), and its session is closed with ErrExpired.
+//   - Events go out through [EventSink.SendEvent]: encoded at once, queued
+//     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent one
+//     at a time in order, each waiting for its final response (EventTimeout)
+//     before the next; the server numbers its own requests per dialog. A
+//     failed event INFO is counted and logged and does not end the dialog;
+//     a 481 ends it at once (ErrDialogGone), and MaxEventTimeouts events in
+//     a row without an answer end it with BYE (ErrEventTimeouts).
+//   - An idle dialog costs no goroutine: a sender goroutine runs only while
+//     its queue holds events, and the timers are time.AfterFunc.
+//
+// The server's requests in a dialog (events, BYE) go over TCP and TLS on
+// the connection the dialog's requests last came on while it is open, so
+// they reach clients (and proxies such as OCS, which record-route a port
+// they do not accept connections on from us) without a new connection;
+// otherwise to the first route, or to the Contact (or, with
+// ServerConfig.RewriteContact and no route set, to the address the
+// requests come from). Over UDP they leave from the first UDP socket
+// served.
+//
+// # Client
+//
+// [Dial] opens a session: INVITE with RequestSystemStatus and the Line URI
+// in Microsoft's lcs:line element, Supported: timer and Session-Expires,
+// retried once with a larger interval after 422; it checks that the
+// gateway's systemStatus is normal. Then [ClientSession.Do] sends CSTA
+// requests one at a time, [ClientSession.Features] and
+// [ClientSession.Monitor] are the requests Communicator sends first, events
+// arrive on ClientConfig.OnEvent (in order, filtered by the monitor's
+// monitorCrossRefID; events that overtake the MonitorStart response are
+// held until it comes), the dialog is refreshed with re-INVITE before its
+// session interval runs out, and [ClientSession.Close] sends MonitorStop and
+// BYE. The client listens for the gateway's requests on
+// ClientConfig.LocalAddr and can go through an outbound proxy.
+//
+// # Transports and sizes
+//
+// sipgo refuses to send UDP messages over 1300 bytes, and a
+// GetCSTAFeaturesResponse with its SIP headers is larger. NewServer and
+// Dial therefore raise sipgo's process-wide limit (sip.UDPMTUSize) to
+// UDPMaxMessageSize (default 32 KiB, the largest datagram sipgo reads); it
+// is only ever raised. On a LAN or loopback IP fragmentation carries such
+// datagrams; across other networks prefer TCP or TLS, as OCS does. An INFO
+// response still too large is replaced by 500, and SendEvent refuses an
+// event too large with ErrEventTooLarge. ServeUDP sets the socket buffers
+// (UDPReadBuffer, default 4 MiB), which sustained load needs.
+//
+// # Concurrency
+//
+// Server and ClientSession methods are safe for concurrent use. The server
+// calls the Handler and Session from sipgo's request goroutines, possibly
+// several at once for one session; Closed is called exactly once per
+// session. Observer methods are called synchronously. The client calls
+// OnEvent and OnClose from one goroutine of its own, never concurrently.
+//
+// # Errors
+//
+// SIP failures are *[Refusal] values (status, reason, Retry-After), both
+// the ones a Handler returns and the ones a gateway sends the client.
+// Why a dialog ended is one of the Err values (ErrPeerBye, ErrExpired, ...),
+// possibly wrapped; compare with errors.Is. A CSTAErrorCode answer to a
+// client request is a *csta.Error.
+//
+// # Logging
+//
+// ServerConfig.Logger and ClientConfig.Logger receive the package's logs
+// and, where sipgo takes a logger, sipgo's. Some of sipgo's call sites
+// (connection bookkeeping, lazy header parsing) always log through its
+// global logger, which is slog.Default(); this package never calls
+// sip.SetDefaultLogger, so a program that wants those quiet sets
+// slog.Default itself.
+package sip
