@@ -57,6 +57,11 @@ type Options struct {
 	// PBX, when set in demo mode, is served instead of a fresh demo PBX
 	// (tests set far-end behaviour this way).
 	PBX *ctitest.PBX
+	// Directory, when set, is the line appearance directory the gateway
+	// uses instead of the configuration's directory file (or, in demo
+	// mode, the demo directory); Reload then has no file to read. Tests
+	// and embedding programs that build the directory in code set it.
+	Directory *lineappearance.Data
 }
 
 // Gateway is a running CTI gateway.
@@ -129,7 +134,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		if len(cfg.CTI.Endpoints) == 0 {
 			return nil, &ConfigError{Path: "cti.endpoints", Msg: "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"}
 		}
-		if cfg.Directory.File == "" {
+		if cfg.Directory.File == "" && opts.Directory == nil {
 			return nil, &ConfigError{Path: "directory.file", Msg: "directory.file: a directory file is required (or run with -demo)"}
 		}
 		for i, ep := range cfg.CTI.Endpoints {
@@ -145,9 +150,14 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 			}
 			eps = append(eps, e)
 		}
-		if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
-			return nil, fmt.Errorf("directory: %w", err)
+		if opts.Directory == nil {
+			if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
+				return nil, fmt.Errorf("directory: %w", err)
+			}
 		}
+	}
+	if opts.Directory != nil {
+		data = opts.Directory
 	}
 
 	prefs := make([]lineappearance.Rule, 0, len(cfg.Directory.Preference))
@@ -330,8 +340,8 @@ func (g *Gateway) Config() Config { return g.cfg }
 func (g *Gateway) Logger() *slog.Logger { return g.log }
 
 // ErrNoDirectoryFile is returned by Reload when the gateway runs on the
-// built-in demo directory.
-var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the demo directory is built in)")
+// built-in demo directory or on one given in Options.Directory.
+var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the directory is built in)")
 
 // Reload reads the directory file again. A file that fails validation is
 // refused with the reason and the directory in use stays; after a good
@@ -340,7 +350,7 @@ var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the d
 func (g *Gateway) Reload() (ended int, err error) {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
-	if g.opts.Demo || g.cfg.Directory.File == "" {
+	if g.opts.Demo || g.opts.Directory != nil || g.cfg.Directory.File == "" {
 		return 0, ErrNoDirectoryFile
 	}
 	if err := g.dir.ReloadFile(g.cfg.Directory.File); err != nil {
