@@ -256,8 +256,16 @@ func figures(t testing.TB, kv ...any) {
 }
 
 // TestMain routes the logs sipgo writes through its global logger
-// (slog.Default) to the tests' logger, so they are quiet unless asked for.
+// (slog.Default) to the tests' logger, so they are quiet unless asked for,
+// and makes the directory for the programs the tests build.
 func TestMain(m *testing.M) {
 	slog.SetDefault(testLogger())
-	os.Exit(m.Run())
+	var err error
+	if binDir, err = os.MkdirTemp("", "rcc-interop-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(binDir)
+	os.Exit(code)
 }
