@@ -18,7 +18,8 @@ import (
 // over its own socket) that records the events it receives.
 type client struct {
 	*sip.ClientSession
-	u user
+	u   user
+	lat *latencies // times every request, when set
 
 	mu     sync.Mutex
 	events []csta.Event
@@ -130,7 +131,7 @@ func onCall(ev csta.Event, id csta.CallID) bool {
 // be established, clears it and waits for it to be cleared.
 func (c *client) call(ctx context.Context, number string) error {
 	from := c.eventCount()
-	resp, err := c.Do(ctx, &csta.MakeCall{CallingDevice: csta.Device(c.u.Line()), CalledDirectoryNumber: csta.Device("tel:" + number), AutoOriginate: csta.AutoOriginateDoNotPrompt})
+	resp, err := c.do(ctx, &csta.MakeCall{CallingDevice: csta.Device(c.u.Line()), CalledDirectoryNumber: csta.Device("tel:" + number), AutoOriginate: csta.AutoOriginateDoNotPrompt})
 	if err != nil {
 		return fmt.Errorf("%s: MakeCall: %w", c.u.Name, err)
 	}
@@ -143,7 +144,7 @@ func (c *client) call(ctx context.Context, number string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Do(ctx, &csta.ClearConnection{ConnectionToBeCleared: mc.CallingDevice}); err != nil {
+	if _, err := c.do(ctx, &csta.ClearConnection{ConnectionToBeCleared: mc.CallingDevice}); err != nil {
 		return fmt.Errorf("%s: ClearConnection: %w", c.u.Name, err)
 	}
 	_, err = c.waitEvent(ctx, next, "CallClearedEvent", id)
@@ -153,8 +154,47 @@ func (c *client) call(ctx context.Context, number string) error {
 // snapshot asks for a snapshot of the client's device: a request that
 // changes nothing, to see whether the session works.
 func (c *client) snapshot(ctx context.Context) error {
-	_, err := c.Do(ctx, &csta.SnapshotDevice{SnapshotObject: csta.Device(c.u.Line())})
+	_, err := c.do(ctx, &csta.SnapshotDevice{SnapshotObject: csta.Device(c.u.Line())})
 	return err
+}
+
+// do sends a request, timed when the client has latencies.
+func (c *client) do(ctx context.Context, req csta.Request) (csta.Response, error) {
+	if c.lat == nil {
+		return c.Do(ctx, req)
+	}
+	var resp csta.Response
+	err := c.lat.timed(func() (err error) {
+		resp, err = c.Do(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// latencies records the longest request of a test.
+type latencies struct {
+	mu       sync.Mutex
+	max      time.Duration
+	requests int
+}
+
+// timed runs f and records how long it took.
+func (l *latencies) timed(f func() error) error {
+	start := time.Now()
+	err := f()
+	d := time.Since(start)
+	l.mu.Lock()
+	l.requests++
+	l.max = max(l.max, d)
+	l.mu.Unlock()
+	return err
+}
+
+// longest returns the longest request and the number of requests.
+func (l *latencies) longest() (time.Duration, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.max, l.requests
 }
 
 // isLinkDown reports whether err is the CSTA error of a CTI side that is

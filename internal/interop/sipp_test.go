@@ -3,7 +3,6 @@
 package interop
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -46,6 +45,9 @@ type sipp struct {
 	// Timeout bounds the run (sipp's -timeout, which fails the run when
 	// it expires). Default: 60s.
 	Timeout time.Duration
+	// RecvTimeout fails a call that waits longer than this for any
+	// message (-recv_timeout). Default: none.
+	RecvTimeout time.Duration
 	// Trace writes every message to the message log (-trace_msg), shown
 	// when the run fails.
 	Trace bool
@@ -85,6 +87,21 @@ func (r sippResult) String() string {
 // checks the result.
 func (s sipp) run(t testing.TB) sippResult {
 	t.Helper()
+	return s.start(t).wait(t)
+}
+
+// sippRun is a sipp run under way.
+type sippRun struct {
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	out    *lockedBuffer
+	dir    string
+}
+
+// start starts sipp in the background; wait collects the result. sipp is
+// killed when the test ends if it is still running.
+func (s sipp) start(t testing.TB) *sippRun {
+	t.Helper()
 	bin := needProgram(t, "sipp", "sip-tester")
 	dir := t.TempDir()
 	if s.Calls == 0 {
@@ -115,6 +132,9 @@ func (s sipp) run(t testing.TB) sippResult {
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-trace_logs", "-log_file", filepath.Join(dir, "scenario.log"),
 	}
+	if s.RecvTimeout > 0 {
+		args = append(args, "-recv_timeout", strconv.Itoa(int(s.RecvTimeout.Milliseconds())))
+	}
 	if s.Trace {
 		args = append(args, "-trace_msg", "-message_file", filepath.Join(dir, "messages.log"))
 	}
@@ -135,28 +155,40 @@ func (s sipp) run(t testing.TB) sippResult {
 
 	// sipp stops itself at -timeout; the context is the backstop.
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout+30*time.Second)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	r := &sippRun{cmd: cmd, cancel: cancel, out: &lockedBuffer{}, dir: dir}
+	cmd.Stdout, cmd.Stderr = r.out, r.out
 	cmd.WaitDelay = 5 * time.Second
-	require.NoError(t, cmd.Start(), "start sipp")
-	t.Cleanup(func() { _ = cmd.Process.Kill() }) // a no-op once it has exited
-	err := cmd.Wait()
-	res := sippResult{Output: out.String()}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start sipp: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // a no-op once it has exited and been waited for
+		cancel()
+	})
+	return r
+}
+
+// wait waits for sipp to exit and returns what it left.
+func (r *sippRun) wait(t testing.TB) sippResult {
+	t.Helper()
+	err := r.cmd.Wait()
+	r.cancel()
+	res := sippResult{Output: r.out.String()}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
 	case errors.As(err, &exit):
 		res.Exit = exit.ExitCode()
 	default:
-		t.Fatalf("sipp: %v\n%s", err, out.String())
+		t.Fatalf("sipp: %v\n%s", err, res.Output)
 	}
-	res.Stats = lastStats(filepath.Join(dir, "stat.csv"))
-	res.Log = readFile(filepath.Join(dir, "scenario.log"))
-	res.Errors = readFile(filepath.Join(dir, "errors.log"))
-	res.Msgs = readFile(filepath.Join(dir, "messages.log"))
+	res.Stats = lastStats(filepath.Join(r.dir, "stat.csv"))
+	res.Log = readFile(filepath.Join(r.dir, "scenario.log"))
+	res.Errors = readFile(filepath.Join(r.dir, "errors.log"))
+	res.Msgs = readFile(filepath.Join(r.dir, "messages.log"))
 	return res
 }
 
