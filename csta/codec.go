@@ -79,6 +79,11 @@ type Codec struct {
 	// MaxDepth is the deepest element nesting Decode accepts.
 	// Default: DefaultMaxDepth.
 	MaxDepth int
+	// Namespace is the namespace Encode writes for a CSTA message whose
+	// Header names none (and does not ask for NoNamespace), for example
+	// the protocol version a CTI server granted. The ECMA-354 session
+	// messages keep NamespaceACSE. Default: DefaultNamespace.
+	Namespace string
 }
 
 var defaultCodec Codec
@@ -185,6 +190,9 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 		ns := h.Namespace
 		if ns == "" && !h.NoNamespace {
 			ns = DefaultNamespace
+			if c.Namespace != "" {
+				ns = c.Namespace
+			}
 			if d, ok := m.(interface{ defaultNamespace() string }); ok {
 				ns = d.defaultNamespace()
 			}

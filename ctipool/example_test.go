@@ -8,21 +8,22 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
-	"github.com/rcc-go/rcc/ctipool/internal/ctiscript"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 )
 
-// Example connects a pool to two CTI servers (here in-process test
-// servers), places two sessions and sends a request.
+// Example connects a pool to two CTI endpoints of one PBX (here the fake
+// PBX of package ctitest, in-process), places two sessions and sends a
+// request on each.
 func Example() {
-	a, _ := ctiscript.Listen(ctiscript.Options{})
-	defer a.Close()
-	b, _ := ctiscript.Listen(ctiscript.Options{})
-	defer b.Close()
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	cluster, _ := ctitest.NewCluster(pbx, 2)
+	addrs := cluster.Addrs()
 
 	pool, err := ctipool.New(ctipool.Config{
 		Endpoints: []ctipool.Endpoint{
-			{Name: "cti-a", Addr: a.Addr()},
-			{Name: "cti-b", Addr: b.Addr()},
+			{Name: "cti-a", Addr: addrs[0]},
+			{Name: "cti-b", Addr: addrs[1]},
 		},
 		ApplicationID: "example",
 	})
@@ -44,10 +45,7 @@ func Example() {
 			fmt.Println(err)
 			return
 		}
-		resp, err := h.Do(ctx, &csta.MakeCall{
-			CallingDevice:         csta.Device("tel:1001;phone-context=dialstring"),
-			CalledDirectoryNumber: csta.Device("tel:2001"),
-		})
+		resp, err := h.Do(ctx, &csta.SnapshotDevice{SnapshotObject: csta.Device("1001")})
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -58,8 +56,8 @@ func Example() {
 		fmt.Printf("%s: %s, %d placed, %d requests\n", e.Name, e.State, e.Placed, e.Requests)
 	}
 	// Output:
-	// cti-a: MakeCallResponse
-	// cti-b: MakeCallResponse
+	// cti-a: SnapshotDeviceResponse
+	// cti-b: SnapshotDeviceResponse
 	// cti-a: up, 1 placed, 1 requests
 	// cti-b: up, 1 placed, 1 requests
 }
@@ -68,25 +66,19 @@ func Example() {
 type printer chan string
 
 func (p printer) Event(ev csta.Event) {
-	p <- "event " + ev.MessageName() + " for " + string(ev.CrossRefID())
+	p <- "event " + ev.MessageName()
 }
 func (p printer) LinkDown(err error) {
 	p <- "link down: " + fmt.Sprint(errors.Is(err, ctipool.ErrConnDown))
 }
 func (p printer) LinkUp(gen uint64) { p <- fmt.Sprint("link up, generation ", gen) }
 
-// ExampleHandle_Monitor starts a monitor whose first event the server sends
-// right behind its response, then loses and regains the connection.
+// ExampleHandle_Monitor monitors a line of the fake PBX, gets the event of
+// an incoming call, then loses and regains the connection.
 func ExampleHandle_Monitor() {
-	srv, _ := ctiscript.Listen(ctiscript.Options{Answer: func(p *ctiscript.Peer, id int, m csta.Message) (csta.Message, bool) {
-		if _, ok := m.(*csta.MonitorStart); ok {
-			_ = p.Send(id, &csta.MonitorStartResponse{MonitorCrossRefID: "m1"})
-			_ = p.SendEvent(&csta.DoNotDisturbEvent{MonitorCrossRefID: "m1", Device: csta.Known("1001"), DoNotDisturbOn: true})
-			return nil, true
-		}
-		return nil, false
-	}})
-	defer srv.Close()
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	srv := ctitest.NewServer(pbx)
 	pool, _ := ctipool.New(ctipool.Config{
 		Endpoints:    []ctipool.Endpoint{{Addr: srv.Addr()}},
 		ReconnectMin: 10 * time.Millisecond,
@@ -99,23 +91,24 @@ func ExampleHandle_Monitor() {
 
 	h, _ := pool.Acquire()
 	out := make(printer, 8)
-	resp, sub, err := h.Monitor(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("tel:1001")}}, out)
+	_, sub, err := h.Monitor(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}}, out)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer sub.Stop()
-	fmt.Println("monitoring", resp.MonitorCrossRefID)
+	fmt.Println("monitoring 1001")
+	_, _ = pbx.Call("2000", "1001") // an incoming call
 	fmt.Println(<-out)
 
-	srv.CloseAll() // the server drops the connection
+	srv.CloseConnections() // the server drops the connection
 	fmt.Println(<-out)
 	fmt.Println(<-out)
 	_, err = h.Do(ctx, &csta.RequestSystemStatus{})
 	fmt.Println("old handle stale:", errors.Is(err, ctipool.ErrStaleConn), "safe to retry:", ctipool.SafeToRetry(err))
 	// Output:
-	// monitoring m1
-	// event DoNotDisturbEvent for m1
+	// monitoring 1001
+	// event DeliveredEvent
 	// link down: true
 	// link up, generation 2
 	// old handle stale: true safe to retry: true

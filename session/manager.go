@@ -116,7 +116,7 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest) (*Session, *csta.Re
 		m.log.Info("session refused", "user", req.User, "line", req.Line, "peer", req.Peer,
 			"reason", RefusalReason(err), "err", err)
 		if m.obs.refusal != nil {
-			m.obs.refusal.SessionRefused(req.User, req.Line, err)
+			m.obs.refusal.SessionRefused(req.User, req.Line, req.Peer, err)
 		}
 		return nil, nil, err
 	}

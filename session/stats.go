@@ -162,6 +162,7 @@ var closeReasons = reasons{
 	{ErrMonitorLost, "monitor_lost"},
 	{ErrStaleSession, "stale"},
 	{ErrShutdown, "shutdown"},
+	{ErrAppearanceGone, "appearance_gone"},
 }
 
 // closeReason returns the Stats name of a close reason.
@@ -197,7 +198,7 @@ type Stats struct {
 	// Opened counts sessions opened; Refused counts refused opens by
 	// RefusalReason; Closed counts closed sessions by reason: "dialog"
 	// (closed by the dialog's owner), "replaced", "event_backlog",
-	// "monitor_lost", "stale" or "shutdown".
+	// "monitor_lost", "stale", "shutdown" or "appearance_gone" (Revalidate).
 	Opened  uint64
 	Refused map[string]uint64
 	Closed  map[string]uint64
@@ -222,7 +223,7 @@ type counters struct {
 	states      [numStates]atomic.Int64
 	opened      atomic.Uint64
 	refused     [8]atomic.Uint64 // by refusalReasons index
-	closed      [6]atomic.Uint64 // by closeReasons index
+	closed      [7]atomic.Uint64 // by closeReasons index
 	requests    [][numOutcomes]atomic.Uint64
 	delivered   atomic.Uint64
 	dropped     atomic.Uint64
@@ -320,7 +321,7 @@ type OpenObserver interface {
 
 // RefusalObserver is told of every open refused, with the refusal.
 type RefusalObserver interface {
-	SessionRefused(user, line string, err error)
+	SessionRefused(user, line, peer string, err error)
 }
 
 // CloseObserver is told of every session closed, and why.

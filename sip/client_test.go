@@ -176,6 +176,7 @@ func TestClientHoldsEventsUntilMonitorResponse(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(tr, func(t *testing.T) {
 			ts := startServer(t, ServerConfig{})
+			ts.eventsOvertake.Store(true) // as a proxy may reorder them
 			got := make(chan csta.Event, 10)
 			c, err := dialTest(t, ts, tr, ClientConfig{OnEvent: func(ev csta.Event) { got <- ev }})
 			require.NoError(t, err)

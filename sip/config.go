@@ -120,8 +120,11 @@ type ServerConfig struct {
 	// only ever raises) to allow this size. A negative value leaves sipgo's
 	// limit alone. A response that is still too large is replaced by 500;
 	// an event that is too large is refused with ErrEventTooLarge. Use TCP
-	// or TLS for large bodies where you can. Default: 32 KiB, the largest
-	// datagram sipgo reads.
+	// or TLS for large bodies where you can. Because the limit is a sipgo
+	// global, raising it while other sipgo UDP sockets of the process send
+	// is a data race: give every server and client of a process the same
+	// value (the default does). Default: 32 KiB, the largest datagram
+	// sipgo reads.
 	UDPMaxMessageSize int
 
 	// Observer, if set, is notified of dialogs, requests and events.

@@ -46,6 +46,7 @@ type dialog struct {
 
 	mu        sync.Mutex
 	phase     int
+	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
 	ackDone   chan struct{}
@@ -53,6 +54,7 @@ type dialog struct {
 	expiry    *time.Timer
 	queue     [][]byte
 	sending   bool
+	handling  int // client INFOs being handled whose answer has not gone out
 	timeouts  int
 	reqLength int // estimated size of an event INFO without its body
 }
@@ -96,7 +98,7 @@ func (d *dialog) SendEvent(ev csta.Event) error {
 		return ErrEventQueueFull
 	}
 	d.queue = append(d.queue, body)
-	start := d.phase != phaseOpening && !d.sending
+	start := d.answered && d.handling == 0 && !d.sending
 	if start {
 		d.sending = true
 		d.srv.workers.enter()
@@ -106,6 +108,39 @@ func (d *dialog) SendEvent(ev csta.Event) error {
 		go d.sendLoop()
 	}
 	return nil
+}
+
+// beginRequest records that a client INFO is being handled: events queued
+// from now on wait until its answer has gone out, so that a client sees the
+// response to its request (a MakeCallResponse with the call's ID) before the
+// events the request caused.
+func (d *dialog) beginRequest() {
+	if d.srv.eventsOvertake.Load() {
+		return
+	}
+	d.mu.Lock()
+	d.handling++
+	d.mu.Unlock()
+}
+
+// endRequest records that the answer to a client INFO has gone out, and
+// starts the event sender if events are waiting and no other request is
+// being handled.
+func (d *dialog) endRequest() {
+	if d.srv.eventsOvertake.Load() {
+		return
+	}
+	d.mu.Lock()
+	d.handling--
+	start := d.handling == 0 && d.answered && len(d.queue) > 0 && !d.sending && d.phase != phaseEnded
+	if start {
+		d.sending = true
+		d.srv.workers.enter()
+	}
+	d.mu.Unlock()
+	if start {
+		go d.sendLoop()
+	}
 }
 
 // End implements EventSink.
@@ -160,8 +195,9 @@ func (d *dialog) establish(interval time.Duration, aw *ackWait) {
 // called then.
 func (d *dialog) opened() {
 	d.mu.Lock()
+	d.answered = true
 	pending := d.endReason
-	start := len(d.queue) > 0 && !d.sending && d.phase != phaseEnded
+	start := len(d.queue) > 0 && !d.sending && d.handling == 0 && d.phase != phaseEnded
 	if start {
 		d.sending = true
 		d.srv.workers.enter()
@@ -254,8 +290,9 @@ func (d *dialog) stopResend(aw *ackWait) {
 // the dialog is ended with BYE (RFC 3261 section 13.3.1.4).
 func (d *dialog) ackTimeout(aw *ackWait) {
 	d.mu.Lock()
-	if d.ack == aw {
-		d.stopResend(aw)
+	if d.ack != nil && (d.ack == aw || aw.initial) {
+		// A re-INVITE that came before the first ACK shares its limit.
+		d.stopResend(d.ack)
 		d.ack = nil
 	}
 	initial := aw.initial && d.phase == phaseEstablished
@@ -341,6 +378,7 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	}
 	dropped := len(d.queue)
 	d.queue = nil
+	answered := d.answered
 	d.mu.Unlock()
 	d.inflight.cancelAll(ErrDialogEnded)
 
@@ -349,11 +387,13 @@ func (d *dialog) terminate(reason error) (bye bool) {
 		d.srv.remove(d)
 	}
 	d.srv.stats.dropped.Add(uint64(dropped))
-	d.srv.stats.closed.Add(1)
 	d.srv.log.Debug("dialog ended", "dialog", d.info.DialogID, "reason", reason)
 	d.sess.Closed(reason)
-	if d.srv.dialogObs != nil {
-		d.srv.dialogObs.DialogClosed(d.info, reason)
+	if answered {
+		d.srv.stats.closed.Add(1)
+		if d.srv.dialogObs != nil {
+			d.srv.dialogObs.DialogClosed(d.info, reason)
+		}
 	}
 	return bye
 }
@@ -410,7 +450,9 @@ func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	for {
 		d.mu.Lock()
-		if d.phase == phaseEnded || len(d.queue) == 0 {
+		if d.phase == phaseEnded || len(d.queue) == 0 || d.handling > 0 {
+			// A client request being handled holds the events back until
+			// its answer has gone out; endRequest starts the sender again.
 			d.sending = false
 			d.mu.Unlock()
 			return

@@ -88,6 +88,10 @@
 //     failed event INFO is counted and logged and does not end the dialog;
 //     a 481 ends it at once (ErrDialogGone), and MaxEventTimeouts events in
 //     a row without an answer end it with BYE (ErrEventTimeouts).
+//   - Events queued while a client INFO is being handled wait until its
+//     answer has gone out: the client sees a MakeCallResponse, with the
+//     call's ID, before the events of that call. (A proxy between the two
+//     may still reorder them; clients should cope, as [Dial]'s does.)
 //   - An idle dialog costs no goroutine: a sender goroutine runs only while
 //     its queue holds events, and the timers are time.AfterFunc.
 //

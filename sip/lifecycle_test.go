@@ -170,3 +170,24 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	}
 	assert.False(t, errors.Is(srv.Shutdown(ctx), context.Canceled), "a second Shutdown returns at once")
 }
+
+func TestIPv6Loopback(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	srv, err := NewServer(ServerConfig{Handler: &fakeHandler{}})
+	require.NoError(t, err)
+	errs := make(chan error, 1)
+	go func() { errs <- srv.ServeUDP(pc) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, ClientConfig{Gateway: "sip:cti@" + pc.LocalAddr().String(), User: "sip:a@example.com",
+		Line: "tel:1001", LocalAddr: "[::1]:0"})
+	require.NoError(t, err)
+	_, err = c.Monitor(ctx)
+	require.NoError(t, err)
+	require.NoError(t, c.Close(ctx))
+	require.NoError(t, srv.Shutdown(ctx))
+	assert.ErrorIs(t, <-errs, ErrServerClosed)
+}

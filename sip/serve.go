@@ -91,6 +91,9 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		}
 		s.done(req, 487, start)
 		return
+	case err != nil && ctx.Err() != nil && s.isClosing():
+		s.unavailable(tx, req, start, "Shutting Down")
+		return
 	case err != nil:
 		s.refusal(tx, req, start, err)
 		return

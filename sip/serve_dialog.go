@@ -84,6 +84,9 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if !ok {
 		return
 	}
+	// Events the request causes go out after its answer (see beginRequest).
+	d.beginRequest()
+	defer d.endRequest()
 	ctx, release, ok := d.requestContext(0)
 	if !ok {
 		s.refuse(tx, req, start, 481, "")
@@ -96,6 +99,9 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 			// End it before answering, so the dialog is gone once the
 			// client has the answer.
 			d.terminate(ErrStaleSession)
+		} else if d.ended() {
+			// The dialog ended while the session worked on the request.
+			err = &Refusal{Status: 481}
 		}
 		s.refusal(tx, req, start, err)
 		return
@@ -116,7 +122,7 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	res.AppendHeader(&ct)
 	res.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
 	if d.udp && s.cfg.UDPMaxMessageSize > 0 && len(body)+2048 > s.cfg.UDPMaxMessageSize &&
-		len(res.String())+64 > s.cfg.UDPMaxMessageSize {
+		len(res.String())+len(s.cfg.UserAgent)+10 > s.cfg.UDPMaxMessageSize {
 		s.log.Warn("CSTA response too large for UDP", "dialog", d.info.DialogID, "response", resp.MessageName(), "bytes", len(body))
 		s.refuse(tx, req, start, 500, "Response Too Large For UDP")
 		return

@@ -31,6 +31,11 @@ type Server struct {
 	requestObs RequestObserver
 	eventObs   EventObserver
 
+	// eventsOvertake turns off holding events back while a client request
+	// is being handled, for tests of clients that must cope with events
+	// that overtake answers (as a proxy's workers may reorder them).
+	eventsOvertake atomic.Bool
+
 	mu        sync.Mutex
 	closing   bool
 	dialogs   map[string]*dialog // by our tag
@@ -404,21 +409,20 @@ func (s *Server) refuse(tx sipmsg.ServerTransaction, req *sipmsg.Request, start 
 	s.done(req, code, start)
 }
 
-// refusal answers req with the SIP status an error from the Handler
-// maps to, and returns that status.
-func (s *Server) refusal(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, err error) int {
-	var r *Refusal
-	if !errors.As(err, &r) || r.Status < 300 || r.Status > 699 {
+// refusal answers req with the SIP status an error from the Handler maps
+// to: a *Refusal's, or 500.
+func (s *Server) refusal(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, err error) {
+	r, ok := errors.AsType[*Refusal](err)
+	if !ok || r.Status < 300 || r.Status > 699 {
 		s.log.Warn("handler failed", "method", req.Method, "error", err)
 		s.refuse(tx, req, start, 500, "")
-		return 500
+		return
 	}
 	var hdrs []sipmsg.Header
 	if r.RetryAfter > 0 {
 		hdrs = append(hdrs, sipmsg.NewHeader("Retry-After", seconds(r.RetryAfter)))
 	}
 	s.refuse(tx, req, start, r.Status, reasonPhrase(r.reason()), hdrs...)
-	return r.Status
 }
 
 // unavailable answers 503 with the configured Retry-After.

@@ -336,3 +336,77 @@ func TestUnknownRootGoesToTheSession(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, csta.NamespaceEd4, m.MessageHeader().Namespace)
 }
+
+func TestEventsAndEndDuringOpenWaitForTheAnswer(t *testing.T) {
+	h := &fakeHandler{openHook: func(_ context.Context, req *OpenRequest) error {
+		req.Events.SendEvent(event(1, "m"))
+		if req.Line == "tel:end" {
+			req.Events.End("changed its mind")
+		}
+		return nil
+	}}
+	ts := startServer(t, ServerConfig{Handler: h})
+	p := dialRaw(t, ts, "tcp")
+	p.manualBye.Store(true)
+	d := p.invite(nil, rssBody)
+	res := p.response(sipmsg.INVITE) // the 200 OK comes first
+	require.Equal(t, 200, res.StatusCode)
+	d.toTag, _ = res.To().Params.Get("tag")
+	d.ack()
+	p.answer(p.request(sipmsg.INFO), 200, "OK")
+
+	d = p.invite(nil, strings.Replace(rssBody, "tel:1001;phone-context=dialstring", "tel:end", 1))
+	res = p.response(sipmsg.INVITE)
+	require.Equal(t, 200, res.StatusCode)
+	d.toTag, _ = res.To().Params.Get("tag")
+	d.ack()
+	// The queued event may or may not go out before the BYE; the BYE comes.
+	for {
+		m := p.next()
+		if req, ok := m.(*sipmsg.Request); ok && req.Method == sipmsg.BYE {
+			p.answer(req, 200, "OK")
+			break
+		}
+	}
+	err := h.session(t, 1).waitClosed(t)
+	assert.ErrorIs(t, err, ErrEnded)
+	p.manualBye.Store(false) // the shutdown's BYE for the first dialog
+}
+
+// TestEventsCausedByARequestFollowItsAnswer: events the session sends while
+// it handles an INFO (a CTI server reports a MakeCall's first events as soon
+// as it has answered) go out after the 200 OK to that INFO, so the client
+// learns the call's ID before it sees the call's events.
+func TestEventsCausedByARequestFollowItsAnswer(t *testing.T) {
+	h := &fakeHandler{}
+	ts := startServer(t, ServerConfig{Handler: h})
+	for n, transport := range []string{"udp", "tcp"} {
+		t.Run(transport, func(t *testing.T) {
+			p := dialRaw(t, ts, transport)
+			d := p.open()
+			sess := h.session(t, n)
+			sess.setHook(func(_ context.Context, m csta.Message) (csta.Message, error) {
+				if _, ok := m.(*csta.MakeCall); ok {
+					for i := 1; i <= 3; i++ {
+						require.NoError(t, sess.req.Events.SendEvent(event(i, "m")))
+					}
+					// Give a sender, were one started, every chance to
+					// overtake the answer.
+					time.Sleep(20 * time.Millisecond)
+				}
+				return nil, nil
+			})
+			h := d.headers("INFO")
+			h = append(h, "Content-Type: application/csta+xml")
+			d.p.send("INFO "+d.uri+" SIP/2.0", h, makeCallBody)
+			res, ok := p.next().(*sipmsg.Response)
+			require.True(t, ok, "the answer to the INFO comes first")
+			assert.Equal(t, 200, res.StatusCode)
+			for i := 1; i <= 3; i++ {
+				ev := p.request(sipmsg.INFO)
+				assert.Contains(t, string(ev.Body()), fmt.Sprintf("<callID>%d</callID>", i))
+				p.answer(ev, 200, "OK")
+			}
+		})
+	}
+}

@@ -369,7 +369,8 @@ func (e notSent) Error() string     { return e.err.Error() }
 func (e notSent) Unwrap() error     { return e.err }
 func (e notSent) SafeToRetry() bool { return true }
 
-// Do sends a request and waits for its answer. A CSTAErrorCode answer is
+// Do sends a request and waits for its answer. A request whose Header
+// names no namespace is encoded in the protocol version the server granted. A CSTAErrorCode answer is
 // returned as the *csta.Error it carries; every other answer is returned as
 // it is, ECMA-354 negative responses included. Do returns early when ctx is
 // done or the connection ends. Errors for requests that never reached the
@@ -381,7 +382,13 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, notSent{err}
 	}
-	body, err := csta.Encode(req)
+	// A request whose Header names no namespace is written in the
+	// protocol version the server granted.
+	codec := csta.Codec{}
+	if csta.Edition(c.protocolVersion) != 0 {
+		codec.Namespace = c.protocolVersion
+	}
+	body, err := codec.Encode(req)
 	if err != nil {
 		return nil, notSent{fmt.Errorf("cstatcp: %w", err)}
 	}

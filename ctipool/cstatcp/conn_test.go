@@ -24,6 +24,7 @@ import (
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/csta/framing"
 	"github.com/rcc-go/rcc/ctipool/cstatcp"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/ctipool/internal/ctiscript"
 )
 
@@ -385,4 +386,24 @@ func TestUndecodableFramesKeepConnection(t *testing.T) {
 		require.NoError(t, c.Close())
 		ps.CloseAll()
 	})
+}
+
+// TestRequestsInGrantedVersion: a request whose Header names no namespace
+// goes out in the protocol version the server granted, here ed4.
+func TestRequestsInGrantedVersion(t *testing.T) {
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	srv := ctitest.NewServer(pbx)
+	c, err := cstatcp.Dial(context.Background(), cstatcp.Config{Addr: srv.Addr(), ProtocolVersion: csta.NamespaceEd4})
+	require.NoError(t, err)
+	defer c.Close()
+	require.Equal(t, csta.NamespaceEd4, c.ProtocolVersion())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := c.Do(ctx, &csta.SnapshotDevice{SnapshotObject: csta.Device("1001")})
+	require.NoError(t, err)
+	assert.Equal(t, csta.NamespaceEd4, resp.MessageHeader().Namespace, "the server answers in the request's edition")
+	recs := pbx.Requests().Named("SnapshotDevice")
+	require.Len(t, recs, 1)
+	assert.Equal(t, csta.NamespaceEd4, recs[0].Message.MessageHeader().Namespace)
 }

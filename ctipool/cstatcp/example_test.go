@@ -8,16 +8,18 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/cstatcp"
-	"github.com/rcc-go/rcc/ctipool/internal/ctiscript"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 )
 
-// Example opens a connection to a CSTA server (here an in-process test
-// server), starts a monitor and receives its first event.
+// Example opens a connection to a CSTA server (here the fake PBX of package
+// ctitest, in-process), monitors a line, places a call from it and receives
+// the call's first event.
 func Example() {
-	srv, _ := ctiscript.Listen(ctiscript.Options{})
-	defer srv.Close()
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	srv := ctitest.NewServer(pbx)
 
-	events := make(chan csta.Event, 1)
+	events := make(chan csta.Event, 16)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := cstatcp.Dial(ctx, cstatcp.Config{
@@ -30,27 +32,26 @@ func Example() {
 		return
 	}
 	defer c.Close()
-	fmt.Println("session", c.SessionID(), "edition", csta.Edition(c.ProtocolVersion()))
+	fmt.Println("edition", csta.Edition(c.ProtocolVersion()))
 
-	resp, err := c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("tel:1001")}})
+	if _, err := c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := c.Do(ctx, &csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("3001")})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	xref := resp.(*csta.MonitorStartResponse).MonitorCrossRefID
-	fmt.Println("monitor", xref)
+	fmt.Println(resp.MessageName())
+	fmt.Println((<-events).MessageName())
 
-	peer, _ := srv.Next(ctx)
-	_ = peer.SendEvent(&csta.DoNotDisturbEvent{MonitorCrossRefID: xref, Device: csta.Known("1001"), DoNotDisturbOn: true})
-	ev := <-events
-	fmt.Println(ev.MessageName(), "for", ev.CrossRefID())
-
-	// The server refuses what it does not support with a CSTA error.
-	_, err = c.Do(ctx, &csta.GetCSTAFeatures{})
-	fmt.Println(err, errors.Is(err, csta.ErrServiceNotSupported))
+	// The server refuses what it cannot do with a CSTA error.
+	_, err = c.Do(ctx, &csta.AnswerCall{CallToBeAnswered: csta.Connection("0_99999999", "1001")})
+	fmt.Println(errors.Is(err, csta.ErrInvalidCallID) || errors.Is(err, csta.ErrInvalidConnectionID))
 	// Output:
-	// session session-1 edition 3
-	// monitor x1
-	// DoNotDisturbEvent for x1
-	// csta: operation/serviceNotSupported true
+	// edition 3
+	// MakeCallResponse
+	// ServiceInitiatedEvent
+	// true
 }

@@ -127,14 +127,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		_ = g.Shutdown(ctx)
 		return err
 	}
-	printBanner(stdout, g, *demo)
-
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	printBanner(stdout, g, *demo)
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
-			if _, err := g.Reload(); err != nil && !errors.Is(err, gateway.ErrNoDirectoryFile) {
+			if _, err := g.Admin().Reload(context.Background()); err != nil && !errors.Is(err, gateway.ErrNoDirectoryFile) {
 				g.Logger().Warn("reload failed", "err", err)
 			} else if err != nil {
 				g.Logger().Info("reload ignored", "err", err)
@@ -164,8 +163,8 @@ func printBanner(w io.Writer, g *gateway.Gateway, demo bool) {
 			fmt.Fprintf(w, "  CTI      %s\n", ep.Address)
 		}
 	}
-	if a := g.Config().Admin.Listen; a != "" {
-		fmt.Fprintf(w, "  admin    http://%s/\n", a)
+	if a := g.AdminAddr(); a != "" {
+		fmt.Fprintf(w, "  admin    http://%s/  (status page, /metrics, /healthz, /readyz)\n", a)
 	}
 	if !demo {
 		return

@@ -66,6 +66,10 @@ type config struct {
 }
 
 func main() {
+	// sipgo logs some connection bookkeeping through slog.Default (a
+	// warning for every connection closed at exit, for one); -v sends the
+	// client's own logs, with sipgo's, to standard error.
+	slog.SetDefault(slog.New(slog.DiscardHandler))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -140,14 +143,41 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.DiscardHandler)) // as main does
+	os.Exit(m.Run())
+}
+
+// waitOutput waits until out contains s.
+func waitOutput(t *testing.T, out *syncBuffer, s string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), s) {
+		require.True(t, time.Now().Before(deadline), "no %q in %q", s, out.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestInteractive(t *testing.T) {
 	gw := gateway(t)
-	code, stdout, stderr := rcc(t, context.Background(), gw, "call 2000\nbogus\nanswer\ncalls\nquit\n", "interactive")
-	assert.Equal(t, 0, code, stderr)
+	in, typing := io.Pipe()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"-gateway", gw, "-line", line, "-local", "127.0.0.1:0", "interactive"},
+			in, &out, &errOut)
+	}()
+	waitOutput(t, &out, "Delivered call=C7 from=tel:2002")
+	io.WriteString(typing, "call 2000\nbogus\nanswer\n")
+	waitOutput(t, &out, "Established call=C7")
+	io.WriteString(typing, "calls\n")
+	waitOutput(t, &out, "call C7: connected")
+	io.WriteString(typing, "quit\n")
+	assert.Equal(t, 0, <-done, errOut.String())
+	stdout := out.String()
 	assert.Contains(t, stdout, "calling tel:2000: call C1")
 	assert.Contains(t, stdout, "answered call C7")
-	assert.Contains(t, stderr, `unknown command "bogus"`)
-	assert.Contains(t, stdout, "Delivered call=C7 from=tel:2002")
+	assert.Contains(t, errOut.String(), `unknown command "bogus"`)
 }
 
 func TestMonitorJSON(t *testing.T) {
@@ -159,11 +189,7 @@ func TestMonitorJSON(t *testing.T) {
 		done <- run(ctx, []string{"-gateway", gw, "-line", line, "-local", "127.0.0.1:0", "-json", "monitor"},
 			strings.NewReader(""), &out, &errOut)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "DeliveredEvent") {
-		require.True(t, time.Now().Before(deadline), "no event printed: %q %q", out.String(), errOut.String())
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitOutput(t, &out, "DeliveredEvent")
 	cancel()
 	assert.Equal(t, 0, <-done)
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {

@@ -78,3 +78,12 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestExampleConfig keeps the example configuration beside the binary valid.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig("../../examples/gateway/config.example.yaml")
+	require.NoError(t, err)
+	assert.Len(t, cfg.CTI.Endpoints, 3)
+	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
+	assert.True(t, cfg.SIP.TLS.RequireClientCert)
+}

@@ -190,13 +190,6 @@ func (c *client) waitEvent(from int, name string, match func(csta.Event) bool) (
 	}
 }
 
-// count returns how many events arrived.
-func (c *client) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.ev)
-}
-
 func onCall(id csta.CallID) func(csta.Event) bool {
 	return func(ev csta.Event) bool {
 		var found bool
@@ -274,7 +267,7 @@ func TestEndToEnd(t *testing.T) {
 			c1 := do[*csta.MakeCallResponse](alice, &csta.MakeCall{CallingDevice: csta.Device(aliceLine), CalledDirectoryNumber: csta.Device("tel:2001")}).CallingDevice
 			i, _ = alice.waitEvent(i, "EstablishedEvent", onCall(c1.CallID))
 			c2 := do[*csta.ConsultationCallResponse](alice, &csta.ConsultationCall{ExistingCall: c1, ConsultedDevice: csta.Device(bobLine)}).InitiatedCall
-			bi, bev = bob.waitEvent(bi, "DeliveredEvent", onCall(c2.CallID))
+			_, bev = bob.waitEvent(bi, "DeliveredEvent", onCall(c2.CallID))
 			do[*csta.AnswerCallResponse](bob, &csta.AnswerCall{CallToBeAnswered: bev.(*csta.DeliveredEvent).Connection})
 			i, _ = alice.waitEvent(i, "EstablishedEvent", onCall(c2.CallID))
 			conf := do[*csta.ConferenceCallResponse](alice, &csta.ConferenceCall{HeldCall: c1, ActiveCall: c2})

@@ -23,13 +23,16 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
+	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
@@ -50,7 +53,8 @@ type Options struct {
 	// the configuration's log section, writing to standard error.
 	Logger *slog.Logger
 	// SessionObserver, PoolObserver and SIPObserver, when set, are plugged
-	// into the library's observer hooks (the admin listener's metrics).
+	// into the library's observer hooks instead of the admin server's
+	// (whose metrics then lack what they would have fed).
 	SessionObserver session.Observer
 	PoolObserver    ctipool.Observer
 	SIPObserver     sip.Observer
@@ -75,8 +79,11 @@ type Gateway struct {
 	pool    *ctipool.Pool
 	mgr     *session.Manager
 	sip     *sip.Server
+	admin   *admin.Server
 
 	mu        sync.Mutex
+	adminSrv  *http.Server
+	adminAddr string
 	listeners []Addr
 	closers   []io.Closer
 	serving   sync.WaitGroup
@@ -172,6 +179,21 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 
+	// The admin server reads the gateway through adminSource, and its
+	// observers go into the library's configurations below.
+	if g.admin, err = admin.New(admin.Config{Source: adminSource{g}, Logger: g.log}); err != nil {
+		return nil, err
+	}
+	if opts.SessionObserver == nil {
+		opts.SessionObserver = g.admin.SessionObserver()
+	}
+	if opts.PoolObserver == nil {
+		opts.PoolObserver = g.admin.PoolObserver()
+	}
+	if opts.SIPObserver == nil {
+		opts.SIPObserver = g.admin.SIPObserver()
+	}
+
 	if g.pool, err = ctipool.New(ctipool.Config{
 		Endpoints:         eps,
 		HeartbeatInterval: cfg.CTI.HeartbeatInterval.D(),
@@ -239,10 +261,27 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
-// Start opens the configured SIP listeners and serves them in the
-// background. It fails, closing what it opened, when a listener cannot be
-// opened.
+// Start opens the configured SIP listeners, and the admin HTTP listener
+// when admin.listen is set, and serves them in the background. It fails,
+// closing what it opened, when a listener cannot be opened.
 func (g *Gateway) Start() error {
+	if a := g.cfg.Admin.Listen; a != "" {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("admin listen %s: %w", a, err)
+		}
+		srv := &http.Server{Handler: g.admin.Handler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelDebug)}
+		g.mu.Lock()
+		g.adminSrv, g.adminAddr = srv, ln.Addr().String()
+		g.mu.Unlock()
+		g.serving.Add(1)
+		go func() {
+			defer g.serving.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				g.log.Error("admin listener failed", "addr", ln.Addr().String(), "err", err)
+			}
+		}()
+	}
 	for _, l := range g.cfg.SIP.Listen {
 		if err := g.listen(strings.ToLower(l.Transport), l.Address); err != nil {
 			g.mu.Lock()
@@ -252,6 +291,7 @@ func (g *Gateway) Start() error {
 			for _, c := range closers {
 				_ = c.Close()
 			}
+			g.stopAdmin(context.Background())
 			return fmt.Errorf("sip listen %s %s: %w", l.Transport, l.Address, err)
 		}
 	}
@@ -388,6 +428,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	for _, c := range closers {
 		_ = c.Close()
 	}
+	if err := g.stopAdmin(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("admin: %w", err))
+	}
 	done := make(chan struct{})
 	go func() { g.serving.Wait(); close(done) }()
 	select {
@@ -397,6 +440,43 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 	g.closeParts()
 	return errors.Join(errs...)
+}
+
+// stopAdmin shuts the admin HTTP listener down, if it runs.
+func (g *Gateway) stopAdmin(ctx context.Context) error {
+	g.mu.Lock()
+	srv := g.adminSrv
+	g.adminSrv = nil
+	g.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Shutdown(ctx)
+}
+
+// Admin returns the admin server: health, readiness, metrics, the status
+// page and the directory reload endpoint.
+func (g *Gateway) Admin() *admin.Server { return g.admin }
+
+// AdminAddr returns the address the admin HTTP listener is bound to, or ""
+// when it does not run.
+func (g *Gateway) AdminAddr() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.adminAddr
+}
+
+// adminSource is the gateway as the admin server sees it.
+type adminSource struct{ g *Gateway }
+
+func (s adminSource) CTIStats() ctipool.Stats              { return s.g.pool.Stats() }
+func (s adminSource) SessionStats() session.Stats          { return s.g.mgr.Stats() }
+func (s adminSource) Sessions() []session.Info             { return s.g.mgr.Sessions() }
+func (s adminSource) SIPStats() sip.Stats                  { return s.g.sip.Stats() }
+func (s adminSource) SIPListening() bool                   { return s.g.Listening() }
+func (s adminSource) DirectoryStats() lineappearance.Stats { return s.g.dir.Stats() }
+func (s adminSource) ReloadDirectory(context.Context) (int, error) {
+	return s.g.Reload()
 }
 
 // closeParts closes the pool and the demo PBX.

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunDemo starts the binary's run in demo mode on free ports, reloads
+// (a no-op in demo mode) with SIGHUP and stops it with SIGTERM.
+func TestRunDemo(t *testing.T) {
+	var out, errs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"-demo", "-sip", "udp:127.0.0.1:0,tcp:127.0.0.1:0", "-admin", "127.0.0.1:0", "-log-level", "warn"}, &out, &errs)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Stop with Ctrl-C") }, 15*time.Second, 10*time.Millisecond, "banner; stderr: %s", errs.String())
+	assert.Contains(t, out.String(), "SIP      udp:127.0.0.1:")
+	assert.Contains(t, out.String(), "SIP      tcp:127.0.0.1:")
+	assert.Contains(t, out.String(), "CTI      cti3")
+	assert.Contains(t, out.String(), "admin    http://127.0.0.1:")
+	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGHUP))
+	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGTERM))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after SIGTERM")
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-sip", "udp"}, `-sip "udp": want transport:host:port`},
+		{[]string{"stray"}, "unexpected arguments"},
+		{[]string{"-config", "/nonexistent/gw.yaml"}, "config: /nonexistent/gw.yaml"},
+		{[]string{"-loss-policy", "sometimes"}, `session.loss_policy: "sometimes" is not rehome or reconnect`},
+		{[]string{}, "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"},
+	}
+	for _, tt := range tests {
+		var out, errs syncBuffer
+		err := run(tt.args, &out, &errs)
+		require.Error(t, err, "%v", tt.args)
+		assert.Contains(t, err.Error(), tt.want, "%v", tt.args)
+	}
+}
