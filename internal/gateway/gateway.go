@@ -199,6 +199,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		HeartbeatInterval: cfg.CTI.HeartbeatInterval.D(),
 		HeartbeatMisses:   cfg.CTI.HeartbeatMisses,
 		RequestTimeout:    cfg.CTI.RequestTimeout.D(),
+		DialTimeout:       cfg.CTI.DialTimeout.D(),
 		ReconnectMin:      cfg.CTI.ReconnectMin.D(),
 		ReconnectMax:      cfg.CTI.ReconnectMax.D(),
 		ApplicationID:     cfg.CTI.ApplicationID,

@@ -31,6 +31,7 @@ func failoverConfig(policy string) func(*gateway.Config) {
 		c.CTI.RequestTimeout = gateway.Duration(requestTimeout)
 		c.CTI.HeartbeatInterval = gateway.Duration(500 * time.Millisecond)
 		c.CTI.HeartbeatMisses = 3
+		c.CTI.DialTimeout = gateway.Duration(time.Second)
 	}
 }
 
