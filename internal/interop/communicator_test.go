@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcc-go/rcc/internal/gateway"
 	"github.com/stretchr/testify/assert"
@@ -137,4 +138,22 @@ func TestUntrustedPeer(t *testing.T) {
 			requireAllCalls(t, res, 1)
 		})
 	}
+}
+
+// TestSlowCTI runs Communicator's sequence over UDP while every CTI answer
+// takes about one SIP retransmission interval (T1, 500 ms): the client
+// retransmits its INFO, the gateway absorbs the retransmission (or, when
+// it crosses the answer, repeats the answer, which the client's
+// transaction absorbs), and every call succeeds.
+func TestSlowCTI(t *testing.T) {
+	dir, us := directory(10)
+	n := startNode(t, nodeConfig{PBX: newPBX(t, dir), Directory: dir})
+	for _, ep := range n.Cluster().Endpoints() {
+		ep.DelayResponses(497 * time.Millisecond)
+	}
+	res := sipp{
+		Scenario: "communicator.xml", Target: n.Target(), Inject: injectUsers(us, "2000"), Users: len(us), Calls: 30,
+	}.run(t)
+	requireAllCalls(t, res, 30)
+	figures(t, "sessions", 30, "CTI answer delay", "497ms", "client retransmissions", res.Count("Retransmissions"), "failed", 0)
 }

@@ -82,13 +82,19 @@ func testLogger() *slog.Logger {
 type user struct {
 	Name string // the user part of sip:Name@example.com
 	DN   string // the line's number
+	URI  string // the Line URI to send, when not Line()'s default
 }
 
 // AOR returns the user's SIP address of record.
 func (u user) AOR() string { return "sip:" + u.Name + "@example.com" }
 
 // Line returns the user's Line URI as Communicator sends it.
-func (u user) Line() string { return "tel:" + u.DN + ";phone-context=dialstring" }
+func (u user) Line() string {
+	if u.URI != "" {
+		return u.URI
+	}
+	return "tel:" + u.DN + ";phone-context=dialstring"
+}
 
 // Demo users (lineappearance.Demo).
 var (
