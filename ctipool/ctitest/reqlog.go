@@ -84,15 +84,15 @@ func (l RequestLog) Names() []string {
 	return out
 }
 
-// requestLog is the PBX's bounded request log, a ring of at most max
-// records. It is guarded by the PBX's lock.
-type requestLog struct {
+// ring is a bounded log, a ring of at most max records, oldest first. It
+// is guarded by the PBX's lock.
+type ring[T any] struct {
 	max   int
-	recs  []RequestRecord
+	recs  []T
 	first int // index of the oldest record once the ring is full
 }
 
-func (l *requestLog) add(r RequestRecord) {
+func (l *ring[T]) add(r T) {
 	if len(l.recs) < l.max {
 		l.recs = append(l.recs, r)
 		return
@@ -101,13 +101,13 @@ func (l *requestLog) add(r RequestRecord) {
 	l.first = (l.first + 1) % len(l.recs)
 }
 
-func (l *requestLog) all() RequestLog {
-	out := make(RequestLog, 0, len(l.recs))
+func (l *ring[T]) all() []T {
+	out := make([]T, 0, len(l.recs))
 	out = append(out, l.recs[l.first:]...)
 	return append(out, l.recs[:l.first]...)
 }
 
-func (l *requestLog) reset() {
+func (l *ring[T]) reset() {
 	clear(l.recs)
 	l.recs = l.recs[:0]
 	l.first = 0
