@@ -88,6 +88,35 @@ func (p *PBX) Events() EventLog {
 	return p.evs.all()
 }
 
+// EventSeq returns the sequence number of the last event the PBX sent (0
+// before the first), to pass to EventsSince later.
+func (p *PBX) EventSeq() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seq.event
+}
+
+// EventsSince returns the records of the events sent after the one
+// numbered seq (see EventSeq), oldest first, without copying the rest of
+// the log. When the log no longer holds all of them (it is too small, or
+// was cleared), the first record's Seq is above seq+1.
+func (p *PBX) EventsSince(seq uint64) EventLog {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.evs.recs)
+	if p.seq.event > seq && p.seq.event-seq < uint64(n) {
+		n = int(p.seq.event - seq)
+	}
+	out := make(EventLog, 0, n)
+	for i := len(p.evs.recs) - n; i < len(p.evs.recs); i++ {
+		r := p.evs.recs[(p.evs.first+i)%len(p.evs.recs)]
+		if r.Seq > seq {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // ClearEvents empties the event log.
 func (p *PBX) ClearEvents() {
 	p.mu.Lock()

@@ -54,6 +54,15 @@ func TestEventLog(t *testing.T) {
 	assert.EqualValues(t, 12, log[len(log)-1].Seq)
 	assert.EqualValues(t, 5, log[0].Seq)
 
+	since := p.EventsSince(10)
+	require.Len(t, since, 2)
+	assert.EqualValues(t, 11, since[0].Seq)
+	assert.Empty(t, p.EventsSince(p.EventSeq()))
+	assert.EqualValues(t, 12, p.EventSeq())
+	all := p.EventsSince(0)
+	assert.Len(t, all, 8)
+	assert.EqualValues(t, 5, all[0].Seq, "the first record shows the gap")
+
 	// A stalled endpoint records its events as dropped.
 	s.Stall(true)
 	_, err := p.Call("2000", "1001")
