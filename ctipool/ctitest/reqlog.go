@@ -107,9 +107,9 @@ func (l *ring[T]) all() []T {
 	return append(out, l.recs[:l.first]...)
 }
 
+// reset empties the ring and lets its memory go.
 func (l *ring[T]) reset() {
-	clear(l.recs)
-	l.recs = l.recs[:0]
+	l.recs = nil
 	l.first = 0
 }
 
