@@ -28,10 +28,24 @@ type client struct {
 	reason error // why the session ended, once closed is closed
 }
 
-// dialClient opens a session for u. cfg needs Gateway (and Proxy, Transport
-// as wanted); User, Line, OnEvent and OnClose are set here. The session is
-// closed when the test ends.
+// dialClient opens a session for u with openClient, and closes it when
+// the test ends.
 func dialClient(ctx context.Context, t testing.TB, u user, cfg sip.ClientConfig) (*client, error) {
+	c, err := openClient(ctx, u, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	return c, nil
+}
+
+// openClient opens a session for u. cfg needs Gateway (and Proxy,
+// Transport as wanted); User, Line, OnEvent and OnClose are set here.
+func openClient(ctx context.Context, u user, cfg sip.ClientConfig) (*client, error) {
 	c := &client{u: u, wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	cfg.User, cfg.Line = u.AOR(), u.Line()
 	cfg.Logger = testLogger()
@@ -55,11 +69,6 @@ func dialClient(ctx context.Context, t testing.TB, u user, cfg sip.ClientConfig)
 		return nil, err
 	}
 	c.ClientSession = s
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = s.Close(ctx)
-	})
 	return c, nil
 }
 
@@ -80,6 +89,14 @@ func (c *client) eventCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.events)
+}
+
+// forget drops the events received so far, to keep a long-running
+// client's memory bounded; later indexes count from the next event.
+func (c *client) forget() {
+	c.mu.Lock()
+	c.events = nil
+	c.mu.Unlock()
 }
 
 // eventsSince returns the events that arrived from index from on.
