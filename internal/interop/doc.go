@@ -22,12 +22,13 @@
 // # Scenarios
 //
 // testdata/sipp holds the sipp scenarios, usable by hand against
-// `go run ./examples/gateway -demo` (the comment at the top of each says
-// how): communicator.xml is Office Communicator's session (INVITE with
-// RequestSystemStatus and lcs:line, GetCSTAFeatures, MonitorStart,
-// MakeCall, the events, ClearConnection, MonitorStop, BYE), refresh.xml a
-// session refresh, refusals.xml the bad requests of a trusted client and
-// their answers, untrusted.xml a peer the gateway does not trust.
+// `go run ./examples/gateway -demo` with the injection files beside them
+// (the comment at the top of each says how): communicator.xml is Office
+// Communicator's session (INVITE with RequestSystemStatus and lcs:line,
+// GetCSTAFeatures, MonitorStart, MakeCall, the events, ClearConnection,
+// MonitorStop, BYE), refresh.xml a session refresh, refusals.xml the bad
+// requests of a trusted client and their answers, untrusted.xml a peer the
+// gateway does not trust. The tests write their own injection files.
 //
 // # Soak
 //
