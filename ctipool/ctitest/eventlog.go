@@ -60,22 +60,12 @@ func (l EventLog) Named(names ...string) EventLog {
 
 // Filter returns the records for which keep returns true.
 func (l EventLog) Filter(keep func(EventRecord) bool) EventLog {
-	var out EventLog
-	for _, r := range l {
-		if keep(r) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return filter(l, keep)
 }
 
 // Names returns the records' names, in order.
 func (l EventLog) Names() []string {
-	out := make([]string, len(l))
-	for i, r := range l {
-		out[i] = r.Name
-	}
-	return out
+	return names(l, func(r EventRecord) string { return r.Name })
 }
 
 // Events returns the event log, oldest first: every event the PBX sent to

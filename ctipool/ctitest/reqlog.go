@@ -66,7 +66,17 @@ func (l RequestLog) WithoutHeartbeats() RequestLog {
 
 // Filter returns the records for which keep returns true.
 func (l RequestLog) Filter(keep func(RequestRecord) bool) RequestLog {
-	var out RequestLog
+	return filter(l, keep)
+}
+
+// Names returns the records' names, in order.
+func (l RequestLog) Names() []string {
+	return names(l, func(r RequestRecord) string { return r.Name })
+}
+
+// filter returns the records of l for which keep returns true.
+func filter[L ~[]R, R any](l L, keep func(R) bool) L {
+	var out L
 	for _, r := range l {
 		if keep(r) {
 			out = append(out, r)
@@ -75,11 +85,11 @@ func (l RequestLog) Filter(keep func(RequestRecord) bool) RequestLog {
 	return out
 }
 
-// Names returns the records' names, in order.
-func (l RequestLog) Names() []string {
+// names returns the name of each record of l, in order.
+func names[L ~[]R, R any](l L, name func(R) string) []string {
 	out := make([]string, len(l))
 	for i, r := range l {
-		out[i] = r.Name
+		out[i] = name(r)
 	}
 	return out
 }

@@ -37,17 +37,9 @@ func TestGivenDirectoryAndEndpoints(t *testing.T) {
 			for _, a := range cluster.Addrs() {
 				cfg.CTI.Endpoints = append(cfg.CTI.Endpoints, Endpoint{Address: a})
 			}
-			g, err := New(cfg, Options{Directory: dir, Logger: slog.New(slog.DiscardHandler)})
-			require.NoError(t, err)
-			require.NoError(t, g.Start())
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-				defer cancel()
-				assert.NoError(t, g.Shutdown(ctx))
-			})
+			g := runGateway(t, cfg, Options{Directory: dir, Logger: slog.New(slog.DiscardHandler)}, 2)
 			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 			defer cancel()
-			require.NoError(t, g.Pool().WaitHealthy(ctx, 2))
 			assert.Nil(t, g.Cluster(), "no demo cluster outside demo mode")
 			tg := &testGateway{Gateway: g, pbx: pbx}
 
@@ -74,17 +66,9 @@ func TestGivenDirectoryInDemoMode(t *testing.T) {
 	cfg, err := ParseConfig("test", nil)
 	require.NoError(t, err)
 	cfg.SIP.Listen = []Listener{{Transport: "udp", Address: "127.0.0.1:0"}}
-	g, err := New(cfg, Options{Demo: true, Directory: dir, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	require.NoError(t, g.Start())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		assert.NoError(t, g.Shutdown(ctx))
-	})
+	g := runGateway(t, cfg, Options{Demo: true, Directory: dir, Logger: slog.New(slog.DiscardHandler)}, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	require.NoError(t, g.WaitReady(ctx))
 	tg := &testGateway{Gateway: g}
 	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "udp"), User: aliceAOR, Line: aliceLine})
 	var r *sip.Refusal

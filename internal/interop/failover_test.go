@@ -13,6 +13,7 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/internal/gateway"
 	"github.com/rcc-go/rcc/sip"
 	"github.com/stretchr/testify/assert"
@@ -45,6 +46,45 @@ func endpointOf(n *node) map[string]string {
 	return m
 }
 
+// failoverNode starts a demo node on its own fake PBX with the demo users
+// and n more, configured by failoverConfig(policy).
+func failoverNode(t testing.TB, n int, policy string) (*node, []user) {
+	t.Helper()
+	dir, us := directory(n)
+	return startNode(t, nodeConfig{PBX: newPBX(t, dir), Directory: dir, Config: failoverConfig(policy)}), us
+}
+
+// monitored opens a session with a monitor for each user, over the
+// transport transport(i) gives the i-th.
+func monitored(ctx context.Context, t testing.TB, n *node, users []user, transport func(i int) string) []*client {
+	t.Helper()
+	clients := make([]*client, len(users))
+	for i, u := range users {
+		c, err := dialClient(ctx, t, u, sip.ClientConfig{Gateway: n.URI(transport(i))})
+		require.NoError(t, err, u.Name)
+		_, err = c.Monitor(ctx)
+		require.NoError(t, err, u.Name)
+		clients[i] = c
+	}
+	return clients
+}
+
+// alternate uses UDP and TCP in turn.
+func alternate(i int) string { return transports[i%2].name }
+
+// endpointServer returns the endpoint of the node's demo cluster with the
+// given name.
+func endpointServer(t testing.TB, n *node, name string) *ctitest.Server {
+	t.Helper()
+	for _, ep := range n.Cluster().Endpoints() {
+		if ep.Name() == name {
+			return ep
+		}
+	}
+	t.Fatalf("no endpoint %s", name)
+	return nil
+}
+
 // endpointStats returns the pool's snapshot of the named endpoint.
 func endpointStats(n *node, name string) ctipool.EndpointStats {
 	for _, e := range n.Pool().Stats().Endpoints {
@@ -69,22 +109,16 @@ func endpointStats(n *node, name string) ctipool.EndpointStats {
 //   - the restarted endpoint comes back in a new generation and takes new
 //     sessions.
 func TestCTIFailoverRehome(t *testing.T) {
-	dir, us := directory(90)
-	pbx := newPBX(t, dir)
-	n := startNode(t, nodeConfig{PBX: pbx, Directory: dir, Config: failoverConfig("rehome")})
+	n, us := failoverNode(t, 90, "rehome")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
 	var lat latencies
-	clients := make([]*client, 30)
+	clients := monitored(ctx, t, n, us[:30], alternate)
 	xrefs := make([]csta.MonitorCrossRefID, len(clients))
-	for i := range clients {
-		c, err := dialClient(ctx, t, us[i], sip.ClientConfig{Gateway: n.URI(transports[i%2].name)})
-		require.NoError(t, err)
-		mon, err := c.Monitor(ctx)
-		require.NoError(t, err)
+	for i, c := range clients {
 		c.lat = &lat
-		clients[i], xrefs[i] = c, mon.MonitorCrossRefID
+		xrefs[i] = c.CrossRefID()
 	}
 	before := endpointOf(n)
 	victim := before[us[0].AOR()]
@@ -137,15 +171,8 @@ func TestCTIFailoverRehome(t *testing.T) {
 			}
 		}()
 	}
-	cluster := n.Cluster()
-	victimEP := -1
-	for i, ep := range cluster.Endpoints() {
-		if ep.Name() == victim {
-			victimEP = i
-		}
-	}
-	require.NotEqual(t, -1, victimEP)
-	require.NoError(t, cluster.Endpoint(victimEP).Stop())
+	ep := endpointServer(t, n, victim)
+	require.NoError(t, ep.Stop())
 	stopped := time.Now()
 	eventually(t, func() bool {
 		after := endpointOf(n)
@@ -166,7 +193,7 @@ func TestCTIFailoverRehome(t *testing.T) {
 	}
 
 	// The endpoint comes back in a new generation.
-	require.NoError(t, cluster.Endpoint(victimEP).Restart())
+	require.NoError(t, ep.Restart())
 	eventually(t, func() bool {
 		e := endpointStats(n, victim)
 		return e.State == ctipool.StateUp && e.Generation > gen
@@ -178,13 +205,9 @@ func TestCTIFailoverRehome(t *testing.T) {
 	// With the load over, three new sessions: round-robin places one on
 	// each connection that is up, the restarted one included.
 	landed := 0
-	for i := 80; i < 83; i++ {
-		c, err := dialClient(ctx, t, us[i], sip.ClientConfig{Gateway: n.URI("udp")})
-		require.NoError(t, err)
-		_, err = c.Monitor(ctx)
-		require.NoError(t, err)
+	for _, c := range monitored(ctx, t, n, us[80:83], func(int) string { return "udp" }) {
 		require.NoError(t, c.call(ctx, "2000"))
-		if endpointOf(n)[us[i].AOR()] == victim {
+		if endpointOf(n)[c.u.AOR()] == victim {
 			landed++
 		}
 	}
@@ -222,30 +245,15 @@ func TestCTIFailoverRehome(t *testing.T) {
 // with 481, and a fresh INVITE succeeds. Sessions on other endpoints never
 // notice.
 func TestCTIFailoverReconnect(t *testing.T) {
-	dir, us := directory(12)
-	pbx := newPBX(t, dir)
-	n := startNode(t, nodeConfig{PBX: pbx, Directory: dir, Config: failoverConfig("reconnect")})
+	n, us := failoverNode(t, 12, "reconnect")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	clients := make([]*client, 9)
-	for i := range clients {
-		c, err := dialClient(ctx, t, us[i], sip.ClientConfig{Gateway: n.URI(transports[i%2].name)})
-		require.NoError(t, err)
-		_, err = c.Monitor(ctx)
-		require.NoError(t, err)
-		clients[i] = c
-	}
+	clients := monitored(ctx, t, n, us[:9], alternate)
 	before := endpointOf(n)
 	victim := before[us[0].AOR()]
-	cluster := n.Cluster()
-	var victimEP int
-	for i, ep := range cluster.Endpoints() {
-		if ep.Name() == victim {
-			victimEP = i
-		}
-	}
-	require.NoError(t, cluster.Endpoint(victimEP).Stop())
+	ep := endpointServer(t, n, victim)
+	require.NoError(t, ep.Stop())
 	eventually(t, func() bool { return endpointStats(n, victim).State != ctipool.StateUp }, "the pool to see %s down", victim)
 
 	var lat latencies
@@ -263,7 +271,7 @@ func TestCTIFailoverReconnect(t *testing.T) {
 	longest, _ := lat.longest()
 	assert.Less(t, longest, requestTimeout, "a request on a dead connection waited")
 
-	require.NoError(t, cluster.Endpoint(victimEP).Restart())
+	require.NoError(t, ep.Restart())
 	eventually(t, func() bool { return endpointStats(n, victim).State == ctipool.StateUp }, "%s to come back", victim)
 	refused := 0
 	for i, c := range clients {
@@ -281,10 +289,7 @@ func TestCTIFailoverReconnect(t *testing.T) {
 		cctx, ccancel := context.WithTimeout(ctx, 2*time.Second)
 		_ = c.Close(cctx)
 		ccancel()
-		fresh, err := dialClient(ctx, t, c.u, sip.ClientConfig{Gateway: n.URI(transports[i%2].name)})
-		require.NoError(t, err, "fresh INVITE of %s", c.u.Name)
-		_, err = fresh.Monitor(ctx)
-		require.NoError(t, err)
+		fresh := monitored(ctx, t, n, []user{c.u}, func(int) string { return alternate(i) })[0]
 		require.NoError(t, fresh.call(ctx, "2000"))
 	}
 	assert.Positive(t, refused)
@@ -299,32 +304,16 @@ func TestCTIFailoverReconnect(t *testing.T) {
 // misses (plus one interval of slack), its sessions re-home, and the
 // endpoint comes back when it answers again.
 func TestCTIHeartbeatStall(t *testing.T) {
-	dir, us := directory(6)
-	pbx := newPBX(t, dir)
-	n := startNode(t, nodeConfig{PBX: pbx, Directory: dir, Config: failoverConfig("rehome")})
+	n, us := failoverNode(t, 6, "rehome")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clients := make([]*client, 6)
-	for i := range clients {
-		c, err := dialClient(ctx, t, us[i], sip.ClientConfig{Gateway: n.URI("udp")})
-		require.NoError(t, err)
-		_, err = c.Monitor(ctx)
-		require.NoError(t, err)
-		clients[i] = c
-	}
-	before := endpointOf(n)
-	victim := before[us[0].AOR()]
-	cluster := n.Cluster()
-	var ep int
-	for i, e := range cluster.Endpoints() {
-		if e.Name() == victim {
-			ep = i
-		}
-	}
+	clients := monitored(ctx, t, n, us[:6], func(int) string { return "udp" })
+	victim := endpointOf(n)[us[0].AOR()]
+	ep := endpointServer(t, n, victim)
 	cfg := n.Config().CTI
 	bound := cfg.HeartbeatInterval.D()*time.Duration(cfg.HeartbeatMisses) + cfg.HeartbeatInterval.D()
 
-	cluster.Endpoint(ep).Stall(true)
+	ep.Stall(true)
 	stalled := time.Now()
 	var detected time.Duration
 	eventually(t, func() bool {
@@ -343,7 +332,7 @@ func TestCTIHeartbeatStall(t *testing.T) {
 	for _, c := range clients {
 		assert.NotEqual(t, victim, endpointOf(n)[c.u.AOR()], "%s still on the stalled endpoint", c.u.Name)
 	}
-	cluster.Endpoint(ep).Stall(false)
+	ep.Stall(false)
 	eventually(t, func() bool { return endpointStats(n, victim).State == ctipool.StateUp }, "%s to come back", victim)
 	figures(t, "heartbeat interval", cfg.HeartbeatInterval.D(), "misses", cfg.HeartbeatMisses,
 		"stall detected after", detected.Round(time.Millisecond), "bound", bound, "sessions re-homed", n.Sessions().Stats().Rehomes)
@@ -355,9 +344,7 @@ func TestCTIHeartbeatStall(t *testing.T) {
 // return the gateway recovers by itself: OPTIONS 200, new sessions open,
 // and the open sessions get their events again.
 func TestAllCTIDown(t *testing.T) {
-	dir, us := directory(4)
-	pbx := newPBX(t, dir)
-	n := startNode(t, nodeConfig{PBX: pbx, Directory: dir, Config: failoverConfig("rehome")})
+	n, us := failoverNode(t, 4, "rehome")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	old, err := dialClient(ctx, t, us[0], sip.ClientConfig{Gateway: n.URI("tcp")})

@@ -63,13 +63,7 @@ func startKamailio(t testing.TB, nodePorts ...int) *kamailio {
 		"-A", "PROBE_INTERVAL=1",
 		"-A", "BRANCH_TIMEOUT_MS=1000",
 	)
-	eventually(t, func() bool {
-		if k.exited() {
-			t.Fatalf("kamailio exited: %v\n%s", k.err, k.out)
-		}
-		res, err := options("udp", listen)
-		return err == nil && res.Status == 200
-	}, "kamailio on %s to answer OPTIONS", listen)
+	k.waitReady(t, listen)
 	return k
 }
 

@@ -133,14 +133,21 @@ func startGatewayProcess(t testing.TB, port int, cti []string, dir *lineappearan
 		"-directory", dirFile,
 		"-log-level", "warn",
 	)
+	p.waitReady(t, addr)
+	return p
+}
+
+// waitReady waits until the process answers OPTIONS to addr over UDP with
+// 200, and fails the test if it exits first.
+func (p *process) waitReady(t testing.TB, addr string) {
+	t.Helper()
 	eventually(t, func() bool {
 		if p.exited() {
-			t.Fatalf("gateway exited: %v\n%s", p.err, p.out)
+			t.Fatalf("%s exited: %v\n%s", p.name, p.err, p.out)
 		}
 		res, err := options("udp", addr)
 		return err == nil && res.Status == 200
-	}, "the gateway process on %s to answer OPTIONS 200", addr)
-	return p
+	}, "%s on %s to answer OPTIONS with 200", p.name, addr)
 }
 
 // directoryYAML writes a directory in the file format of package

@@ -36,7 +36,7 @@ func soakDuration(t *testing.T) time.Duration {
 
 // soakCounters are the figures of a soak.
 type soakCounters struct {
-	sessions, calls, incoming, holds, events, requests atomic.Int64
+	sessions, calls, incoming, holds, events atomic.Int64
 }
 
 // checker verifies a client's calls against the fake PBX's event log.
