@@ -142,12 +142,16 @@ func reasonPhrase(s string) string {
 			space = b.Len() > 0
 			continue
 		}
+		n := utf8.RuneLen(r)
+		if space {
+			n++
+		}
+		if b.Len()+n > 200 {
+			break
+		}
 		if space {
 			b.WriteByte(' ')
 			space = false
-		}
-		if b.Len()+utf8.RuneLen(r) > 200 {
-			break
 		}
 		b.WriteRune(r)
 	}

@@ -62,6 +62,13 @@ func TestReasonPhrase(t *testing.T) {
 	assert.True(t, strings.HasPrefix(long, "éé"))
 }
 
+// TestReasonPhraseCutAtSpace is the regression test of a phrase cut at the
+// length limit just after a space: it ended with that space.
+func TestReasonPhraseCutAtSpace(t *testing.T) {
+	r := reasonPhrase(strings.Repeat("0", 199) + " 00")
+	assert.Equal(t, strings.Repeat("0", 199), r)
+}
+
 func TestAddressOfRecord(t *testing.T) {
 	for in, want := range map[string]string{
 		"SIP:Alice@Example.COM;transport=tcp?x=y": "sip:Alice@example.com",

@@ -109,12 +109,13 @@ func (c *conn) enqueue(it outItem) bool {
 	}
 }
 
-// sendEvent queues an event, unless the endpoint is stalled.
-func (c *conn) sendEvent(ev csta.Event) {
+// sendEvent queues an event, unless the endpoint is stalled, and reports
+// whether it was queued.
+func (c *conn) sendEvent(ev csta.Event) bool {
 	if c.srv.stall.Load() {
-		return
+		return false
 	}
-	c.enqueue(outItem{id: framing.EventInvokeID, msg: ev})
+	return c.enqueue(outItem{id: framing.EventInvokeID, msg: ev})
 }
 
 // respond sends the response to the request with invoke ID id, unless a

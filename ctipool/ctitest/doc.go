@@ -143,12 +143,16 @@
 // data ([Server.SendGarbage], [Server.SendRaw]). [Server.Stop] and
 // [Server.Restart] take the endpoint down and back on the same address.
 //
-// # Request log
+// # Request and event logs
 //
 // Every request an endpoint receives is recorded in the PBX's request log
 // ([PBX.Requests]), with its time, endpoint, connection number and invoke
-// ID; [RequestLog] has filters. [PBX.Reset] clears calls, settings, the
-// log and every fault, for the next test.
+// ID; [RequestLog] has filters. Every event the PBX sends to a monitor is
+// recorded in its event log ([PBX.Events]), with a sequence number, the
+// monitor and its line, so a test can check that a client received each
+// event once and in order; [EventLog] has filters. Both are bounded
+// ([PBXConfig].RequestLogSize, EventLogSize). [PBX.Reset] clears calls,
+// settings, the logs and every fault, for the next test.
 //
 // # Concurrency
 //

@@ -21,6 +21,8 @@ const (
 	DefaultNoAnswerTime = 12 * time.Second
 	// DefaultRequestLogSize is how many requests the request log keeps.
 	DefaultRequestLogSize = 10000
+	// DefaultEventLogSize is how many events the event log keeps.
+	DefaultEventLogSize = 10000
 )
 
 // ErrClosed reports a PBX or an endpoint that has been closed.
@@ -47,6 +49,9 @@ type PBXConfig struct {
 	// RequestLogSize is how many requests the request log keeps; older
 	// records are dropped. Default: 10000.
 	RequestLogSize int
+	// EventLogSize is how many events the event log keeps; older records
+	// are dropped. Default: 10000.
+	EventLogSize int
 	// Logger receives the PBX's and its endpoints' log records.
 	// Default: discard.
 	Logger *slog.Logger
@@ -68,9 +73,10 @@ type PBX struct {
 	byLine   map[*line][]*monitor
 	servers  []*Server
 	pending  []pendingEvent // events of the current step, sent after its response
-	reqs     requestLog
+	reqs     ring[RequestRecord]
+	evs      ring[EventRecord]
 	changed  chan struct{} // closed and replaced on every change, for waiters
-	seq      struct{ call, monitor, session, conn, server uint64 }
+	seq      struct{ call, monitor, session, conn, server, event uint64 }
 	closed   bool
 
 	timers timerSet
@@ -114,6 +120,8 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 		return nil, fmt.Errorf("ctitest: NoAnswerTime is negative (%v)", cfg.NoAnswerTime)
 	case cfg.RequestLogSize < 0:
 		return nil, fmt.Errorf("ctitest: RequestLogSize is negative (%d)", cfg.RequestLogSize)
+	case cfg.EventLogSize < 0:
+		return nil, fmt.Errorf("ctitest: EventLogSize is negative (%d)", cfg.EventLogSize)
 	}
 	if cfg.FarEnds == nil {
 		cfg.FarEnds = DemoFarEnds(DefaultAnswerDelay, DefaultHangUpDelay)
@@ -123,6 +131,9 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 	}
 	if cfg.RequestLogSize == 0 {
 		cfg.RequestLogSize = DefaultRequestLogSize
+	}
+	if cfg.EventLogSize == 0 {
+		cfg.EventLogSize = DefaultEventLogSize
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -152,6 +163,7 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 		changed:  make(chan struct{}),
 	}
 	p.reqs.max = cfg.RequestLogSize
+	p.evs.max = cfg.EventLogSize
 	for _, l := range d.Lines {
 		key := l.Key()
 		if _, dup := p.lines[key]; dup {
@@ -216,7 +228,8 @@ func (p *PBX) Close() error {
 // Reset returns the PBX to its provisioned state for the next test: every
 // call is cleared (with the usual ConnectionCleared and CallCleared
 // events), do-not-disturb and forwarding are switched off without events,
-// the request log is emptied, and every endpoint's faults are cleared.
+// the request and event logs are emptied, and every endpoint's faults are
+// cleared.
 // Connections, monitors and endpoint states (stopped or running) stay.
 func (p *PBX) Reset() {
 	p.mu.Lock()
@@ -230,6 +243,7 @@ func (p *PBX) Reset() {
 	p.reqs.reset()
 	servers := slices.Clone(p.servers)
 	p.flushLocked()
+	p.evs.reset()
 	p.mu.Unlock()
 	for _, s := range servers {
 		s.ClearFaults()
@@ -364,11 +378,16 @@ func (p *PBX) emit(audience []*line, c *call, build func(local csta.LocalConnect
 	}
 }
 
-// flushLocked sends the queued events to their connections, in order, and
-// wakes waiters. The caller holds p.mu.
+// flushLocked sends the queued events to their connections, in order,
+// records them in the event log, and wakes waiters. The caller holds p.mu.
 func (p *PBX) flushLocked() {
 	for _, e := range p.pending {
-		e.m.conn.sendEvent(e.ev)
+		sent := e.m.conn.sendEvent(e.ev)
+		p.seq.event++
+		p.evs.add(EventRecord{
+			Seq: p.seq.event, Time: time.Now(), Endpoint: e.m.conn.srv.name, Conn: e.m.conn.id,
+			Monitor: e.m.id, Line: e.m.line.key, Name: e.ev.MessageName(), Event: e.ev, Dropped: !sent,
+		})
 	}
 	clear(p.pending)
 	p.pending = p.pending[:0]

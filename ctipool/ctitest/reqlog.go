@@ -66,7 +66,17 @@ func (l RequestLog) WithoutHeartbeats() RequestLog {
 
 // Filter returns the records for which keep returns true.
 func (l RequestLog) Filter(keep func(RequestRecord) bool) RequestLog {
-	var out RequestLog
+	return filter(l, keep)
+}
+
+// Names returns the records' names, in order.
+func (l RequestLog) Names() []string {
+	return names(l, func(r RequestRecord) string { return r.Name })
+}
+
+// filter returns the records of l for which keep returns true.
+func filter[L ~[]R, R any](l L, keep func(R) bool) L {
+	var out L
 	for _, r := range l {
 		if keep(r) {
 			out = append(out, r)
@@ -75,24 +85,24 @@ func (l RequestLog) Filter(keep func(RequestRecord) bool) RequestLog {
 	return out
 }
 
-// Names returns the records' names, in order.
-func (l RequestLog) Names() []string {
+// names returns the name of each record of l, in order.
+func names[L ~[]R, R any](l L, name func(R) string) []string {
 	out := make([]string, len(l))
 	for i, r := range l {
-		out[i] = r.Name
+		out[i] = name(r)
 	}
 	return out
 }
 
-// requestLog is the PBX's bounded request log, a ring of at most max
-// records. It is guarded by the PBX's lock.
-type requestLog struct {
+// ring is a bounded log, a ring of at most max records, oldest first. It
+// is guarded by the PBX's lock.
+type ring[T any] struct {
 	max   int
-	recs  []RequestRecord
+	recs  []T
 	first int // index of the oldest record once the ring is full
 }
 
-func (l *requestLog) add(r RequestRecord) {
+func (l *ring[T]) add(r T) {
 	if len(l.recs) < l.max {
 		l.recs = append(l.recs, r)
 		return
@@ -101,15 +111,15 @@ func (l *requestLog) add(r RequestRecord) {
 	l.first = (l.first + 1) % len(l.recs)
 }
 
-func (l *requestLog) all() RequestLog {
-	out := make(RequestLog, 0, len(l.recs))
+func (l *ring[T]) all() []T {
+	out := make([]T, 0, len(l.recs))
 	out = append(out, l.recs[l.first:]...)
 	return append(out, l.recs[:l.first]...)
 }
 
-func (l *requestLog) reset() {
-	clear(l.recs)
-	l.recs = l.recs[:0]
+// reset empties the ring and lets its memory go.
+func (l *ring[T]) reset() {
+	l.recs = nil
 	l.first = 0
 }
 

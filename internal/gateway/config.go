@@ -67,6 +67,7 @@ type CTIConfig struct {
 	HeartbeatInterval Duration   `yaml:"heartbeat_interval"`
 	HeartbeatMisses   int        `yaml:"heartbeat_misses"`
 	RequestTimeout    Duration   `yaml:"request_timeout"`
+	DialTimeout       Duration   `yaml:"dial_timeout"`
 	ReconnectMin      Duration   `yaml:"reconnect_min"`
 	ReconnectMax      Duration   `yaml:"reconnect_max"`
 }
@@ -156,6 +157,7 @@ func defaultConfig() Config {
 			HeartbeatInterval: Duration(10 * time.Second),
 			HeartbeatMisses:   3,
 			RequestTimeout:    Duration(5 * time.Second),
+			DialTimeout:       Duration(10 * time.Second),
 			ReconnectMin:      Duration(500 * time.Millisecond),
 			ReconnectMax:      Duration(30 * time.Second),
 		},

@@ -22,6 +22,7 @@ sip:
   trusted_peers: ["10.1.0.0/16", "192.0.2.7"]
 cti:
   heartbeat_interval: 2s
+  dial_timeout: 3s
   endpoints:
     - {name: a, address: "127.0.0.1:7001"}
     - {name: b, address: "127.0.0.1:7002"}
@@ -31,6 +32,7 @@ session:
 	require.NoError(t, err)
 	assert.Equal(t, 1800*time.Second, cfg.SIP.SessionExpires.D())
 	assert.Equal(t, 2*time.Second, cfg.CTI.HeartbeatInterval.D())
+	assert.Equal(t, 3*time.Second, cfg.CTI.DialTimeout.D())
 	assert.Len(t, cfg.CTI.Endpoints, 2)
 	assert.Equal(t, "reconnect", cfg.Session.LossPolicy)
 	assert.Equal(t, 3, cfg.CTI.HeartbeatMisses, "unset keys keep their default")

@@ -71,7 +71,15 @@ func startGateway(t testing.TB, mod func(*Config), transports ...string) *testGa
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	g, err := New(cfg, Options{Demo: true, PBX: pbx, Logger: logger})
+	g := runGateway(t, cfg, Options{Demo: true, PBX: pbx, Logger: logger}, DemoEndpoints)
+	return &testGateway{Gateway: g, pbx: pbx, ca: ca}
+}
+
+// runGateway starts a gateway, shuts it down when the test ends, and waits
+// until healthy of its CTI connections are up.
+func runGateway(t testing.TB, cfg Config, opts Options, healthy int) *Gateway {
+	t.Helper()
+	g, err := New(cfg, opts)
 	require.NoError(t, err)
 	require.NoError(t, g.Start())
 	t.Cleanup(func() {
@@ -81,8 +89,8 @@ func startGateway(t testing.TB, mod func(*Config), transports ...string) *testGa
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	require.NoError(t, g.Pool().WaitHealthy(ctx, DemoEndpoints))
-	return &testGateway{Gateway: g, pbx: pbx, ca: ca}
+	require.NoError(t, g.Pool().WaitHealthy(ctx, healthy))
+	return g
 }
 
 func slicesContains(s []string, v string) bool {

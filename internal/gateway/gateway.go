@@ -69,6 +69,11 @@ type Options struct {
 	// PBX is provisioned from the same directory (a PBX given in PBX must
 	// be provisioned by the caller). Default: 0, the demo directory.
 	DemoUsers int
+	// Directory, when set, is the line appearance directory the gateway
+	// uses instead of the configuration's directory file (or, in demo
+	// mode, the demo directory); Reload then has no file to read. Tests
+	// and embedding programs that build the directory in code set it.
+	Directory *lineappearance.Data
 }
 
 // Gateway is a running CTI gateway.
@@ -155,7 +160,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		if len(cfg.CTI.Endpoints) == 0 {
 			return nil, &ConfigError{Path: "cti.endpoints", Msg: "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"}
 		}
-		if cfg.Directory.File == "" {
+		if cfg.Directory.File == "" && opts.Directory == nil {
 			return nil, &ConfigError{Path: "directory.file", Msg: "directory.file: a directory file is required (or run with -demo)"}
 		}
 		for i, ep := range cfg.CTI.Endpoints {
@@ -171,9 +176,14 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 			}
 			eps = append(eps, e)
 		}
-		if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
-			return nil, fmt.Errorf("directory: %w", err)
+		if opts.Directory == nil {
+			if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
+				return nil, fmt.Errorf("directory: %w", err)
+			}
 		}
+	}
+	if opts.Directory != nil {
+		data = opts.Directory
 	}
 
 	prefs := make([]lineappearance.Rule, 0, len(cfg.Directory.Preference))
@@ -208,6 +218,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		HeartbeatInterval: cfg.CTI.HeartbeatInterval.D(),
 		HeartbeatMisses:   cfg.CTI.HeartbeatMisses,
 		RequestTimeout:    cfg.CTI.RequestTimeout.D(),
+		DialTimeout:       cfg.CTI.DialTimeout.D(),
 		ReconnectMin:      cfg.CTI.ReconnectMin.D(),
 		ReconnectMax:      cfg.CTI.ReconnectMax.D(),
 		ApplicationID:     cfg.CTI.ApplicationID,
@@ -389,8 +400,8 @@ func (g *Gateway) Config() Config { return g.cfg }
 func (g *Gateway) Logger() *slog.Logger { return g.log }
 
 // ErrNoDirectoryFile is returned by Reload when the gateway runs on the
-// built-in demo directory.
-var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the demo directory is built in)")
+// built-in demo directory or on one given in Options.Directory.
+var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the directory is built in)")
 
 // Reload reads the directory file again. A file that fails validation is
 // refused with the reason and the directory in use stays; after a good
@@ -399,7 +410,7 @@ var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the d
 func (g *Gateway) Reload() (ended int, err error) {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
-	if g.opts.Demo || g.cfg.Directory.File == "" {
+	if g.opts.Demo || g.opts.Directory != nil || g.cfg.Directory.File == "" {
 		return 0, ErrNoDirectoryFile
 	}
 	if err := g.dir.ReloadFile(g.cfg.Directory.File); err != nil {
