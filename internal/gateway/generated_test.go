@@ -60,18 +60,10 @@ func TestDemoUsers(t *testing.T) {
 	cfg, err := ParseConfig("test", nil)
 	require.NoError(t, err)
 	cfg.SIP.Listen = []Listener{{Transport: "tcp", Address: "127.0.0.1:0"}}
-	g, err := New(cfg, Options{Demo: true, DemoUsers: 20, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	require.NoError(t, g.Start())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		assert.NoError(t, g.Shutdown(ctx))
-	})
+	g := runGateway(t, cfg, Options{Demo: true, DemoUsers: 20, Logger: slog.New(slog.DiscardHandler)}, DemoEndpoints)
 	assert.Equal(t, 20, g.Directory().Stats().Users)
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	require.NoError(t, g.WaitReady(ctx))
 
 	aor, line := GeneratedUser(20)
 	tg := &testGateway{Gateway: g}
