@@ -123,8 +123,7 @@ type ServerConfig struct {
 	// or TLS for large bodies where you can. Because the limit is a sipgo
 	// global, raising it while other sipgo UDP sockets of the process send
 	// is a data race: give every server and client of a process the same
-	// value (the default does). Default: 32 KiB, the largest datagram
-	// sipgo reads.
+	// value (the default does). Default: 32 KiB.
 	UDPMaxMessageSize int
 
 	// Observer, if set, is notified of dialogs, requests and events.

@@ -124,9 +124,13 @@
 // sipgo refuses to send UDP messages over 1300 bytes, and a
 // GetCSTAFeaturesResponse with its SIP headers is larger. NewServer and
 // Dial therefore raise sipgo's process-wide limit (sip.UDPMTUSize) to
-// UDPMaxMessageSize (default 32 KiB, the largest datagram sipgo reads); it
-// is only ever raised. On a LAN or loopback IP fragmentation carries such
-// datagrams; across other networks prefer TCP or TLS, as OCS does. An INFO
+// UDPMaxMessageSize (default 32 KiB); it is only ever raised. On a LAN or
+// loopback IP fragmentation carries such datagrams; across other networks
+// prefer TCP or TLS, as OCS does. They also raise sipgo's read buffer
+// (sip.TransportBufferReadSize) to 64 KiB, so that every datagram is read
+// whole and answered (sipgo's default, 32 KiB, cuts a larger one short,
+// and it is dropped unanswered). A program that runs sipgo servers of its
+// own besides should set both before any of them starts. An INFO
 // response still too large is replaced by 500, and SendEvent refuses an
 // event too large with ErrEventTooLarge. ServeUDP sets the socket buffers
 // (UDPReadBuffer, default 4 MiB), which sustained load needs.

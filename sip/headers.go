@@ -34,9 +34,19 @@ func newParser(maxBody int) *sipmsg.Parser {
 	return p
 }
 
+// maxReadSize is the read buffer sipgo needs to take in any UDP datagram
+// whole (the largest IPv4 UDP payload is 65,507 bytes).
+const maxReadSize = 65535
+
 // raiseUDPLimit raises sipgo's process-wide UDP message size limit so that
-// messages of n bytes may be sent. It never lowers it.
+// messages of n bytes may be sent, and its read buffer so that every
+// datagram is read whole: with sipgo's default of 32 KiB a larger datagram
+// is cut short and dropped unanswered, where it should get its answer
+// (413 for a body over the limit). It never lowers either.
 func raiseUDPLimit(n int) {
+	if sipmsg.TransportBufferReadSize < maxReadSize {
+		sipmsg.TransportBufferReadSize = maxReadSize
+	}
 	if n <= 0 {
 		return
 	}

@@ -186,6 +186,10 @@ func TestInfoRefusals(t *testing.T) {
 
 			res = d.info(strings.Repeat("x", 5000))
 			assert.Equal(t, 413, res.StatusCode)
+			// Larger than sipgo's default read buffer (32 KiB), in one
+			// datagram over UDP: read whole and answered, not dropped.
+			res = d.info(strings.Repeat("x", 34000))
+			assert.Equal(t, 413, res.StatusCode)
 
 			// An empty INFO is a keep-alive.
 			assert.Equal(t, 200, d.info("").StatusCode)

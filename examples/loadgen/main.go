@@ -161,6 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sipLevel})))
 		sipmsg.UDPMTUSize = 32 << 10
+		sipmsg.TransportBufferReadSize = 65535 // as package sip sets it
 		raiseFileLimit()
 	})
 	debug.SetGCPercent(o.gcPercent)
