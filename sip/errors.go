@@ -132,6 +132,8 @@ func statusText(code int) string {
 		return "Service Unavailable"
 	case 504:
 		return "Server Time-out"
+	case 505:
+		return "Version Not Supported"
 	case 603:
 		return "Decline"
 	}

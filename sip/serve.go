@@ -318,17 +318,27 @@ func (s *Server) readBody(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 	return m, true
 }
 
-// admit answers 403 to a request from an untrusted peer (an ACK is only
-// dropped) and returns false; it keeps nothing about the peer.
+// admit answers 403 to a request from an untrusted peer and 505 to one of
+// another SIP version than 2.0 (an ACK is only dropped), and then returns
+// false; it keeps nothing about the peer.
 func (s *Server) admit(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
-	if s.trusted(req) {
-		return true
+	if !s.trusted(req) {
+		s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
+		if !req.IsAck() {
+			s.refuse(tx, req, start, 403, "Forbidden (Untrusted Peer)")
+		}
+		return false
 	}
-	s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
-	if !req.IsAck() {
-		s.refuse(tx, req, start, 403, "Forbidden (Untrusted Peer)")
+	// RFC 3261 section 8.2.2: sipgo parses any version; only 2.0 is
+	// spoken here.
+	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
+		s.log.Debug("request of another SIP version", "method", req.Method, "version", req.SipVersion, "source", req.Source())
+		if !req.IsAck() {
+			s.refuse(tx, req, start, 505, "")
+		}
+		return false
 	}
-	return false
+	return true
 }
 
 // trusted reports whether a request comes from a trusted address or over

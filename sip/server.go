@@ -396,6 +396,8 @@ func (s *Server) send(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sip
 		res.AppendHeader(h)
 	}
 	res.AppendHeader(sipmsg.NewHeader("Server", s.cfg.UserAgent))
+	// sipgo answers in the request's version; a 505 is in ours.
+	res.SipVersion = "SIP/2.0"
 	err := tx.Respond(res)
 	if err == nil {
 		s.stats.response(res.StatusCode)

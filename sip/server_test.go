@@ -48,6 +48,32 @@ func TestUntrustedPeerGets403AndCostsNothing(t *testing.T) {
 	}
 }
 
+func TestOtherSIPVersionGets505(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			ts := startServer(t, ServerConfig{})
+			p := dialRaw(t, ts, tr)
+			uri := "sip:cti@" + ts.addr(tr)
+			p.send("OPTIONS "+uri+" SIP/3.0", []string{p.via(), "From: <sip:x@y>;tag=1", "To: <" + uri + ">",
+				"Call-ID: v1", "CSeq: 1 OPTIONS", "Max-Forwards: 70"}, "")
+			res := p.response(sipmsg.OPTIONS)
+			assert.Equal(t, 505, res.StatusCode)
+			assert.Equal(t, "Version Not Supported", res.Reason)
+			assert.Equal(t, "SIP/2.0", res.SipVersion)
+
+			p.send("INVITE "+uri+" SIP/3.0", []string{p.via(), "Max-Forwards: 70", "From: <sip:alice@example.com>;tag=2",
+				"To: <" + uri + ">", "Call-ID: v2", "CSeq: 1 INVITE", p.contact(""), "Content-Type: application/csta+xml"}, rssBody)
+			assert.Equal(t, 505, p.response(sipmsg.INVITE).StatusCode)
+			assert.Equal(t, 0, ts.handler.count(), "no session opened")
+
+			// The version is compared without regard to case.
+			p.send("OPTIONS "+uri+" sip/2.0", []string{p.via(), "From: <sip:x@y>;tag=1", "To: <" + uri + ">",
+				"Call-ID: v3", "CSeq: 1 OPTIONS", "Max-Forwards: 70"}, "")
+			assert.Equal(t, 200, p.response(sipmsg.OPTIONS).StatusCode)
+		})
+	}
+}
+
 func TestInviteRefusals(t *testing.T) {
 	notFound := &Refusal{Status: 404, Reason: "Unknown Line"}
 	busy := &Refusal{Status: 503, RetryAfter: 20 * time.Second}

@@ -95,6 +95,7 @@ func (h *healthy) finish(t *testing.T) int64 {
 //	malformed SIP over UDP                     dropped (sipgo cannot parse it); a request
 //	                                           with a start line and no headers: 400
 //	malformed SIP over TCP                     the connection is closed
+//	a request of SIP/3.0 (well formed)         505
 //	body over sip.max_body_size (TCP)          413, the limit in the reason phrase
 //	datagram over 32 KiB (UDP)                 read whole and answered (here 400: truncated)
 //	XML with a DTD, an entity bomb, XXE         400 Bad CSTA Body: document type declarations ...
@@ -161,6 +162,22 @@ func TestHostileInput(t *testing.T) {
 			assert.Equal(t, 200, res.Status, "OPTIONS after the garbage")
 		})
 	}
+
+	step("another SIP version", func(t *testing.T) {
+		for _, network := range []string{"udp", "tcp"} {
+			conn, err := net.Dial(network, n.Target())
+			require.NoError(t, err)
+			_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+			_, _ = conn.Write([]byte("OPTIONS sip:cti@127.0.0.1 SIP/3.0\r\n" +
+				"Via: SIP/2.0/" + strings.ToUpper(network) + " " + conn.LocalAddr().String() + ";branch=z9hG4bK-v3" + network + "\r\n" +
+				"From: <sip:x@example.com>;tag=v\r\nTo: <sip:cti@127.0.0.1>\r\nCall-ID: v3-" + network + "\r\n" +
+				"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"))
+			res, err := parseResponseFrom(conn)
+			_ = conn.Close()
+			require.NoError(t, err, network)
+			assert.Equal(t, 505, res.Status, network)
+		}
+	})
 
 	step("a request with a start line and nothing else", func(t *testing.T) {
 		conn, err := net.Dial("udp", n.Target())
