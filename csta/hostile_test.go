@@ -115,6 +115,14 @@ func TestDecodeAccepts(t *testing.T) {
 			assert.Equal(t, Device("tel:1001"), v.CallingDevice)
 			assert.Equal(t, Device("2"), v.CalledDirectoryNumber)
 		}},
+		{"empty SystemStatus heartbeat (OpenScape JAXB client)", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ns3:SystemStatus xmlns:ns2="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns3="` + NamespaceEd4 + `"/>`, func(t *testing.T, m Message) {
+			v := as[*SystemStatus](t, m)
+			assert.Empty(t, v.SystemStatus)
+			assert.Equal(t, NamespaceEd4, v.Namespace)
+		}},
+		{"RequestSystemStatusResponse without systemStatus", `<RequestSystemStatusResponse ` + ed3 + `/>`, func(t *testing.T, m Message) {
+			assert.Empty(t, as[*RequestSystemStatusResponse](t, m).SystemStatus)
+		}},
 		{"BOM and declaration", "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<MonitorStop><monitorCrossRefID>1</monitorCrossRefID></MonitorStop>", func(t *testing.T, m Message) {
 			assert.Equal(t, MonitorCrossRefID("1"), as[*MonitorStop](t, m).MonitorCrossRefID)
 		}},

@@ -35,7 +35,9 @@ func (m *RequestSystemStatus) codec(c *fieldCodec) {
 	c.extensions(&m.Extensions)
 }
 
-// RequestSystemStatusResponse answers RequestSystemStatus.
+// RequestSystemStatusResponse answers RequestSystemStatus. Decode accepts one
+// without systemStatus, leaving SystemStatus empty, and Encode then writes
+// none: a TR/87 client treats anything but normal as a refusal.
 type RequestSystemStatusResponse struct {
 	Header
 	SystemStatus SystemStatusValue
@@ -47,13 +49,15 @@ func (*RequestSystemStatusResponse) MessageName() string { return "RequestSystem
 func (*RequestSystemStatusResponse) isResponse()         {}
 
 func (m *RequestSystemStatusResponse) codec(c *fieldCodec) {
-	reqText(c, "systemStatus", &m.SystemStatus)
+	optText(c, "systemStatus", &m.SystemStatus)
 	c.extensions(&m.Extensions)
 }
 
 // SystemStatus reports the status of one side to the other; over CSTA/TCP a
 // switch sends it periodically as a heartbeat, and the application answers
-// SystemStatusResponse.
+// SystemStatusResponse. Some switches send the heartbeat empty
+// (<SystemStatus/>, without systemStatus): Decode accepts it with
+// SystemStatus empty, and Encode then writes none.
 type SystemStatus struct {
 	Header
 	SystemStatus SystemStatusValue
@@ -65,7 +69,7 @@ func (*SystemStatus) MessageName() string { return "SystemStatus" }
 func (*SystemStatus) isRequest()          {}
 
 func (m *SystemStatus) codec(c *fieldCodec) {
-	reqText(c, "systemStatus", &m.SystemStatus)
+	optText(c, "systemStatus", &m.SystemStatus)
 	c.extensions(&m.Extensions)
 }
 
