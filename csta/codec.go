@@ -241,22 +241,42 @@ func utf8Only(charset string, input io.Reader) (io.Reader, error) {
 }
 
 // hasDirective reports whether data holds a markup declaration such as
-// <!DOCTYPE, <!ENTITY or <!ELEMENT: "<!" followed by a letter (comments and
-// CDATA sections start "<!-" and "<![").
+// <!DOCTYPE, <!ENTITY or <!ELEMENT: "<!" followed by a letter. Comments,
+// CDATA sections and processing instructions are skipped, since their
+// content is text that may say "<!DOCTYPE" without declaring anything; one
+// left open ends the scan, and the parser reports the document truncated.
 func hasDirective(data []byte) bool {
-	for i := bytes.Index(data, []byte("<!")); i >= 0; {
-		if i+2 < len(data) {
-			if c := data[i+2] | 0x20; c >= 'a' && c <= 'z' {
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j
+		rest := data[i:]
+		var end []byte
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end, i = []byte("-->"), i+4
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			end, i = []byte("]]>"), i+9
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end, i = []byte("?>"), i+2
+		case len(rest) > 2 && rest[1] == '!':
+			if c := rest[2] | 0x20; c >= 'a' && c <= 'z' {
 				return true
 			}
+			i += 2
+			continue
+		default:
+			i++
+			continue
 		}
-		j := bytes.Index(data[i+2:], []byte("<!"))
-		if j < 0 {
-			break
+		k := bytes.Index(data[i:], end)
+		if k < 0 {
+			return false
 		}
-		i += 2 + j
+		i += k + len(end)
 	}
-	return false
 }
 
 // parseError maps an error from the XML parser to one of the Err values,

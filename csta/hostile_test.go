@@ -34,6 +34,9 @@ func TestDecodeHostile(t *testing.T) {
 		{name: "external entity", doc: `<!DOCTYPE m [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><MakeCall><callingDevice>&xxe;</callingDevice></MakeCall>`, err: ErrDTD},
 		{name: "directive inside", doc: `<MakeCall><!ELEMENT x ANY></MakeCall>`, err: ErrDTD},
 		{name: "lower-case doctype", doc: `<!doctype x><MakeCall/>`, err: ErrDTD},
+		{name: "doctype after comment and PI", doc: `<?xml version="1.0"?><!-- a --><?pi x?><!DOCTYPE x><MakeCall/>`, err: ErrDTD},
+		{name: "directive after CDATA", doc: `<MakeCall><![CDATA[x]]><!ENTITY a "b"></MakeCall>`, err: ErrDTD},
+		{name: "unclosed comment", doc: `<MakeCall><!-- <!DOCTYPE x></MakeCall>`, err: ErrTruncated},
 		{name: "undefined entity", doc: `<MakeCall><callingDevice>&xxe;</callingDevice></MakeCall>`, err: ErrMalformed, msg: "csta: malformed XML: line 1: invalid character entity &xxe;"},
 		{name: "invalid UTF-8", doc: "<MakeCall><callingDevice>\xc3\x28</callingDevice></MakeCall>", err: ErrInvalidUTF8, msg: "csta: document is not valid UTF-8: invalid byte at offset 25"},
 		{name: "overlong UTF-8", doc: "<MakeCall>\xc0\xaf</MakeCall>", err: ErrInvalidUTF8},
@@ -114,6 +117,9 @@ func TestDecodeAccepts(t *testing.T) {
 			v := as[*MakeCall](t, m)
 			assert.Equal(t, Device("tel:1001"), v.CallingDevice)
 			assert.Equal(t, Device("2"), v.CalledDirectoryNumber)
+		}},
+		{"markup declarations quoted in comments and CDATA", `<!-- no <!DOCTYPE here --><MakeCall><?pi <!ENTITY?><callingDevice><![CDATA[<!DOCTYPE x>]]>1</callingDevice><calledDirectoryNumber>2</calledDirectoryNumber></MakeCall>`, func(t *testing.T, m Message) {
+			assert.Equal(t, Device("<!DOCTYPE x>1"), as[*MakeCall](t, m).CallingDevice)
 		}},
 		{"empty SystemStatus heartbeat (OpenScape JAXB client)", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ns3:SystemStatus xmlns:ns2="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns3="` + NamespaceEd4 + `"/>`, func(t *testing.T, m Message) {
 			v := as[*SystemStatus](t, m)
