@@ -76,8 +76,9 @@ type Codec struct {
 	// MaxSize is the largest document Decode accepts, in bytes.
 	// Default: DefaultMaxSize.
 	MaxSize int
-	// MaxDepth is the deepest element nesting Decode accepts.
-	// Default: DefaultMaxDepth.
+	// MaxDepth is the deepest element nesting Decode accepts. Encode
+	// accepts raw XML fragments nested as deep as this or DefaultMaxDepth,
+	// whichever is larger. Default: DefaultMaxDepth.
 	MaxDepth int
 	// Namespace is the namespace Encode writes for a CSTA message whose
 	// Header names none (and does not ask for NoNamespace), for example
@@ -165,7 +166,7 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("csta: encode nil message")
 	}
-	w := &writer{b: make([]byte, 0, 512)}
+	w := &writer{b: make([]byte, 0, 512), maxDepth: c.MaxDepth}
 	w.path = w.pathBuf[:0]
 	w.b = append(w.b, xmlDecl...)
 	h := m.MessageHeader()
@@ -176,7 +177,7 @@ func (c *Codec) Encode(m Message) ([]byte, error) {
 	w.path = append(w.path, name)
 	if u, ok := m.(*Unknown); ok {
 		raw := stripDecl(u.Raw)
-		if _, err := RawXML(raw).check(); err != nil {
+		if _, err := RawXML(raw).check(c.MaxDepth); err != nil {
 			return nil, &EncodeError{Path: name, Msg: err.Error()}
 		}
 		w.b = append(w.b, raw...)

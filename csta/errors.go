@@ -284,7 +284,7 @@ func (m *CSTAErrorCode) encode(w *writer) {
 		return
 	}
 	if cat == CategoryPrivateErrorCode && strings.HasPrefix(m.Code.Value, "<") {
-		if _, err := RawXML("<x>" + m.Code.Value + "</x>").check(); err == nil {
+		if _, err := RawXML("<x>" + m.Code.Value + "</x>").check(w.maxDepth); err == nil {
 			w.open(string(cat))
 			w.b = append(w.b, m.Code.Value...)
 			w.close(string(cat))

@@ -236,3 +236,28 @@ func TestEncodeRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestCodecDepthRoundTrip checks that a Codec allowing deeper documents than
+// the default writes back the deep raw content it decoded.
+func TestCodecDepthRoundTrip(t *testing.T) {
+	deep := strings.Repeat("<a>", 40) + "x" + strings.Repeat("</a>", 40)
+	doc := `<MakeCall ` + ed3 + `><callingDevice>1</callingDevice><calledDirectoryNumber>2</calledDirectoryNumber><userData>` + deep + `</userData></MakeCall>`
+	c := Codec{MaxDepth: 64}
+	m, err := c.Decode([]byte(doc))
+	require.NoError(t, err)
+	out, err := c.Encode(m)
+	require.NoError(t, err)
+	assert.Equal(t, xmlDecl+doc, string(out))
+
+	u, err := c.Decode([]byte(`<Vendor>` + deep + `</Vendor>`))
+	require.NoError(t, err)
+	_, err = c.Encode(u)
+	require.NoError(t, err)
+
+	// The default Codec refuses such a document, and writes no fragment
+	// that deep.
+	_, err = Decode([]byte(doc))
+	assert.ErrorIs(t, err, ErrTooDeep)
+	_, err = Encode(m)
+	assert.EqualError(t, err, "csta: encode MakeCall/userData: raw XML is nested too deeply")
+}

@@ -17,9 +17,12 @@ import (
 // it is one well-formed element.
 type RawXML string
 
-// check reports whether r is one well-formed element, and returns its local
-// name.
-func (r RawXML) check() (string, error) {
+// check reports whether r is one well-formed element nested no deeper than
+// maxDepth or DefaultMaxDepth, whichever is larger, and returns its local
+// name. An encoding Codec passes its MaxDepth, so that whatever it decoded
+// it can write back.
+func (r RawXML) check(maxDepth int) (string, error) {
+	maxDepth = max(maxDepth, DefaultMaxDepth)
 	d := xml.NewDecoder(strings.NewReader(string(r)))
 	d.Strict = true
 	depth := 0
@@ -41,7 +44,7 @@ func (r RawXML) check() (string, error) {
 				root = t.Name.Local
 			}
 			depth++
-			if depth > DefaultMaxDepth {
+			if depth > maxDepth {
 				return "", errors.New("raw XML is nested too deeply")
 			}
 		case xml.EndElement:
@@ -385,10 +388,11 @@ func appendEscaped(b []byte, s string, inAttr bool) []byte {
 // writer builds an encoded document. Methods record the first error and keep
 // going, so encoders need not check after every call.
 type writer struct {
-	b       []byte
-	err     error
-	path    []string // for errors: the elements open
-	pathBuf [8]string
+	b        []byte
+	err      error
+	maxDepth int      // the Codec's MaxDepth, for checking raw XML fragments
+	path     []string // for errors: the elements open
+	pathBuf  [8]string
 }
 
 func (w *writer) fail(name, msg string) {
@@ -490,7 +494,7 @@ func (w *writer) attr(name, v string) {
 // raw writes a RawXML fragment after checking it.
 func (w *writer) raw(r RawXML) {
 	s := stripDecl(r)
-	if _, err := RawXML(s).check(); err != nil {
+	if _, err := RawXML(s).check(w.maxDepth); err != nil {
 		w.fail("", err.Error())
 		return
 	}
@@ -501,7 +505,7 @@ func (w *writer) raw(r RawXML) {
 // local name.
 func (w *writer) rawNamed(name string, r RawXML) {
 	s := stripDecl(r)
-	got, err := RawXML(s).check()
+	got, err := RawXML(s).check(w.maxDepth)
 	switch {
 	case err != nil:
 		w.fail(name, err.Error())
