@@ -64,6 +64,13 @@ func (e *LinkError) Unwrap() error { return e.Err }
 // SafeToRetry reports whether the request never left the process.
 func (e *LinkError) SafeToRetry() bool { return !e.Sent }
 
+// notSentError marks an error raised before anything was sent, such as
+// Acquire finding no connection: SafeToRetry reports true for it.
+type notSentError struct{ error }
+
+func (e notSentError) Unwrap() error   { return e.error }
+func (notSentError) SafeToRetry() bool { return true }
+
 // SafeToRetry reports whether a failed request certainly never reached the
 // server, so sending it again (on another connection, say) cannot do it
 // twice. It is true for link errors raised before sending (a down or stale

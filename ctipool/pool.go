@@ -76,12 +76,13 @@ func New(cfg Config) (*Pool, error) {
 
 // Acquire returns a Handle on the next healthy connection, round-robin over
 // the connections that are up, in configured order. With none up it fails
-// at once with ErrNoConnection (ErrPoolClosed once closed). A session keeps
+// at once with ErrNoConnection (ErrPoolClosed once closed); nothing was
+// sent, so [SafeToRetry] reports true for these errors. A session keeps
 // the Handle it got: the pool never moves it.
 func (p *Pool) Acquire() (Handle, error) {
 	for range len(p.conns) {
 		if p.closed.Load() {
-			return Handle{}, ErrPoolClosed
+			return Handle{}, notSentError{ErrPoolClosed}
 		}
 		n := 0
 		for _, c := range p.conns {
@@ -90,7 +91,7 @@ func (p *Pool) Acquire() (Handle, error) {
 			}
 		}
 		if n == 0 {
-			return Handle{}, fmt.Errorf("%w: none of %d endpoints is up", ErrNoConnection, len(p.conns))
+			return Handle{}, notSentError{fmt.Errorf("%w: none of %d endpoints is up", ErrNoConnection, len(p.conns))}
 		}
 		k := int((p.rr.Add(1) - 1) % uint64(n))
 		for _, c := range p.conns {
@@ -108,7 +109,7 @@ func (p *Pool) Acquire() (Handle, error) {
 			break // it went down meanwhile; count again
 		}
 	}
-	return Handle{}, fmt.Errorf("%w: connections are changing state", ErrNoConnection)
+	return Handle{}, notSentError{fmt.Errorf("%w: connections are changing state", ErrNoConnection)}
 }
 
 // Healthy returns how many connections are up.

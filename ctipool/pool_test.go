@@ -116,6 +116,7 @@ func TestAcquireWithNoneHealthy(t *testing.T) {
 		_, err := p.Acquire()
 		require.ErrorIs(t, err, ctipool.ErrNoConnection)
 		assert.Contains(t, err.Error(), "none of 2 endpoints is up")
+		assert.True(t, ctipool.SafeToRetry(err), "nothing was sent")
 		assert.Zero(t, time.Since(start))
 
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -172,6 +173,7 @@ func TestCloseFailsPendingAndIsIdempotent(t *testing.T) {
 		p.Close() // idempotent
 		_, err = p.Acquire()
 		require.ErrorIs(t, err, ctipool.ErrPoolClosed)
+		assert.True(t, ctipool.SafeToRetry(err), "nothing was sent")
 		_, err = h.Do(context.Background(), makeCall())
 		require.ErrorIs(t, err, ctipool.ErrPoolClosed)
 		assert.True(t, ctipool.SafeToRetry(err))

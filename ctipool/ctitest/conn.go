@@ -238,6 +238,9 @@ func (c *conn) handleFrame(f framing.Frame) {
 		p.reqs.add(RequestRecord{Time: now, Endpoint: s.name, Conn: c.id, InvokeID: f.InvokeID, Err: err})
 		p.notifyLocked()
 		p.mu.Unlock()
+		if resp := malformedRequestAnswer(f.Body, err, c.session != "" || s.cfg.NoSession); resp != nil && !s.stall.Load() {
+			c.respond(f.InvokeID, resp, false)
+		}
 		return
 	}
 	if c.log.Enabled(context.Background(), slog.LevelDebug) {

@@ -68,8 +68,13 @@
 // [ServerConfig].SystemStatusMisses of them in a row unanswered.
 //
 // A frame that is not CSTA XML is logged in the request log (with Err set),
-// counted, and not answered; a broken frame header, or a frame over
-// [ServerConfig].MaxFrameSize, closes the connection. Responses and events
+// counted, and not answered. A request the codec knows but cannot read (a
+// required element missing, a value of the wrong form) is logged and
+// counted the same way, and answered: CSTAErrorCode
+// operation/invalidParameterValue (security/generic before the session
+// starts), or the Neg response of an application session request. A broken
+// frame header, or a frame over [ServerConfig].MaxFrameSize, closes the
+// connection. Responses and events
 // a client sends are ignored, except answers to the endpoint's
 // SystemStatus. A root element the codec does not know is answered with
 // serviceNotSupported.

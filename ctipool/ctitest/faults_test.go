@@ -157,10 +157,19 @@ func TestClientGarbage(t *testing.T) {
 	p := newTestPBX(t, PBXConfig{})
 	s := serve(t, p, ServerConfig{})
 
-	// A frame that is not CSTA XML is logged and left unanswered.
+	// A frame that is not CSTA XML is logged and left unanswered; a
+	// request that lacks what it needs is logged too, and refused with
+	// invalidParameterValue in its own namespace.
 	c := connect(t, s)
 	require.NoError(t, writeRaw(c, 7, []byte("<<<not xml")))
-	require.NoError(t, writeRaw(c, 8, []byte(`<MakeCall xmlns="`+csta.NamespaceEd3+`"/>`)))
+	require.NoError(t, writeRaw(c, 8, []byte(`<MakeCall xmlns="`+csta.NamespaceEd4+`"/>`)))
+	f := c.frame()
+	assert.Equal(t, 8, f.InvokeID)
+	assert.Contains(t, string(f.Body), `xmlns="`+csta.NamespaceEd4+`"`)
+	m, err := csta.Decode(f.Body)
+	require.NoError(t, err)
+	require.IsType(t, &csta.CSTAErrorCode{}, m)
+	assert.Equal(t, "operation/invalidParameterValue", m.(*csta.CSTAErrorCode).Code.String())
 	c.quiet()
 	recs := p.Requests().Filter(func(r RequestRecord) bool { return r.Err != nil })
 	require.Len(t, recs, 2)
@@ -172,7 +181,7 @@ func TestClientGarbage(t *testing.T) {
 	assert.Equal(t, uint64(2), s.Stats().Undecodable)
 
 	// A broken frame closes the connection.
-	_, err := c.nc.Write([]byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0})
+	_, err = c.nc.Write([]byte{0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0})
 	require.NoError(t, err)
 	c.closed()
 	require.NoError(t, s.WaitConnections(context.Background(), 0))
@@ -253,4 +262,42 @@ func TestClearFaults(t *testing.T) {
 	p.Reset()
 	assert.Equal(t, Faults{}, s.Faults())
 	connect(t, s).ok(&csta.RequestSystemStatus{})
+}
+
+// TestMalformedRequestsAnswered checks that a request the PBX cannot read
+// (a required element missing) gets a negative answer rather than silence,
+// so a client under test fails at once instead of timing out.
+func TestMalformedRequestsAnswered(t *testing.T) {
+	p := newTestPBX(t, PBXConfig{})
+	s := serve(t, p, ServerConfig{})
+	c := dialTCP(t, s.Addr())
+	answer := func(id int, body string) csta.Message {
+		t.Helper()
+		require.NoError(t, writeRaw(c, id, []byte(body)))
+		f := c.frame()
+		require.Equal(t, id, f.InvokeID)
+		m, err := csta.Decode(f.Body)
+		require.NoError(t, err)
+		return m
+	}
+	// Before the session: refused like any other request.
+	m := answer(1, `<MonitorStart xmlns="`+csta.NamespaceEd3+`"/>`)
+	require.IsType(t, &csta.CSTAErrorCode{}, m)
+	assert.ErrorIs(t, m.(*csta.CSTAErrorCode).Err(), csta.ErrSecurity)
+	// A StartApplicationSession without applicationInfo.
+	m = answer(2, `<StartApplicationSession xmlns="`+csta.NamespaceACSE+`"><requestedProtocolVersions><protocolVersion>`+csta.NamespaceEd3+`</protocolVersion></requestedProtocolVersions></StartApplicationSession>`)
+	require.IsType(t, &csta.StartApplicationSessionNegResponse{}, m)
+	assert.Equal(t, csta.NamespaceACSE, m.MessageHeader().Namespace)
+
+	c.start(csta.NamespaceEd3)
+	// In SOAP, answered in SOAP.
+	m = answer(3, `<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:csta="`+csta.NamespaceEd4+`"><SOAP-ENV:Body><csta:AnswerCall/></SOAP-ENV:Body></SOAP-ENV:Envelope>`)
+	require.IsType(t, &csta.CSTAErrorCode{}, m)
+	assert.ErrorIs(t, m.(*csta.CSTAErrorCode).Err(), errInvalidParameterValue)
+	assert.True(t, m.MessageHeader().SOAP)
+	assert.Equal(t, csta.NamespaceEd4, m.MessageHeader().Namespace)
+	// A malformed event or response from the client is still ignored.
+	require.NoError(t, writeRaw(c, framing.EventInvokeID, []byte(`<DeliveredEvent xmlns="`+csta.NamespaceEd3+`"/>`)))
+	require.NoError(t, writeRaw(c, 4, []byte(`<MakeCallResponse xmlns="`+csta.NamespaceEd3+`"/>`)))
+	c.quiet()
 }

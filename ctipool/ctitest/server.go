@@ -90,7 +90,8 @@ type ServerStats struct {
 	Responses, DroppedResponses uint64
 	// Events counts the events written.
 	Events uint64
-	// Undecodable counts frames that were not CSTA XML.
+	// Undecodable counts frames that did not decode: not CSTA XML, or a
+	// message missing what it needs.
 	Undecodable uint64
 	// FramingErrors counts connections closed for a broken frame.
 	FramingErrors uint64
