@@ -15,6 +15,10 @@ type call struct {
 	conn  csta.ConnectionID
 	state csta.LocalConnectionState
 	other string // the far end, when known
+	// answered is set by an EstablishedEvent: the call has been answered.
+	// Our own connection is already connected while the far end of an
+	// outgoing call rings, so the state alone does not tell.
+	answered bool
 }
 
 // calls tracks the calls at the session's line from a snapshot and the
@@ -106,9 +110,13 @@ func (c *calls) event(ev csta.Event) {
 	case *csta.EstablishedEvent:
 		if c.ours(e.EstablishedConnection) {
 			c.set(e.EstablishedConnection, csta.StateConnected, e.CallingDevice.String())
+			if k, ok := c.byID[e.EstablishedConnection.CallID]; ok {
+				k.answered = true
+			}
 		} else if k, ok := c.byID[e.EstablishedConnection.CallID]; ok {
 			k.state = state(e.LocalConnectionInfo, csta.StateConnected)
 			k.other = e.AnsweringDevice.String()
+			k.answered = true
 		}
 	case *csta.HeldEvent:
 		if c.ours(e.HeldConnection) {
@@ -200,14 +208,13 @@ func (c *calls) find(id string, states ...csta.LocalConnectionState) (csta.Conne
 	return csta.ConnectionID{}, fmt.Errorf("no %s call at %s (give a call ID, or see 'calls')", strings.Join(names, " or "), c.line)
 }
 
-// stateOf returns the state of a call, or "".
-func (c *calls) stateOf(id csta.CallID) csta.LocalConnectionState {
+// answered reports whether a call has been answered (an EstablishedEvent
+// came for it).
+func (c *calls) answered(id csta.CallID) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if k, ok := c.byID[id]; ok {
-		return k.state
-	}
-	return ""
+	k, ok := c.byID[id]
+	return ok && k.answered
 }
 
 // list describes the calls, one per line.

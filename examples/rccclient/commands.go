@@ -186,7 +186,9 @@ func (a *app) conference(ctx context.Context, args []string) error {
 			return fmt.Errorf("ConsultationCall: the gateway did not say which call it made")
 		}
 		a.out.line("consulting %s: call %s; waiting for the answer", to, r.InitiatedCall.CallID)
-		for a.calls.stateOf(r.InitiatedCall.CallID) != csta.StateConnected {
+		// Our end of the consultation call is connected as soon as it is
+		// placed; the far end has answered when it is established.
+		for !a.calls.answered(r.InitiatedCall.CallID) {
 			select {
 			case <-a.calls.watch():
 			case <-ctx.Done():

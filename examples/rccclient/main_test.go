@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,4 +201,88 @@ func TestMonitorJSON(t *testing.T) {
 			assert.Equal(t, "m1", data["MonitorCrossRefID"])
 		}
 	}
+}
+
+// consultPhone is a session layer with one connected call, C1, whose
+// consultation calls ring for a while before the far end answers.
+type consultPhone struct {
+	ring     time.Duration
+	answered atomic.Bool // the consultation call's EstablishedEvent was sent
+	early    atomic.Bool // ConferenceCall came before that
+}
+
+func (p *consultPhone) Ready() bool { return true }
+
+func (p *consultPhone) Open(_ context.Context, req *sip.OpenRequest) (sip.Session, *csta.RequestSystemStatusResponse, error) {
+	return &consultSession{p: p, events: req.Events}, nil, nil
+}
+
+type consultSession struct {
+	p      *consultPhone
+	events sip.EventSink
+}
+
+func (s *consultSession) Handle(_ context.Context, m csta.Message) (csta.Message, error) {
+	switch m := m.(type) {
+	case *csta.MonitorStart:
+		return &csta.MonitorStartResponse{MonitorCrossRefID: "m1"}, nil
+	case *csta.MonitorStop:
+		return &csta.MonitorStopResponse{}, nil
+	case *csta.SnapshotDevice:
+		return &csta.SnapshotDeviceResponse{SnapshotData: []csta.SnapshotDeviceResponseInfo{{
+			ConnectionIdentifier: csta.Connection("C1", line),
+			LocalCallState:       csta.CallState{Compound: []csta.LocalConnectionState{csta.StateConnected}},
+		}}}, nil
+	case *csta.ConsultationCall:
+		far := "tel:2001;phone-context=dialstring"
+		s.events.SendEvent(&csta.HeldEvent{MonitorCrossRefID: "m1", HeldConnection: m.ExistingCall,
+			HoldingDevice: csta.Known(line), LocalConnectionInfo: csta.StateHold})
+		// Our end of the consultation call is connected while the far
+		// end rings, as a PBX reports it.
+		s.events.SendEvent(&csta.OriginatedEvent{MonitorCrossRefID: "m1", OriginatedConnection: csta.Connection("C2", line),
+			CallingDevice: csta.Known(line), CalledDevice: csta.Known(far), LocalConnectionInfo: csta.StateConnected})
+		s.events.SendEvent(&csta.DeliveredEvent{MonitorCrossRefID: "m1", Connection: csta.Connection("C2", far),
+			AlertingDevice: csta.Known(far), CallingDevice: csta.Known(line), CalledDevice: csta.Known(far),
+			LocalConnectionInfo: csta.StateConnected})
+		time.AfterFunc(s.p.ring, func() {
+			s.p.answered.Store(true)
+			s.events.SendEvent(&csta.EstablishedEvent{MonitorCrossRefID: "m1", EstablishedConnection: csta.Connection("C2", far),
+				AnsweringDevice: csta.Known(far), CallingDevice: csta.Known(line), CalledDevice: csta.Known(far),
+				LocalConnectionInfo: csta.StateConnected})
+		})
+		return &csta.ConsultationCallResponse{InitiatedCall: csta.Connection("C2", line)}, nil
+	case *csta.ConferenceCall:
+		if !s.p.answered.Load() {
+			s.p.early.Store(true)
+		}
+		return &csta.ConferenceCallResponse{ConferenceCall: csta.Connection("C1", line)}, nil
+	}
+	return csta.NewErrorResponse(csta.ErrorCode{Category: csta.CategoryOperation, Value: "serviceNotSupported"}), nil
+}
+
+func (s *consultSession) Refreshed()   {}
+func (s *consultSession) Closed(error) {}
+
+// TestConferenceWaitsForAnswer checks that "conference NUMBER" joins the
+// calls only once the consulted party has answered, not while it rings:
+// our own connection to the consultation call is connected from the start.
+func TestConferenceWaitsForAnswer(t *testing.T) {
+	p := &consultPhone{ring: 500 * time.Millisecond}
+	srv, err := sip.NewServer(sip.ServerConfig{Handler: p})
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go srv.ServeTCP(l)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	gw := "sip:cti@" + l.Addr().String() + ";transport=tcp"
+
+	code, stdout, stderr := rcc(t, context.Background(), gw, "", "conference", "2001")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "conference call C1")
+	assert.True(t, p.answered.Load())
+	assert.False(t, p.early.Load(), "ConferenceCall was sent while the consulted party was still ringing")
 }
