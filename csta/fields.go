@@ -45,6 +45,7 @@ type fieldCodec struct {
 type visitor struct {
 	device     func(path string, d *DeviceID)
 	connection func(path string, c *ConnectionID)
+	extensions func(path string, x *Extensions)
 }
 
 // decodeMessage runs m's field description against the root element.
@@ -382,6 +383,10 @@ func (c *fieldCodec) extensions(p **Extensions) {
 			return
 		}
 		*p = x
+	case walking:
+		if c.v.extensions != nil && *p != nil {
+			c.v.extensions(c.path+"extensions", *p)
+		}
 	}
 }
 

@@ -17,6 +17,19 @@ func WalkDevices(m Message, fn func(path string, d *DeviceID)) {
 	m.codec(&fieldCodec{mode: walking, v: &visitor{device: fn}})
 }
 
+// WalkExtensions calls fn for every extensions element m carries (a nil
+// *Extensions is not visited), with its path from the message root:
+// "extensions" for the message's own. fn may change *x in place, for
+// example to check or remove the lcs:line Line URI of Microsoft's RCC
+// extension before a request goes on to a CTI server; an Extensions left
+// empty is not encoded.
+func WalkExtensions(m Message, fn func(path string, x *Extensions)) {
+	if m == nil || fn == nil {
+		return
+	}
+	m.codec(&fieldCodec{mode: walking, v: &visitor{extensions: fn}})
+}
+
 // WalkConnections calls fn for every ConnectionID in m, with the same paths
 // as WalkDevices ("connection", "transferredConnections/connectionListItem/
 // oldConnection"). fn may change *c in place.

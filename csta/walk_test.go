@@ -164,3 +164,25 @@ func escapeText(s string) string {
 	w.escape(s, false)
 	return string(w.b)
 }
+
+func TestWalkExtensions(t *testing.T) {
+	m, err := Decode([]byte(`<GetDoNotDisturb xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3">` +
+		`<device>tel:1001;phone-context=dialstring</device><extensions><privateData><private>` +
+		`<lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">tel:1002;phone-context=dialstring</lcs:line>` +
+		`</private></privateData></extensions></GetDoNotDisturb>`))
+	require.NoError(t, err)
+	var seen []string
+	WalkExtensions(m, func(path string, x *Extensions) {
+		seen = append(seen, path+"="+x.Line)
+		x.Line = ""
+	})
+	assert.Equal(t, []string{"extensions=tel:1002;phone-context=dialstring"}, seen)
+	out, err := Encode(m)
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), "extensions", "an emptied Extensions is not written")
+
+	// A message without extensions: nothing to visit.
+	m, err = Decode(mustRead(t, "testdata/SnapshotDevice.xml"))
+	require.NoError(t, err)
+	WalkExtensions(m, func(path string, x *Extensions) { t.Errorf("visited %s", path) })
+}

@@ -116,8 +116,10 @@
 // monitorCrossRefID operation/invalidMonitorCrossRefID; a destination that
 // cannot be dialled operation/invalidCalledDeviceID (MakeCall),
 // invalidForwardingDestination (SetForwarding) or invalidDestination. A
-// GetCSTAFeatures whose lcs:line names another line is refused like the
-// rest.
+// request whose lcs:line (Microsoft's RCC extension, which Communicator
+// puts in GetCSTAFeatures) names another line is refused like the rest;
+// the session's own lcs:line is accepted and not passed on to the CTI
+// server.
 //
 // # Events
 //

@@ -265,6 +265,9 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 		return nil, OutcomeRejected, err
 	}
 	hdr := *req.MessageHeader()
+	if s.namesOtherLine(req) {
+		return errorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
+	}
 	switch r := req.(type) {
 	case *csta.GetCSTAFeatures:
 		return s.features(ctx, r)
@@ -425,9 +428,6 @@ func (s *Session) linkFailed(ctx context.Context, link Link, cause error) (Link,
 // the CTI side supports when it tells.
 func (s *Session) features(ctx context.Context, req *csta.GetCSTAFeatures) (csta.Message, Outcome, error) {
 	hdr := req.Header
-	if line := req.Extensions.LineOf(); line != "" && !s.isOwn(line) {
-		return errorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
-	}
 	link, err := s.currentLink(ctx)
 	if err != nil {
 		return s.failure(hdr, err)

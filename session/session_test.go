@@ -97,6 +97,14 @@ func TestEveryRequest(t *testing.T) {
 	conn := func(id csta.CallID) csta.ConnectionID { return csta.Connection(id, aliceLine) }
 
 	doOK[*csta.SnapshotDeviceResponse](t, s, &csta.SnapshotDevice{SnapshotObject: csta.Device(aliceLine)})
+	// The client's own lcs:line is accepted and not passed on to the CTI
+	// server, whose identifier for the device is the line's key.
+	doOK[*csta.GetDoNotDisturbResponse](t, s, &csta.GetDoNotDisturb{Device: csta.Device(aliceLine), Extensions: csta.WithLine(aliceLine)})
+	got := e.requests().Named("GetDoNotDisturb")
+	require.NotEmpty(t, got)
+	fwd := got[len(got)-1].Message.(*csta.GetDoNotDisturb)
+	assert.Equal(t, "1001", fwd.Device.ID)
+	assert.Empty(t, fwd.Extensions.LineOf(), "lcs:line reached the CTI server")
 
 	// An incoming call, deflected.
 	in, err := e.pbx.Call("2500", "1001")
@@ -224,6 +232,9 @@ func TestAuthorization(t *testing.T) {
 		{"DeflectCall of bob's call", &csta.DeflectCall{CallToBeDiverted: bobConn, NewDestination: csta.Device("1001")}, csta.ErrPrivilegeViolation},
 		{"GenerateDigits into bob's call", &csta.GenerateDigits{ConnectionToSendDigits: bobConn, CharactersToSend: "1"}, csta.ErrPrivilegeViolation},
 		{"GetCSTAFeatures for bob's line", &csta.GetCSTAFeatures{Extensions: csta.WithLine(bobLine)}, csta.ErrPrivilegeViolation},
+		{"GetDoNotDisturb of alice naming bob's line", &csta.GetDoNotDisturb{Device: csta.Device(aliceLine), Extensions: csta.WithLine(bobLine)}, csta.ErrPrivilegeViolation},
+		{"MakeCall from alice naming bob's line", &csta.MakeCall{CallingDevice: csta.Device(aliceLine), CalledDirectoryNumber: csta.Device("tel:2000"), Extensions: csta.WithLine(bobLine)}, csta.ErrPrivilegeViolation},
+		{"MonitorStart on alice naming bob's line", &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}, Extensions: csta.WithLine(bobLine)}, csta.ErrPrivilegeViolation},
 		{"MakeCall to a SIP URI", &csta.MakeCall{CallingDevice: csta.Device(aliceLine), CalledDirectoryNumber: csta.Device("sip:bob@example.com")}, csta.ErrInvalidCalledDevice},
 		{"MonitorStop of bob's monitor", &csta.MonitorStop{MonitorCrossRefID: bob.MonitorCrossRefID()}, csta.ErrInvalidMonitorCrossRefID},
 		{"unknown request", &csta.Unknown{Name: "SetMessageWaitingIndicator"}, csta.ErrServiceNotSupported},
