@@ -227,7 +227,8 @@ func TestProvisioning(t *testing.T) {
 
 // leaked returns the stacks of goroutines running code of this package,
 // other than tests. A goroutine that has returned and is only exiting
-// (its stack shows no function of the package) does not count.
+// (its stack shows no function of the package) does not count; one caught
+// between its deferred calls and its return does, so callers poll.
 func leaked() []string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -265,7 +266,17 @@ func TestCloseLeavesNothing(t *testing.T) {
 	require.NotEmpty(t, leaked(), "the leak check must see the live goroutines")
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Close())
-	assert.Empty(t, leaked())
+	// A goroutine that has signalled its end may still be on its way out
+	// (an accept loop's deferred close has run, its frame not yet gone):
+	// allow it a moment, no more.
+	var left []string
+	for range 200 {
+		if left = leaked(); len(left) == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.Empty(t, left)
 	a.closed()
 	b.closed()
 }
