@@ -135,6 +135,7 @@
 // [ErrUnknownLine], [ErrUnknownDevice], [ErrLineNotOnDevice],
 // [ErrAmbiguous] or [ErrNotAllowed]. [DataError] ([ErrInvalid]) reports
 // one problem in directory data, with file, line and column when it came
-// from a file (the YAML parser gives syntax errors by line only); several
+// from a file (a YAML syntax error too, but for the few that can be
+// placed by line only, such as an alias to an unknown anchor); several
 // are joined with errors.Join, at most 20 and a count of the rest.
 package lineappearance

@@ -103,8 +103,10 @@ func (e *ResolveError) Error() string {
 func (e *ResolveError) Unwrap() error { return e.Err }
 
 // DataError reports one problem in directory data. When the data came from
-// a file, File, Line and Column locate the problem (Column is 0 for the YAML
-// syntax errors the YAML parser reports by line only); otherwise Path names
+// a file, File, Line and Column locate the problem (Column is 0 for the
+// rare YAML syntax error that can be placed by line only, and both are 0
+// for one with no position at all, such as an alias to an unknown
+// anchor); otherwise Path names
 // the element, such as "appearances[4]". Msg says what is wrong.
 type DataError struct {
 	File   string

@@ -166,7 +166,7 @@ func TestParseErrors(t *testing.T) {
 		// YAML syntax and shape.
 		{"empty YAML", FormatYAML, "", []string{"no directory in the file (it is empty)"}},
 		{"only comments", FormatYAML, "# nothing\n", []string{"no directory in the file (it is empty)"}},
-		{"YAML syntax", FormatYAML, "lines:\n  - dn: 1\n bad: [\n", []string{"2: YAML: did not find expected key"}},
+		{"YAML syntax", FormatYAML, "lines:\n  - dn: 1\n bad: [\n", []string{"3:2: YAML: value is not allowed in this context"}},
 		{"two documents", FormatYAML, "lines: []\n---\nusers: []\n", []string{"2:1: more than one YAML document"}},
 		{"top level not a mapping", FormatYAML, "- a\n", []string{"1:1: want a mapping for the directory, got a sequence"}},
 		{"top level null", FormatYAML, "~\n", []string{"1:1: want a mapping for the directory, got nothing"}},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rcc-go/rcc/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -25,12 +26,12 @@ func newYAMLSource(data []byte) (*yamlSource, *DataError) {
 		if errors.Is(err, io.EOF) {
 			return nil, &DataError{Msg: "no directory in the file (it is empty)"}
 		}
-		return nil, yamlSyntaxError(err)
+		return nil, yamlSyntaxError(data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, yamlSyntaxError(err)
+			return nil, yamlSyntaxError(data, err)
 		}
 		return nil, &DataError{Line: extra.Line, Column: extra.Column, Msg: "more than one YAML document"}
 	}
@@ -45,9 +46,16 @@ func newYAMLSource(data []byte) (*yamlSource, *DataError) {
 }
 
 // yamlSyntaxError turns the YAML parser's error, "yaml: line 3: problem",
-// into a DataError. The parser reports no column.
-func yamlSyntaxError(err error) *DataError {
+// into a DataError. That parser reports no column, so the document is
+// located again (internal/yamlpos) for the line and column of the error;
+// when that fails, the error has the line alone.
+func yamlSyntaxError(data []byte, err error) *DataError {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if !strings.Contains(msg, "max depth") {
+		if line, col, what, ok := yamlpos.Locate(data); ok {
+			return &DataError{Line: line, Column: col, Msg: "YAML: " + what}
+		}
+	}
 	e := &DataError{Msg: "YAML: " + msg}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if n, after, ok := strings.Cut(rest, ": "); ok {

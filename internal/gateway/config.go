@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rcc-go/rcc/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -218,7 +219,7 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, yamlError(name, err)
+			return cfg, yamlError(name, data, err)
 		}
 		// A second pass keeps the node tree, to put positions on
 		// validation errors.
@@ -237,13 +238,21 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
-// yamlError turns a yaml error into a ConfigError with line information.
-func yamlError(name string, err error) error {
+// yamlError turns a yaml error into a ConfigError with line information:
+// type errors name their lines; a syntax error is located again
+// (internal/yamlpos) for its line and column.
+func yamlError(name string, data []byte, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		return &ConfigError{File: name, Msg: strings.Join(te.Errors, "; ")}
 	}
-	return &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if !strings.Contains(msg, "max depth") {
+		if line, col, what, ok := yamlpos.Locate(data); ok {
+			return &ConfigError{File: name, Line: line, Column: col, Msg: what}
+		}
+	}
+	return &ConfigError{File: name, Msg: msg}
 }
 
 var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}

@@ -50,6 +50,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad peer", "sip:\n  trusted_peers: [\"10.0.0.0/33\"]\n", "c.yaml:2:19: sip.trusted_peers[0]:"},
 		{"short session timer", "sip:\n  session_expires: 30s\n", "c.yaml:2:20: sip.session_expires: 30s is below the RFC 4028 minimum of 90s"},
 		{"syntax", "sip: [\n", "c.yaml:"},
+		{"syntax with its column", "sip:\n\tlisten: []\n", "c.yaml:2:1: found character '\t' that cannot start any token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
