@@ -265,7 +265,7 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 		return nil, OutcomeRejected, err
 	}
 	hdr := *req.MessageHeader()
-	if s.namesOtherLine(req) {
+	if !s.takeLine(req) {
 		return errorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
 	}
 	switch r := req.(type) {

@@ -52,13 +52,10 @@ func destination(id string) (string, error) {
 // toCTI checks that a request acts only on the session's own device and
 // translates it for the CTI side in place: the own device becomes the
 // line's CTI key, destinations become dial strings, and a connection
-// without a device gets the own device, and the lcs:line Line URI is
-// removed. It returns the CSTA error to refuse
-// the request with, in which case nothing must be sent.
+// without a device gets the own device (handle has already taken the
+// lcs:line out with takeLine). It returns the CSTA error to refuse the
+// request with, in which case nothing must be sent.
 func (s *Session) toCTI(req csta.Request) error {
-	// The client's Line URI means nothing to the CTI server; handle has
-	// checked that it is the session's own.
-	csta.WalkExtensions(req, func(_ string, x *csta.Extensions) { x.Line = "" })
 	var refusal error
 	csta.WalkConnections(req, func(_ string, c *csta.ConnectionID) {
 		if refusal != nil || c.DeviceID.ID != "" {
@@ -93,16 +90,19 @@ func (s *Session) toCTI(req csta.Request) error {
 	return refusal
 }
 
-// namesOtherLine reports whether a request carries, in the lcs:line of
-// Microsoft's RCC extension, a Line URI other than the session's own.
-func (s *Session) namesOtherLine(req csta.Request) bool {
-	other := false
+// takeLine checks the lcs:line Line URIs (Microsoft's RCC extension) a
+// request carries and removes them: it reports false when one names
+// another line than the session's own. A Line URI means nothing to the CTI
+// server, which knows the device by the line's key.
+func (s *Session) takeLine(req csta.Request) bool {
+	own := true
 	csta.WalkExtensions(req, func(_ string, x *csta.Extensions) {
 		if x.Line != "" && !s.isOwn(x.Line) {
-			other = true
+			own = false
 		}
+		x.Line = ""
 	})
-	return other
+	return own
 }
 
 // toClient translates a response or event from the CTI side for the
