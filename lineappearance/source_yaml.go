@@ -50,12 +50,10 @@ func newYAMLSource(data []byte) (*yamlSource, *DataError) {
 // located again (internal/yamlpos) for the line and column of the error;
 // when that fails, the error has the line alone.
 func yamlSyntaxError(data []byte, err error) *DataError {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if !strings.Contains(msg, "max depth") {
-		if line, col, what, ok := yamlpos.Locate(data); ok {
-			return &DataError{Line: line, Column: col, Msg: "YAML: " + what}
-		}
+	if line, col, what, ok := yamlpos.Locate(data, err); ok {
+		return &DataError{Line: line, Column: col, Msg: "YAML: " + what}
 	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	e := &DataError{Msg: "YAML: " + msg}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if n, after, ok := strings.Cut(rest, ": "); ok {

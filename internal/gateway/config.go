@@ -246,13 +246,10 @@ func yamlError(name string, data []byte, err error) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		return &ConfigError{File: name, Msg: strings.Join(te.Errors, "; ")}
 	}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if !strings.Contains(msg, "max depth") {
-		if line, col, what, ok := yamlpos.Locate(data); ok {
-			return &ConfigError{File: name, Line: line, Column: col, Msg: what}
-		}
+	if line, col, what, ok := yamlpos.Locate(data, err); ok {
+		return &ConfigError{File: name, Line: line, Column: col, Msg: what}
 	}
-	return &ConfigError{File: name, Msg: msg}
+	return &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 }
 
 var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}

@@ -2,6 +2,7 @@ package yamlpos
 
 import (
 	"errors"
+	"strings"
 
 	goccy "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
@@ -16,13 +17,15 @@ const MaxSize = 8 << 20
 const maxFlowDepth = 1000
 
 // Locate returns the position (1-based line and column) and the
-// description of the first syntax error in data. ok is false when the
-// second parser finds no error (the two parsers disagree on a few corner
-// cases, such as an alias to an unknown anchor), when data is larger than
-// MaxSize or nested too deeply to parse safely, or when the second parser
-// fails in another way (it panics on some inputs: that is recovered).
-func Locate(data []byte) (line, column int, msg string, ok bool) {
-	if len(data) > MaxSize || flowDepth(data) > maxFlowDepth {
+// description of the first syntax error in data, which the first parser
+// refused with err. ok is false when err is that parser's depth limit, when
+// data is larger than MaxSize or nested too deeply to parse safely, when
+// the second parser finds no error (the two disagree on a few corner cases,
+// such as an alias to an unknown anchor), or when it fails in another way
+// (it panics on some inputs: that is recovered).
+func Locate(data []byte, err error) (line, column int, msg string, ok bool) {
+	if (err != nil && strings.Contains(err.Error(), "max depth")) ||
+		len(data) > MaxSize || flowDepth(data) > maxFlowDepth {
 		return 0, 0, "", false
 	}
 	// The second parser is only a diagnostic aid: should it fail on some
@@ -32,9 +35,9 @@ func Locate(data []byte) (line, column int, msg string, ok bool) {
 			line, column, msg, ok = 0, 0, "", false
 		}
 	}()
-	_, err := parser.ParseBytes(data, 0)
+	_, perr := parser.ParseBytes(data, 0)
 	var se *goccy.SyntaxError
-	if !errors.As(err, &se) || se.Token == nil || se.Token.Position == nil || se.Token.Position.Line <= 0 {
+	if !errors.As(perr, &se) || se.Token == nil || se.Token.Position == nil || se.Token.Position.Line <= 0 {
 		return 0, 0, "", false
 	}
 	p := se.Token.Position

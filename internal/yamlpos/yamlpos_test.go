@@ -1,6 +1,7 @@
 package yamlpos
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func TestLocate(t *testing.T) {
 		{"users:\n  - uri: sip:a@x\n  bad: : x\n", 3, 8, "invalid key"},
 	}
 	for _, tt := range tests {
-		line, col, msg, ok := Locate([]byte(tt.doc))
+		line, col, msg, ok := Locate([]byte(tt.doc), errSyntax)
 		if assert.True(t, ok, "%q", tt.doc) {
 			assert.Equal(t, tt.line, line, "%q: line", tt.doc)
 			assert.Equal(t, tt.col, col, "%q: column", tt.doc)
@@ -38,13 +39,13 @@ func TestLocateDeclines(t *testing.T) {
 		"too large":      "a: [" + strings.Repeat(" ", MaxSize),
 		"unknown anchor": "a: *nope\n",
 	} {
-		_, _, _, ok := Locate([]byte(doc))
+		_, _, _, ok := Locate([]byte(doc), errSyntax)
 		assert.False(t, ok, name)
 	}
 }
 
 func ExampleLocate() {
-	line, col, msg, ok := Locate([]byte("users:\n\t- uri: sip:alice@example.com\n"))
+	line, col, msg, ok := Locate([]byte("users:\n\t- uri: sip:alice@example.com\n"), errors.New("yaml: line 2: found character that cannot start any token"))
 	fmt.Println(ok, line, col, strings.Contains(msg, "cannot start any token"))
 	// Output: true 2 1 true
 }
@@ -55,9 +56,17 @@ func FuzzLocate(f *testing.F) {
 	f.Add([]byte("users: [a, b\nlines: []\n"))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		line, col, msg, ok := Locate(data)
+		line, col, msg, ok := Locate(data, errSyntax)
 		if ok && (line < 1 || col < 1 || msg == "") {
 			t.Fatalf("Locate(%q) = %d, %d, %q, true", data, line, col, msg)
 		}
 	})
+}
+
+// errSyntax stands for the first parser's error.
+var errSyntax = errors.New("yaml: line 1: did not find expected key")
+
+func TestLocateDeclinesTooDeep(t *testing.T) {
+	_, _, _, ok := Locate([]byte("a: 1\n b: 2\n"), errors.New("yaml: exceeded max depth of 10000"))
+	assert.False(t, ok)
 }
