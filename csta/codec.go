@@ -247,6 +247,9 @@ func utf8Only(charset string, input io.Reader) (io.Reader, error) {
 // content is text that may say "<!DOCTYPE" without declaring anything; one
 // left open ends the scan, and the parser reports the document truncated.
 func hasDirective(data []byte) bool {
+	if bytes.Index(data, []byte("<!")) < 0 {
+		return false // the usual case: no comment, CDATA or declaration at all
+	}
 	for i := 0; ; {
 		j := bytes.IndexByte(data[i:], '<')
 		if j < 0 {
