@@ -247,7 +247,7 @@ func utf8Only(charset string, input io.Reader) (io.Reader, error) {
 // content is text that may say "<!DOCTYPE" without declaring anything; one
 // left open ends the scan, and the parser reports the document truncated.
 func hasDirective(data []byte) bool {
-	if bytes.Index(data, []byte("<!")) < 0 {
+	if !bytes.Contains(data, []byte("<!")) {
 		return false // the usual case: no comment, CDATA or declaration at all
 	}
 	for i := 0; ; {
