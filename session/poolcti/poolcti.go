@@ -1,4 +1,4 @@
-package wiring
+package poolcti
 
 import (
 	"context"
@@ -20,8 +20,11 @@ var (
 	_ ctipool.LossHandler = session.MonitorHandler(nil)
 )
 
-// CTI returns pool as a session.CTI.
-func CTI(pool *ctipool.Pool) session.CTI { return poolCTI{pool} }
+// New returns pool as a session.CTI: each Acquire hands out one of the
+// pool's handles (a connection in its current generation) as a
+// session.Link. The pool stays the caller's to close, after the session
+// manager has shut down.
+func New(pool *ctipool.Pool) session.CTI { return poolCTI{pool} }
 
 type poolCTI struct{ p *ctipool.Pool }
 

@@ -9,9 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/admin"
 )
 
 // bigSource is healthySource with n sessions spread over the three CTI

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/sip"
@@ -44,6 +45,9 @@ type testGateway struct {
 	pbx *ctitest.PBX
 	ca  *x509.CertPool // trusts the gateway's TLS certificate
 }
+
+// demoEndpoints is how many endpoints startGateway serves its PBX on.
+const demoEndpoints = 3
 
 // startGateway starts a demo gateway listening on the given transports.
 func startGateway(t testing.TB, mod func(*Config), transports ...string) *testGateway {
@@ -71,7 +75,12 @@ func startGateway(t testing.TB, mod func(*Config), transports ...string) *testGa
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	g := runGateway(t, cfg, Options{Demo: true, PBX: pbx, Logger: logger}, DemoEndpoints)
+	cluster := ctitest.NewTest(t, pbx, demoEndpoints)
+	opts := Options{Directory: lineappearance.Demo(), Logger: logger}
+	for i, ep := range cluster.Endpoints() {
+		opts.Endpoints = append(opts.Endpoints, ctipool.Endpoint{Name: ep.Name(), Addr: cluster.Addrs()[i]})
+	}
+	g := runGateway(t, cfg, opts, demoEndpoints)
 	return &testGateway{Gateway: g, pbx: pbx, ca: ca}
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rcc-go/rcc/ctipool"
-	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/admin"
 	"github.com/rcc-go/rcc/sip"
 )
 

@@ -34,24 +34,22 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/ctipool"
-	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/admin"
-	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/admin"
+	"github.com/rcc-go/rcc/session/poolcti"
 	"github.com/rcc-go/rcc/sip"
+	"github.com/rcc-go/rcc/sip/sessionhandler"
 )
-
-// DemoEndpoints is how many CTI endpoints the demo PBX is served on.
-const DemoEndpoints = 3
 
 // Options are what the configuration file does not say: how the gateway is
 // run.
 type Options struct {
-	// Demo runs the gateway on an in-process fake PBX cluster and the demo
-	// directory; the configuration's CTI endpoints and directory file are
-	// ignored.
-	Demo bool
+	// Endpoints, when not empty, are the CTI endpoints the gateway
+	// connects to instead of the configuration's (cti.endpoints; cti.tls
+	// does not apply to them). The demo (package demo) sets them to its
+	// in-process fake PBX.
+	Endpoints []ctipool.Endpoint
 	// Logger receives the gateway's logs. Default: a logger built from
 	// the configuration's log section, writing to standard error.
 	Logger *slog.Logger
@@ -61,19 +59,15 @@ type Options struct {
 	SessionObserver session.Observer
 	PoolObserver    ctipool.Observer
 	SIPObserver     sip.Observer
-	// PBX, when set in demo mode, is served instead of a fresh demo PBX
-	// (tests set far-end behaviour this way).
-	PBX *ctitest.PBX
-	// DemoUsers, when positive in demo mode, replaces the demo directory
-	// with GenerateDirectory(DemoUsers), for load tests; the fresh demo
-	// PBX is provisioned from the same directory (a PBX given in PBX must
-	// be provisioned by the caller). Default: 0, the demo directory.
-	DemoUsers int
 	// Directory, when set, is the line appearance directory the gateway
-	// uses instead of the configuration's directory file (or, in demo
-	// mode, the demo directory); Reload then has no file to read. Tests
-	// and embedding programs that build the directory in code set it.
+	// uses instead of the configuration's directory file; Reload then has
+	// no file to read. Tests and embedding programs that build the
+	// directory in code set it.
 	Directory *lineappearance.Data
+	// Closers are closed, in order, at the end of Shutdown, after the CTI
+	// pool: what the gateway's parts depend on, such as the demo's fake
+	// PBX. New does not close them when it fails.
+	Closers []io.Closer
 }
 
 // Gateway is a running CTI gateway.
@@ -82,12 +76,11 @@ type Gateway struct {
 	opts Options
 	log  *slog.Logger
 
-	cluster *ctitest.Cluster // demo mode only
-	dir     *lineappearance.Store
-	pool    *ctipool.Pool
-	mgr     *session.Manager
-	sip     *sip.Server
-	admin   *admin.Server
+	dir   *lineappearance.Store
+	pool  *ctipool.Pool
+	mgr   *session.Manager
+	sip   *sip.Server
+	admin *admin.Server
 
 	mu        sync.Mutex
 	adminSrv  *http.Server
@@ -128,40 +121,14 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	}()
 
 	var data *lineappearance.Data
-	eps := make([]ctipool.Endpoint, 0, len(cfg.CTI.Endpoints))
 	ctiTLS, err := clientTLS(cfg.CTI.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("cti.tls: %w", err)
 	}
-	if opts.Demo {
-		data = lineappearance.Demo()
-		if opts.DemoUsers > 0 {
-			if data, err = GenerateDirectory(opts.DemoUsers); err != nil {
-				return nil, err
-			}
-		}
-		pbx := opts.PBX
-		switch {
-		case pbx != nil:
-		case opts.DemoUsers > 0:
-			if pbx, err = ctitest.NewPBX(ctitest.PBXConfig{Directory: data}); err != nil {
-				return nil, fmt.Errorf("demo PBX: %w", err)
-			}
-		default:
-			pbx = ctitest.DemoPBX()
-		}
-		if g.cluster, err = ctitest.NewCluster(pbx, DemoEndpoints); err != nil {
-			return nil, fmt.Errorf("demo PBX: %w", err)
-		}
-		for i, ep := range g.cluster.Endpoints() {
-			eps = append(eps, ctipool.Endpoint{Name: ep.Name(), Addr: g.cluster.Addrs()[i]})
-		}
-	} else {
+	eps := append([]ctipool.Endpoint(nil), opts.Endpoints...)
+	if len(eps) == 0 {
 		if len(cfg.CTI.Endpoints) == 0 {
 			return nil, &ConfigError{Path: "cti.endpoints", Msg: "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"}
-		}
-		if cfg.Directory.File == "" && opts.Directory == nil {
-			return nil, &ConfigError{Path: "directory.file", Msg: "directory.file: a directory file is required (or run with -demo)"}
 		}
 		for i, ep := range cfg.CTI.Endpoints {
 			e := ctipool.Endpoint{Name: ep.Name, Addr: ep.Address}
@@ -176,14 +143,16 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 			}
 			eps = append(eps, e)
 		}
-		if opts.Directory == nil {
-			if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
-				return nil, fmt.Errorf("directory: %w", err)
-			}
-		}
 	}
-	if opts.Directory != nil {
+	switch {
+	case opts.Directory != nil:
 		data = opts.Directory
+	case cfg.Directory.File == "":
+		return nil, &ConfigError{Path: "directory.file", Msg: "directory.file: a directory file is required (or run with -demo)"}
+	default:
+		if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
+			return nil, fmt.Errorf("directory: %w", err)
+		}
 	}
 
 	prefs := make([]lineappearance.Rule, 0, len(cfg.Directory.Preference))
@@ -234,7 +203,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	}
 	if g.mgr, err = session.NewManager(session.Config{
 		Directory:          g.dir,
-		CTI:                wiring.CTI(g.pool),
+		CTI:                poolcti.New(g.pool),
 		LossPolicy:         policy,
 		MaxSessions:        cfg.Session.MaxSessions,
 		MaxSessionsPerUser: cfg.Session.MaxSessionsPerUser,
@@ -257,8 +226,12 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sip.tls: %w", err)
 	}
+	handler, err := sessionhandler.New(g.mgr, sessionhandler.Options{RetryAfter: cfg.SIP.RetryAfter.D()})
+	if err != nil {
+		return nil, err
+	}
 	if g.sip, err = sip.NewServer(sip.ServerConfig{
-		Handler:           wiring.SIP(g.mgr, cfg.SIP.RetryAfter.D()),
+		Handler:           handler,
 		TrustedPeers:      peers,
 		TrustedSubjects:   cfg.SIP.TrustedSubjects,
 		TLSConfig:         sipTLS,
@@ -390,9 +363,6 @@ func (g *Gateway) SIP() *sip.Server { return g.sip }
 // Directory returns the line appearance directory.
 func (g *Gateway) Directory() *lineappearance.Store { return g.dir }
 
-// Cluster returns the demo PBX cluster, or nil outside demo mode.
-func (g *Gateway) Cluster() *ctitest.Cluster { return g.cluster }
-
 // Config returns the configuration the gateway runs with.
 func (g *Gateway) Config() Config { return g.cfg }
 
@@ -400,7 +370,7 @@ func (g *Gateway) Config() Config { return g.cfg }
 func (g *Gateway) Logger() *slog.Logger { return g.log }
 
 // ErrNoDirectoryFile is returned by Reload when the gateway runs on the
-// built-in demo directory or on one given in Options.Directory.
+// directory given in Options.Directory (the demo's, or one built in code).
 var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the directory is built in)")
 
 // Reload reads the directory file again. A file that fails validation is
@@ -410,7 +380,7 @@ var ErrNoDirectoryFile = errors.New("gateway: no directory file to reload (the d
 func (g *Gateway) Reload() (ended int, err error) {
 	g.reloadMu.Lock()
 	defer g.reloadMu.Unlock()
-	if g.opts.Demo || g.opts.Directory != nil || g.cfg.Directory.File == "" {
+	if g.opts.Directory != nil || g.cfg.Directory.File == "" {
 		return 0, ErrNoDirectoryFile
 	}
 	if err := g.dir.ReloadFile(g.cfg.Directory.File); err != nil {
@@ -424,8 +394,8 @@ func (g *Gateway) Reload() (ended int, err error) {
 }
 
 // Shutdown stops taking new sessions, ends the open ones (BYE), closes the
-// SIP listeners, the session manager, the CTI pool and, in demo mode, the
-// fake PBX. It waits for all of it, bounded by ctx.
+// SIP listeners, the session manager, the CTI pool and then
+// Options.Closers. It waits for all of it, bounded by ctx.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	if g.shutdown {
@@ -459,6 +429,11 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("waiting for listeners: %w", ctx.Err()))
 	}
 	g.closeParts()
+	for _, c := range g.opts.Closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -499,13 +474,10 @@ func (s adminSource) ReloadDirectory(context.Context) (int, error) {
 	return s.g.Reload()
 }
 
-// closeParts closes the pool and the demo PBX.
+// closeParts closes the pool.
 func (g *Gateway) closeParts() {
 	if g.pool != nil {
 		g.pool.Close()
-	}
-	if g.cluster != nil {
-		_ = g.cluster.PBX().Close()
 	}
 }
 
@@ -583,6 +555,3 @@ func NewLogger(w io.Writer, c LogConfig) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-
-// DemoAdminAddr is where the admin HTTP listener runs in demo mode.
-const DemoAdminAddr = "127.0.0.1:8080"

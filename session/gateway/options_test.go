@@ -2,14 +2,12 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"testing"
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
-	"github.com/rcc-go/rcc/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +38,6 @@ func TestGivenDirectoryAndEndpoints(t *testing.T) {
 			g := runGateway(t, cfg, Options{Directory: dir, Logger: slog.New(slog.DiscardHandler)}, 2)
 			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 			defer cancel()
-			assert.Nil(t, g.Cluster(), "no demo cluster outside demo mode")
 			tg := &testGateway{Gateway: g, pbx: pbx}
 
 			dave := tg.dial(t, "udp", "sip:dave@example.com", "tel:5001;phone-context=dialstring")
@@ -55,26 +52,4 @@ func TestGivenDirectoryAndEndpoints(t *testing.T) {
 		})
 	}
 	require.NoError(t, pbx.WaitForNoCalls(t.Context()))
-}
-
-// TestGivenDirectoryInDemoMode checks that a directory given in code
-// replaces the demo directory in demo mode: a demo user it leaves out is
-// refused.
-func TestGivenDirectoryInDemoMode(t *testing.T) {
-	dir := lineappearance.Demo()
-	dir.Users = dir.Users[1:] // no alice
-	cfg, err := ParseConfig("test", nil)
-	require.NoError(t, err)
-	cfg.SIP.Listen = []Listener{{Transport: "udp", Address: "127.0.0.1:0"}}
-	g := runGateway(t, cfg, Options{Demo: true, Directory: dir, Logger: slog.New(slog.DiscardHandler)}, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	tg := &testGateway{Gateway: g}
-	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "udp"), User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
-	require.True(t, errors.As(err, &r), "got %v", err)
-	assert.Equal(t, 403, r.Status)
-	bob := tg.dial(t, "udp", bobAOR, bobLine)
-	_, err = bob.s.Monitor(ctx)
-	require.NoError(t, err)
 }

@@ -1,8 +1,9 @@
-package wiring
+package sessionhandler
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,24 +12,41 @@ import (
 	"github.com/rcc-go/rcc/sip"
 )
 
-// SIP turns a session manager into the handler of a sip.Server: INVITEs
-// open sessions, INFOs are handled by them, and the manager's refusals
-// become SIP refusals through session.Status (403, 404, 400, 481, and 503
-// with a Retry-After of retryAfter).
-func SIP(mgr *session.Manager, retryAfter time.Duration) sip.Handler {
-	if retryAfter <= 0 {
-		retryAfter = 30 * time.Second
-	}
-	return &sipHandler{mgr: mgr, retryAfter: retryAfter}
+// Options tune a [Handler]. The zero value selects every default; a
+// negative value is an error.
+type Options struct {
+	// RetryAfter is the Retry-After sent with the 503 refusals the
+	// manager's errors map to (overload, no CTI connection, shutting
+	// down). Default: sip.DefaultRetryAfter.
+	RetryAfter time.Duration
 }
 
-type sipHandler struct {
+// Handler is a session manager as the handler of a sip.Server: INVITEs
+// open sessions, INFOs are handled by them, and the manager's refusals
+// become SIP refusals through session.Status (403, 404, 400, 481, and 503
+// with a Retry-After). It is safe for concurrent use.
+type Handler struct {
 	mgr        *session.Manager
 	retryAfter time.Duration
 }
 
+// New returns mgr as the handler of a sip.Server. It fails when mgr is nil
+// or an option is negative.
+func New(mgr *session.Manager, opts Options) (*Handler, error) {
+	if mgr == nil {
+		return nil, errors.New("sessionhandler: nil session manager")
+	}
+	if opts.RetryAfter < 0 {
+		return nil, fmt.Errorf("sessionhandler: Options.RetryAfter is negative (%v)", opts.RetryAfter)
+	}
+	if opts.RetryAfter == 0 {
+		opts.RetryAfter = sip.DefaultRetryAfter
+	}
+	return &Handler{mgr: mgr, retryAfter: opts.RetryAfter}, nil
+}
+
 var (
-	_ sip.Handler               = (*sipHandler)(nil)
+	_ sip.Handler               = (*Handler)(nil)
 	_ sip.Session               = sipSession{}
 	_ session.EventSink         = sip.EventSink(nil)
 	_ sip.EventSink             = session.EventSink(nil)
@@ -36,7 +54,7 @@ var (
 )
 
 // Open opens a session for a session INVITE.
-func (h *sipHandler) Open(ctx context.Context, req *sip.OpenRequest) (sip.Session, *csta.RequestSystemStatusResponse, error) {
+func (h *Handler) Open(ctx context.Context, req *sip.OpenRequest) (sip.Session, *csta.RequestSystemStatusResponse, error) {
 	s, resp, err := h.mgr.Open(ctx, session.OpenRequest{
 		DialogID: req.DialogID,
 		User:     req.User,
@@ -52,14 +70,13 @@ func (h *sipHandler) Open(ctx context.Context, req *sip.OpenRequest) (sip.Sessio
 }
 
 // Ready reports whether the manager can open sessions.
-func (h *sipHandler) Ready() bool { return h.mgr.Ready() }
+func (h *Handler) Ready() bool { return h.mgr.Ready() }
 
 // refusal maps a session error to a SIP refusal, keeping err in the chain.
-func (h *sipHandler) refusal(err error) error {
+// session.Status gives every error a status (500 for one it does not
+// know), so every error becomes a refusal.
+func (h *Handler) refusal(err error) error {
 	status, retry := session.Status(err)
-	if status == 0 {
-		return err
-	}
 	// The reason phrase says what was wrong, as the session error does
 	// ("not allowed: ...", "unknown line: ..."); the server makes it one
 	// printable line.
@@ -84,7 +101,7 @@ func (e *refusalError) Unwrap() []error {
 
 type sipSession struct {
 	s *session.Session
-	h *sipHandler
+	h *Handler
 }
 
 func (ss sipSession) Handle(ctx context.Context, req csta.Message) (csta.Message, error) {

@@ -1,13 +1,10 @@
-package gateway
+package ctitest
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
 	"testing"
 
 	"github.com/rcc-go/rcc/lineappearance"
-	"github.com/rcc-go/rcc/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,31 +49,4 @@ func TestWriteGeneratedDirectory(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
 	}
-}
-
-// TestDemoUsers opens a session for a user of a generated directory on a
-// demo gateway that provisions its own PBX from it.
-func TestDemoUsers(t *testing.T) {
-	cfg, err := ParseConfig("test", nil)
-	require.NoError(t, err)
-	cfg.SIP.Listen = []Listener{{Transport: "tcp", Address: "127.0.0.1:0"}}
-	g := runGateway(t, cfg, Options{Demo: true, DemoUsers: 20, Logger: slog.New(slog.DiscardHandler)}, DemoEndpoints)
-	assert.Equal(t, 20, g.Directory().Stats().Users)
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-
-	aor, line := GeneratedUser(20)
-	tg := &testGateway{Gateway: g}
-	s, err := sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "tcp"), User: aor, Line: line})
-	require.NoError(t, err)
-	defer s.Close(ctx)
-	mon, err := s.Monitor(ctx)
-	require.NoError(t, err)
-	assert.NotEmpty(t, mon.MonitorCrossRefID)
-
-	// The demo directory's users are not in it: not allowed.
-	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "tcp"), User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
-	require.ErrorAs(t, err, &r)
-	assert.Equal(t, 403, r.Status)
 }

@@ -1,4 +1,4 @@
-package gateway
+package ctitest
 
 import (
 	"bufio"
@@ -31,10 +31,11 @@ func generatedDevice(i int) string { return fmt.Sprintf("SEP%012d", GeneratedFir
 
 // GenerateDirectory builds a directory of n users for load tests: user i
 // (from 1) is "sip:user<i>@example.com", with one registered desk phone
-// SEP00000<DN> carrying one line, DN GeneratedFirstDN+i-1. Demo mode runs
-// on it with Options.DemoUsers, and a fake CTI server provisioned from the
-// same data (or from the file WriteGeneratedDirectory writes) knows the
-// same lines. n must be between 1 and MaxGeneratedUsers.
+// SEP00000<DN> carrying one line, DN GeneratedFirstDN+i-1. A PBX
+// provisioned from the same data (PBXConfig.Directory), or a fake CTI
+// server reading the file WriteGeneratedDirectory writes, knows the same
+// lines: the example gateway's -demo-users mode and the load generator run
+// on the pair. n must be between 1 and MaxGeneratedUsers.
 func GenerateDirectory(n int) (*lineappearance.Data, error) {
 	if err := checkGenerated(n); err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func GenerateDirectory(n int) (*lineappearance.Data, error) {
 
 func checkGenerated(n int) error {
 	if n < 1 || n > MaxGeneratedUsers {
-		return fmt.Errorf("gateway: generated directory of %d users: want 1 to %d", n, MaxGeneratedUsers)
+		return fmt.Errorf("ctitest: generated directory of %d users: want 1 to %d", n, MaxGeneratedUsers)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package wiring_test
+package poolcti_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/poolcti"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -54,7 +54,7 @@ func TestPoolLink(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, pool.WaitHealthy(ctx, 1))
-	cti := wiring.CTI(pool)
+	cti := poolcti.New(pool)
 	require.True(t, cti.Ready())
 
 	link, err := cti.Acquire()

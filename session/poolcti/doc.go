@@ -31,4 +31,4 @@
 // in a newer generation) and SafeToRetry() bool (the request never left
 // the process); the ctipool error stays in the chain for errors.Is and
 // errors.As. Other errors (CSTA errors, timeouts) pass unchanged.
-package wiring
+package poolcti

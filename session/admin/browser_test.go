@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/session/gateway"
 	"github.com/rcc-go/rcc/sip"
 )
 

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/admin"
 )
 
 // rows returns the data attribute values of the rows of table id, in
