@@ -53,14 +53,16 @@ const (
 )
 
 // Config configures a Server. Source is required; every other zero field
-// takes the default its comment gives.
+// takes the default its comment gives, and a negative number or duration
+// is an error that names the field.
 type Config struct {
 	// Source is the gateway the server reports on. Required.
 	Source Source
 	// RefreshInterval is how often the status page reloads itself, rounded
-	// up to whole seconds. A negative value turns the reload off.
-	// Default: 2s.
+	// up to whole seconds. Default: 2s.
 	RefreshInterval time.Duration
+	// NoRefresh turns the status page's reload off.
+	NoRefresh bool
 	// RecentRefusals is how many refused session opens the status page
 	// keeps, the newest first. Default: 50.
 	RecentRefusals int
@@ -86,6 +88,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	switch {
 	case cfg.Source == nil:
 		return Config{}, fmt.Errorf("%w: no Source", ErrConfig)
+	case cfg.RefreshInterval < 0:
+		return Config{}, fmt.Errorf("%w: RefreshInterval is negative (%v)", ErrConfig, cfg.RefreshInterval)
 	case cfg.RecentRefusals < 0:
 		return Config{}, fmt.Errorf("%w: RecentRefusals is negative (%d)", ErrConfig, cfg.RecentRefusals)
 	case cfg.SessionRows < 0:

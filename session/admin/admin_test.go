@@ -60,6 +60,7 @@ func TestNewValidates(t *testing.T) {
 		{"no source", admin.Config{}, "no Source"},
 		{"negative refusals", admin.Config{Source: &fakeSource{}, RecentRefusals: -1}, "RecentRefusals is negative (-1)"},
 		{"negative rows", admin.Config{Source: &fakeSource{}, SessionRows: -2}, "SessionRows is negative (-2)"},
+		{"negative refresh", admin.Config{Source: &fakeSource{}, RefreshInterval: -time.Second}, "RefreshInterval is negative (-1s)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := admin.New(tc.cfg)

@@ -104,7 +104,7 @@ func (s *Server) statusPage(filter string) *statusPage {
 		RefusalCap:   s.cfg.RecentRefusals,
 	}
 	p.Ready = len(p.NotReady) == 0
-	if s.cfg.RefreshInterval > 0 {
+	if !s.cfg.NoRefresh {
 		p.Refresh = int((s.cfg.RefreshInterval + time.Second - 1) / time.Second)
 	}
 

@@ -179,15 +179,16 @@ func TestStatusPageClipsLongText(t *testing.T) {
 func TestStatusPageRefresh(t *testing.T) {
 	for _, tc := range []struct {
 		interval time.Duration
+		off      bool
 		want     string
 	}{
-		{0, `<meta http-equiv="refresh" content="2">`},
-		{1500 * time.Millisecond, `<meta http-equiv="refresh" content="2">`},
-		{10 * time.Second, `<meta http-equiv="refresh" content="10">`},
-		{-1, ""},
+		{0, false, `<meta http-equiv="refresh" content="2">`},
+		{1500 * time.Millisecond, false, `<meta http-equiv="refresh" content="2">`},
+		{10 * time.Second, false, `<meta http-equiv="refresh" content="10">`},
+		{10 * time.Second, true, ""},
 	} {
-		t.Run(tc.interval.String(), func(t *testing.T) {
-			s, _ := newServer(t, healthySource(), admin.Config{RefreshInterval: tc.interval})
+		t.Run(fmt.Sprint(tc.interval, tc.off), func(t *testing.T) {
+			s, _ := newServer(t, healthySource(), admin.Config{RefreshInterval: tc.interval, NoRefresh: tc.off})
 			_, _, body := do(t, s.Handler(), "GET", "/")
 			if tc.want == "" {
 				assert.NotContains(t, body, `http-equiv="refresh"`)

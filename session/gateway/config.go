@@ -10,7 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/internal/yamlpos"
+	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/sip"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -135,7 +139,12 @@ func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(),
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
-// defaultConfig returns the configuration a file is laid over.
+// defaultConfig returns the configuration a file is laid over. The
+// settings the libraries have defaults for take them from the libraries'
+// Default constants (a zero in a file selects the same default, as the
+// library applies it); what only the gateway decides (listeners, log) is
+// stated here. TrustedPeers and Preference stay nil, which the libraries
+// read as their defaults (loopback; lineappearance.DefaultPreference).
 func defaultConfig() Config {
 	return Config{
 		SIP: SIPConfig{
@@ -143,36 +152,40 @@ func defaultConfig() Config {
 				{Transport: "udp", Address: "127.0.0.1:5060"},
 				{Transport: "tcp", Address: "127.0.0.1:5060"},
 			},
-			TrustedPeers:      []string{"127.0.0.0/8", "::1/128"},
-			SessionExpires:    Duration(600 * time.Second),
-			MinSessionExpires: Duration(90 * time.Second),
-			MaxBodySize:       64 << 10,
-			EventQueueSize:    256,
-			EventTimeout:      Duration(5 * time.Second),
-			MaxEventTimeouts:  3,
-			RetryAfter:        Duration(30 * time.Second),
-			UDPReadBuffer:     4 << 20,
+			SessionExpires:    Duration(sip.DefaultSessionExpires),
+			MinSessionExpires: Duration(sip.DefaultMinSE),
+			MaxBodySize:       csta.DefaultMaxSize,
+			EventQueueSize:    sip.DefaultEventQueueSize,
+			EventTimeout:      Duration(sip.DefaultEventTimeout),
+			MaxEventTimeouts:  sip.DefaultMaxEventTimeouts,
+			RetryAfter:        Duration(sip.DefaultRetryAfter),
+			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
 		},
 		CTI: CTIConfig{
-			ApplicationID:     "rcc",
-			HeartbeatInterval: Duration(10 * time.Second),
-			HeartbeatMisses:   3,
-			RequestTimeout:    Duration(5 * time.Second),
-			DialTimeout:       Duration(10 * time.Second),
-			ReconnectMin:      Duration(500 * time.Millisecond),
-			ReconnectMax:      Duration(30 * time.Second),
+			ApplicationID:     ctipool.DefaultApplicationID,
+			HeartbeatInterval: Duration(ctipool.DefaultHeartbeatInterval),
+			HeartbeatMisses:   ctipool.DefaultHeartbeatMisses,
+			RequestTimeout:    Duration(ctipool.DefaultRequestTimeout),
+			DialTimeout:       Duration(ctipool.DefaultDialTimeout),
+			ReconnectMin:      Duration(ctipool.DefaultReconnectMin),
+			ReconnectMax:      Duration(ctipool.DefaultReconnectMax),
 		},
 		Session: SessionConfig{
-			LossPolicy:         "rehome",
-			MaxSessions:        100000,
-			MaxSessionsPerUser: 8,
-			RequestTimeout:     Duration(5 * time.Second),
-		},
-		Directory: DirectoryConfig{
-			Preference: []string{"soft-registered", "hard-registered", "config-order"},
+			LossPolicy:         session.Rehome.String(),
+			MaxSessions:        session.DefaultMaxSessions,
+			MaxSessionsPerUser: session.DefaultMaxSessionsPerUser,
+			RequestTimeout:     Duration(session.DefaultRequestTimeout),
 		},
 		Log: LogConfig{Level: "info", Format: "text"},
 	}
+}
+
+// or returns d, or def when d is zero: the value a library uses.
+func or(d Duration, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d.D()
 }
 
 // ConfigError is a configuration problem, with the file position when known.
@@ -280,17 +293,30 @@ func (c *Config) validate() error {
 			return bad("sip.trusted_peers[%d]: %v", i, err)
 		}
 	}
-	if c.SIP.SessionExpires.D() < 90*time.Second && c.SIP.SessionExpires != 0 {
-		return bad("sip.session_expires: %v is below the RFC 4028 minimum of 90s", c.SIP.SessionExpires.D())
+	if c.SIP.SessionExpires.D() < sip.DefaultMinSE && c.SIP.SessionExpires != 0 {
+		return bad("sip.session_expires: %v is below the RFC 4028 minimum of %.0fs", c.SIP.SessionExpires.D(), sip.DefaultMinSE.Seconds())
 	}
-	if c.SIP.MinSessionExpires.D() > c.SIP.SessionExpires.D() {
-		return bad("sip.min_session_expires (%v) is above sip.session_expires (%v)", c.SIP.MinSessionExpires.D(), c.SIP.SessionExpires.D())
+	if se, minSE := or(c.SIP.SessionExpires, sip.DefaultSessionExpires), or(c.SIP.MinSessionExpires, sip.DefaultMinSE); minSE > se {
+		return bad("sip.min_session_expires (%v) is above sip.session_expires (%v)", minSE, se)
 	}
-	if c.SIP.MaxBodySize < 0 || c.SIP.EventQueueSize < 0 || c.SIP.MaxEventTimeouts < 0 || c.SIP.UDPReadBuffer < 0 {
-		return bad("sip: sizes and counts must not be negative")
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"sip.max_body_size", c.SIP.MaxBodySize},
+		{"sip.event_queue_size", c.SIP.EventQueueSize},
+		{"sip.max_event_timeouts", c.SIP.MaxEventTimeouts},
+		{"sip.udp_read_buffer", c.SIP.UDPReadBuffer},
+		{"cti.heartbeat_misses", c.CTI.HeartbeatMisses},
+		{"session.max_sessions", c.Session.MaxSessions},
+		{"session.max_sessions_per_user", c.Session.MaxSessionsPerUser},
+	} {
+		if f.v < 0 {
+			return bad("%s: %d is negative (0 selects the default)", f.name, f.v)
+		}
 	}
-	if len(c.CTI.Endpoints) > 8 {
-		return bad("cti.endpoints: %d endpoints configured, at most 8 are allowed", len(c.CTI.Endpoints))
+	if len(c.CTI.Endpoints) > ctipool.MaxEndpoints {
+		return bad("cti.endpoints: %d endpoints configured, at most %d are allowed", len(c.CTI.Endpoints), ctipool.MaxEndpoints)
 	}
 	names := map[string]bool{}
 	for i, ep := range c.CTI.Endpoints {
@@ -304,19 +330,13 @@ func (c *Config) validate() error {
 			names[ep.Name] = true
 		}
 	}
-	if c.CTI.HeartbeatMisses < 0 {
-		return bad("cti.heartbeat_misses must not be negative")
-	}
-	if c.CTI.ReconnectMax.D() < c.CTI.ReconnectMin.D() {
-		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", c.CTI.ReconnectMax.D(), c.CTI.ReconnectMin.D())
+	if rmin, rmax := or(c.CTI.ReconnectMin, ctipool.DefaultReconnectMin), or(c.CTI.ReconnectMax, ctipool.DefaultReconnectMax); rmax < rmin {
+		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", rmax, rmin)
 	}
 	switch c.Session.LossPolicy {
 	case "rehome", "reconnect":
 	default:
 		return bad("session.loss_policy: %q is not rehome or reconnect", c.Session.LossPolicy)
-	}
-	if c.Session.MaxSessions < 0 || c.Session.MaxSessionsPerUser < 0 {
-		return bad("session: limits must not be negative")
 	}
 	for i, p := range c.Directory.Preference {
 		switch p {

@@ -4,6 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/ctipool"
+	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,6 +17,27 @@ func TestParseConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, defaultConfig(), cfg)
 	assert.Equal(t, 600*time.Second, cfg.SIP.SessionExpires.D())
+}
+
+// TestParseConfigLibraryDefaults checks that the defaults are the
+// libraries' own, and that a zero selects them too.
+func TestParseConfigLibraryDefaults(t *testing.T) {
+	cfg, err := ParseConfig("empty.yaml", nil)
+	require.NoError(t, err)
+	assert.Equal(t, sip.DefaultSessionExpires, cfg.SIP.SessionExpires.D())
+	assert.Equal(t, sip.DefaultEventTimeout, cfg.SIP.EventTimeout.D())
+	assert.Equal(t, csta.DefaultMaxSize, cfg.SIP.MaxBodySize)
+	assert.Equal(t, ctipool.DefaultHeartbeatInterval, cfg.CTI.HeartbeatInterval.D())
+	assert.Equal(t, session.DefaultMaxSessions, cfg.Session.MaxSessions)
+	assert.Nil(t, cfg.SIP.TrustedPeers, "nil: sip's default, loopback")
+	assert.Nil(t, cfg.Directory.Preference, "nil: lineappearance's default")
+
+	// Zeros are accepted and left for the libraries: a zero session
+	// interval is sip's 600s, which the 90s minimum is below.
+	cfg, err = ParseConfig("zero.yaml", []byte("sip:\n  session_expires: 0\n  min_session_expires: 0\n  max_body_size: 0\ncti:\n  reconnect_min: 0\n  reconnect_max: 0\nsession:\n  max_sessions: 0\n"))
+	require.NoError(t, err)
+	assert.Zero(t, cfg.SIP.SessionExpires)
+	assert.Zero(t, cfg.Session.MaxSessions)
 }
 
 func TestParseConfigOverrides(t *testing.T) {
@@ -50,6 +75,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad peer", "sip:\n  trusted_peers: [\"10.0.0.0/33\"]\n", "c.yaml:2:19: sip.trusted_peers[0]:"},
 		{"short session timer", "sip:\n  session_expires: 30s\n", "c.yaml:2:20: sip.session_expires: 30s is below the RFC 4028 minimum of 90s"},
 		{"syntax", "sip: [\n", "c.yaml:"},
+		{"negative size", "sip:\n  max_body_size: -1\n", "c.yaml:2:18: sip.max_body_size: -1 is negative (0 selects the default)"},
+		{"negative queue", "sip:\n  event_queue_size: -5\n", "c.yaml:2:21: sip.event_queue_size: -5 is negative"},
+		{"negative misses", "cti:\n  heartbeat_misses: -1\n", "c.yaml:2:21: cti.heartbeat_misses: -1 is negative"},
+		{"negative limit", "session:\n  max_sessions_per_user: -2\n", "c.yaml:2:26: session.max_sessions_per_user: -2 is negative"},
+		{"negative duration", "cti:\n  request_timeout: -1s\n", `negative duration "-1s"`},
+		{"reconnect_max below the default minimum", "cti:\n  reconnect_min: 1m\n  reconnect_max: 0\n", "cti.reconnect_max (30s) is below cti.reconnect_min (1m0s)"},
 		{"syntax with its column", "sip:\n\tlisten: []\n", "c.yaml:2:1: found character '\t' that cannot start any token"},
 	}
 	for _, tt := range tests {

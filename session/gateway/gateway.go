@@ -155,7 +155,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		}
 	}
 
-	prefs := make([]lineappearance.Rule, 0, len(cfg.Directory.Preference))
+	var prefs []lineappearance.Rule // nil: the library's default
+	if cfg.Directory.Preference != nil {
+		prefs = make([]lineappearance.Rule, 0, len(cfg.Directory.Preference))
+	}
 	for _, p := range cfg.Directory.Preference {
 		r, err := lineappearance.ParseRule(p)
 		if err != nil {
@@ -214,7 +217,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 
-	peers := make([]netip.Prefix, 0, len(cfg.SIP.TrustedPeers))
+	var peers []netip.Prefix // nil: the library's default, loopback
+	if cfg.SIP.TrustedPeers != nil {
+		peers = make([]netip.Prefix, 0, len(cfg.SIP.TrustedPeers))
+	}
 	for _, p := range cfg.SIP.TrustedPeers {
 		pfx, err := parsePrefix(p)
 		if err != nil {
