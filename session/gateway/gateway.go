@@ -1,20 +1,3 @@
-// Package gateway assembles rcc's packages into the runnable CTI gateway:
-// the SIP server (package sip) in front of the session manager (package
-// session), which places sessions on a pool of CTI connections (package
-// ctipool) and authorizes them against a line appearance directory (package
-// lineappearance). The example gateway binary, the interop tests and the load
-// harness all start a gateway through it.
-//
-// # Demo mode
-//
-// With Options.Demo the gateway needs no configuration: it starts an
-// in-process fake PBX (package ctitest) served on a cluster of three CTI
-// endpoints on loopback, uses the demo directory (lineappearance.Demo) and
-// listens for SIP on 127.0.0.1:5060 over UDP and TCP, trusting loopback peers
-// only. With Options.DemoUsers it runs on a generated directory of that many
-// users instead (GenerateDirectory), for load tests; WriteGeneratedDirectory
-// writes the same directory as a file for a gateway or fake CTI server
-// running as its own process.
 package gateway
 
 import (
