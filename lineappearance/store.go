@@ -96,9 +96,8 @@ type Stats struct {
 }
 
 // Store is the in-memory directory; *Store satisfies session.Directory.
-// Readers never block and always see
-// one whole directory: every update builds a new immutable snapshot and
-// swaps it in atomically. Only the devices' registration states change in
+// Readers never block and always see one whole directory: every update
+// builds a new immutable snapshot and swaps it in atomically. Only the devices' registration states change in
 // place, each atomically. Create one with [NewStore] or [LoadStore]; the
 // zero Store is an empty directory with the default preference.
 type Store struct {
