@@ -1,9 +1,15 @@
-// Package admin is the operations side of the example gateway: an HTTP
-// handler with health and readiness checks, Prometheus metrics, a status
-// page and a directory reload endpoint, plus the observers that feed it
-// from the library's hooks. The library packages stay free of any metrics
+// Package admin is the operations side of a gateway: an HTTP handler with
+// health and readiness checks, Prometheus metrics, a status page and a
+// directory reload endpoint, plus the observers that feed it from the
+// library's hooks. The library packages stay free of any metrics
 // dependency; this package turns their Stats snapshots and observer calls
-// into metrics with github.com/prometheus/client_golang.
+// into metrics with github.com/prometheus/client_golang. Package
+// session/gateway serves it on admin.listen; a host that composes the
+// gateway by hand gives it a [Source] over its own parts.
+//
+// Its surface is small: [New] with a [Config], [Server.Handler] to serve,
+// [Server.Reload] for a reload that comes from elsewhere (SIGHUP), and the
+// three observers to plug into the libraries' configurations.
 //
 // # Overview
 //
@@ -58,14 +64,12 @@
 // server calls the Source only from its handler, which is served after
 // that:
 //
-//	src := &gatewaySource{}                  // implements admin.Source over *gateway.Gateway
+//	src := &hostSource{}                     // implements admin.Source over the host's parts
 //	adm, err := admin.New(admin.Config{Source: src, Logger: logger})
-//	g, err := gateway.New(cfg, gateway.Options{
-//		SessionObserver: adm.SessionObserver(), // session.Config.Observer
-//		PoolObserver:    adm.PoolObserver(),    // ctipool.Config.Observer
-//		SIPObserver:     adm.SIPObserver(),     // sip.ServerConfig.Observer
-//	})
-//	src.g = g
+//	pool, err := ctipool.New(ctipool.Config{..., Observer: adm.PoolObserver()})
+//	mgr, err := session.NewManager(session.Config{..., Observer: adm.SessionObserver()})
+//	srv, err := sip.NewServer(sip.ServerConfig{..., Observer: adm.SIPObserver()})
+//	src.pool, src.mgr, src.srv = pool, mgr, srv
 //	srv := &http.Server{Handler: adm.Handler(), ReadHeaderTimeout: 5 * time.Second}
 //	go srv.Serve(adminListener)
 //	// on SIGHUP, so that rcc_directory_reloads_total counts it too:
