@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rcc-go/rcc/session/gateway"
+	"github.com/rcc-go/rcc/session/gateway/demo"
 	"github.com/rcc-go/rcc/sip"
 )
 
@@ -45,8 +46,9 @@ func startDemo(t *testing.T) *demoStack {
 
 	// The gateway serves its own admin listener, as the binary does.
 	cfg.Admin.Listen = "127.0.0.1:0"
-	g, err := gateway.New(cfg, gateway.Options{Demo: true, Logger: testLogger(t)})
+	dg, err := demo.New(cfg, gateway.Options{Logger: testLogger(t)}, demo.Options{})
 	require.NoError(t, err)
+	g := dg.Gateway
 	require.NoError(t, g.Start())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
@@ -55,7 +57,7 @@ func startDemo(t *testing.T) *demoStack {
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), browserTimeout)
 	defer cancel()
-	require.NoError(t, g.Pool().WaitHealthy(ctx, gateway.DemoEndpoints))
+	require.NoError(t, g.Pool().WaitHealthy(ctx, demo.Endpoints))
 
 	return &demoStack{g: g, admin: "http://" + g.AdminAddr(), sip: "sip:cti@" + g.Addrs()[0].Addr.String() + ";transport=tcp"}
 }
