@@ -18,6 +18,9 @@ func newGateway(cfg gateway.Config, demoMode bool, users int, answerDelay time.D
 		g, err := gateway.New(cfg, gateway.Options{})
 		return g, nil, err
 	}
+	if users < 0 {
+		return nil, nil, fmt.Errorf("-demo-users %d: must not be negative", users)
+	}
 	o := demo.Options{Users: users}
 	if answerDelay != ctitest.DefaultAnswerDelay {
 		pbx, err := demoPBX(o, answerDelay)
