@@ -45,6 +45,9 @@ func New(mgr *session.Manager, opts Options) (*Handler, error) {
 	return &Handler{mgr: mgr, retryAfter: opts.RetryAfter}, nil
 }
 
+// Compile-time checks that the adapter fits sip, that the dialog fits
+// session as it is (the two EventSinks have one method set), and that the
+// manager reports readiness.
 var (
 	_ sip.Handler               = (*Handler)(nil)
 	_ sip.Session               = sipSession{}
