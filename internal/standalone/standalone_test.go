@@ -54,6 +54,30 @@ func TestNoTestingInPrograms(t *testing.T) {
 	}
 }
 
+// TestLayering checks the imports the design forbids: session knows
+// neither sip nor ctipool (the adapters do), and the configured gateway
+// carries no fake PBX (package demo does).
+func TestLayering(t *testing.T) {
+	root := moduleRoot(t)
+	for pkg, forbidden := range map[string][]string{
+		"./session":         {"github.com/rcc-go/rcc/sip", "github.com/rcc-go/rcc/ctipool"},
+		"./session/gateway": {"github.com/rcc-go/rcc/ctipool/ctitest", "testing"},
+	} {
+		cmd := exec.Command("go", "list", "-deps", pkg)
+		cmd.Dir = root
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		for _, f := range forbidden {
+			if slices.Contains(deps, f) {
+				t.Errorf("%s imports %s", pkg, f)
+			}
+		}
+	}
+}
+
 // goIn runs the go command in dir with env, and returns its combined
 // output.
 func goIn(ctx context.Context, dir string, env []string, args ...string) (string, error) {
