@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/rcc-go/rcc/ctipool/cstatcp"
 )
 
 // MaxEndpoints is the largest number of CTI endpoints a pool takes.
@@ -31,8 +33,9 @@ const (
 	DefaultEventQueueSize = 256
 	// DefaultDispatchWorkers is Config.DispatchWorkers's default.
 	DefaultDispatchWorkers = 4
-	// DefaultApplicationID is Config.ApplicationID's default.
-	DefaultApplicationID = "rcc"
+	// DefaultApplicationID is Config.ApplicationID's default, the
+	// built-in transport's.
+	DefaultApplicationID = cstatcp.DefaultApplicationID
 )
 
 // Endpoint is one CTI server the pool connects to.
@@ -48,7 +51,8 @@ type Endpoint struct {
 }
 
 // Config configures a Pool. Only Endpoints is required; every other zero
-// field takes the default its comment gives.
+// field takes the default its comment gives, and a negative number or
+// duration is an error that names the field.
 type Config struct {
 	// Endpoints are the CTI servers, 1 to MaxEndpoints, in priority
 	// order. Names must be unique.

@@ -40,9 +40,11 @@
 // get an appearance for a user, and it only returns appearances on
 // devices the user may control: candidates on other devices are never
 // considered, and asking for a device the user may not control fails with
-// [ErrNotAllowed] whether or not it carries the line. The other
-// [Directory] methods serve event routing and return no appearance for a
-// user.
+// [ErrNotAllowed] whether or not it carries the line. The other lookups
+// ([Store.AppearancesOfLine], [Store.UsersOfDevice], [Store.Lookup]) serve
+// event routing and return no appearance for a user. The package declares
+// no interface for them: a consumer declares what it needs, as package
+// session does with its Directory.
 //
 // User addresses are compared in the canonical form [NormalizeUser]
 // returns: scheme lower case ("sips" counts as "sip"), user part exact

@@ -7,23 +7,6 @@ import (
 	"sync/atomic"
 )
 
-// Directory is what the gateway's session layer needs from the directory.
-// *[Store] implements it; all methods are safe for concurrent use.
-type Directory interface {
-	// Resolve returns the appearance a Line URI selects for a user, and
-	// checks that the user may control it. It is the only way to get an
-	// appearance for a user.
-	Resolve(user string, lineURI LineURI) (Appearance, error)
-	// AppearancesOfLine returns every appearance of a line, for routing
-	// CTI events about the line.
-	AppearancesOfLine(l Line) []Appearance
-	// UsersOfDevice returns the canonical addresses of the users who may
-	// control a device.
-	UsersOfDevice(device string) []string
-	// Lookup returns the line a CTI key (see [Line.Key]) names.
-	Lookup(key string) (Line, bool)
-}
-
 // Rule is one step of the device selection preference, which picks the
 // device when a Line URI names no device and the line is on several devices
 // the user may control.
@@ -112,9 +95,9 @@ type Stats struct {
 	Registered int
 }
 
-// Store is the in-memory [Directory]. Readers never block and always see
-// one whole directory: every update builds a new immutable snapshot and
-// swaps it in atomically. Only the devices' registration states change in
+// Store is the in-memory directory; *Store satisfies session.Directory.
+// Readers never block and always see one whole directory: every update
+// builds a new immutable snapshot and swaps it in atomically. Only the devices' registration states change in
 // place, each atomically. Create one with [NewStore] or [LoadStore]; the
 // zero Store is an empty directory with the default preference.
 type Store struct {

@@ -10,8 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var _ Directory = (*Store)(nil)
-
 // testData is the demo directory plus cases the demo lacks: a number in two
 // partitions on one device (dave), a number with and without a partition
 // on devices of different users (eve and alice), and a line on no device.

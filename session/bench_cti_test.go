@@ -26,7 +26,7 @@ func (k chanSink) SendEvent(ev csta.Event) error {
 func (k chanSink) End(string) {}
 
 // BenchmarkCTI measures requests and events end to end with 10,000
-// monitored sessions: session, internal/wiring, the pool, CSTA XML over
+// monitored sessions: session, session/poolcti, the pool, CSTA XML over
 // loopback TCP, and the ctitest PBX on three endpoints, all in this
 // process (so the PBX's work is in the figures too).
 func BenchmarkCTI(b *testing.B) {

@@ -40,15 +40,21 @@ func (p LossPolicy) String() string {
 
 // Defaults of Config.
 const (
-	DefaultMaxSessions        = 100000
+	// DefaultMaxSessions is Config.MaxSessions's default.
+	DefaultMaxSessions = 100000
+	// DefaultMaxSessionsPerUser is Config.MaxSessionsPerUser's default.
 	DefaultMaxSessionsPerUser = 8
-	DefaultRequestTimeout     = 5 * time.Second
-	DefaultStopTimeout        = time.Second
-	DefaultRehomeWorkers      = 16
+	// DefaultRequestTimeout is Config.RequestTimeout's default.
+	DefaultRequestTimeout = 5 * time.Second
+	// DefaultStopTimeout is Config.StopTimeout's default.
+	DefaultStopTimeout = time.Second
+	// DefaultRehomeWorkers is Config.RehomeWorkers's default.
+	DefaultRehomeWorkers = 16
 )
 
 // Config configures a Manager. Directory and CTI are required; every other
-// zero field takes the default its comment gives.
+// zero field takes the default its comment gives, and a negative number or
+// duration is an error that names the field.
 type Config struct {
 	// Directory resolves Line URIs to line appearances and says who may
 	// control them. Required.

@@ -5,18 +5,31 @@
 // session to act only on its own line appearance, and keeps sessions
 // working when a CTI connection fails.
 //
-// It knows nothing of SIP or of sockets. It declares the small interfaces
-// it needs, and the wiring code satisfies them: a [Directory] (the
-// lineappearance store), a [CTI] that hands out [Link]s (the CTI pool; see
-// rcc's internal/wiring), and per session an [EventSink] (the SIP dialog).
+// It knows nothing of SIP or of sockets, and imports neither package sip
+// nor package ctipool. It declares the small interfaces it needs, and its
+// neighbours satisfy them: a [Directory] (a *lineappearance.Store fits it
+// as it is), a [CTI] that hands out [Link]s (a *ctipool.Pool through the
+// adapter of package session/poolcti), and per session an [EventSink] (the
+// SIP dialog: sip.EventSink has the same method set). In the other
+// direction, package sip/sessionhandler makes a [Manager] the handler of a
+// sip.Server. Each adapter lives next to the interface it satisfies, so a
+// host can replace any part: its own directory (anything with Resolve),
+// its own CTI transport (a ctipool.Transport) or its own CTI side
+// altogether (a CTI). The example of package sip/sessionhandler composes
+// ctipool, session and sip in about a page; package session/gateway does
+// the same from a configuration file, with admin HTTP.
 //
 // # Usage
 //
 //	mgr, err := session.NewManager(session.Config{
-//		Directory: store,            // *lineappearance.Store
-//		CTI:       wiring.CTI(pool), // *ctipool.Pool
+//		Directory: store,             // *lineappearance.Store
+//		CTI:       poolcti.New(pool), // *ctipool.Pool
 //		Logger:    logger,
 //	})
+//	handler, err := sessionhandler.New(mgr, sessionhandler.Options{})
+//	srv, err := sip.NewServer(sip.ServerConfig{Handler: handler})
+//
+// Without the SIP layer, the manager is driven directly:
 //
 //	// On INVITE:
 //	s, resp, err := mgr.Open(ctx, session.OpenRequest{
@@ -181,7 +194,7 @@
 // # CTI errors
 //
 // Errors from a [Link] or [CTI] are classified with errors.As against
-// method sets, so that any CTI implementation (and the wiring code) can
+// method sets, so that any CTI implementation (and session/poolcti) can
 // say what happened without session importing it:
 //
 //   - *csta.Error: the CTI server's CSTA error; the client gets its code.

@@ -9,9 +9,9 @@ import (
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/poolcti"
 )
 
 // printSink prints the events a session sends its client, and hands them
@@ -63,7 +63,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	mgr, err := session.NewManager(session.Config{Directory: store, CTI: wiring.CTI(pool)})
+	mgr, err := session.NewManager(session.Config{Directory: store, CTI: poolcti.New(pool)})
 	if err != nil {
 		log.Fatal(err)
 	}

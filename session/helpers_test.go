@@ -11,9 +11,9 @@ import (
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/session/poolcti"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
@@ -67,7 +67,7 @@ func newEnvWith(t testing.TB, dir *lineappearance.Data, mod func(*session.Config
 	require.NoError(t, pool.WaitHealthy(ctx, 3))
 	store, err := lineappearance.NewStore(dir, lineappearance.Options{})
 	require.NoError(t, err)
-	cfg := session.Config{Directory: store, CTI: wiring.CTI(pool)}
+	cfg := session.Config{Directory: store, CTI: poolcti.New(pool)}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -1,7 +1,7 @@
 package session_test
 
 // End-to-end tests: sessions over the real ctipool, through
-// internal/wiring, to a ctitest cluster of three endpoints serving the
+// session/poolcti, to a ctitest cluster of three endpoints serving the
 // demo PBX.
 
 import (

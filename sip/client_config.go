@@ -24,7 +24,8 @@ const (
 )
 
 // ClientConfig configures [Dial]. The zero value of every field but
-// Gateway and User selects its default.
+// Gateway and User selects its default; a negative number or duration is
+// an error that names the field.
 type ClientConfig struct {
 	// Gateway is the SIP URI of the gateway, the Request-URI and To of the
 	// INVITE, for example "sip:cti@gw.example.com:5060;transport=tcp".
@@ -139,19 +140,28 @@ func (c ClientConfig) setup() (*clientSetup, error) {
 		s.Namespace = csta.NamespaceEd3
 	}
 	if s.SessionExpires < 0 {
-		return nil, errors.New("sip: ClientConfig.SessionExpires is negative")
+		return nil, fmt.Errorf("sip: ClientConfig.SessionExpires is negative (%v)", s.SessionExpires)
 	}
 	if s.SessionExpires == 0 {
 		s.SessionExpires = DefaultClientSessionExpires
 	}
-	if s.EventQueueSize <= 0 {
-		s.EventQueueSize = DefaultClientEventQueueSize
+	for _, f := range []struct {
+		p    *int
+		v    int
+		name string
+	}{
+		{&s.EventQueueSize, DefaultClientEventQueueSize, "EventQueueSize"},
+		{&s.UDPMaxMessageSize, DefaultUDPMaxMessageSize, "UDPMaxMessageSize"},
+	} {
+		if *f.p < 0 {
+			return nil, fmt.Errorf("sip: ClientConfig.%s is negative (%d)", f.name, *f.p)
+		}
+		if *f.p == 0 {
+			*f.p = f.v
+		}
 	}
 	if s.UserAgent == "" {
 		s.UserAgent = DefaultClientUserAgent
-	}
-	if s.UDPMaxMessageSize == 0 {
-		s.UDPMaxMessageSize = DefaultUDPMaxMessageSize
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

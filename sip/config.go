@@ -22,7 +22,7 @@ const (
 	// DefaultEventQueueSize is the default ServerConfig.EventQueueSize.
 	DefaultEventQueueSize = 256
 	// DefaultEventTimeout is the default ServerConfig.EventTimeout.
-	DefaultEventTimeout = 10 * time.Second
+	DefaultEventTimeout = 5 * time.Second
 	// DefaultMaxEventTimeouts is the default ServerConfig.MaxEventTimeouts.
 	DefaultMaxEventTimeouts = 3
 	// DefaultRetryAfter is the default ServerConfig.RetryAfter.
@@ -39,7 +39,8 @@ const (
 )
 
 // ServerConfig configures a [Server]. The zero value of every field but
-// Handler selects its default.
+// Handler selects its default; a negative number or duration is an error
+// that names the field (the rule of every configuration in rcc).
 type ServerConfig struct {
 	// Handler is the session layer. Required.
 	Handler Handler
@@ -83,7 +84,7 @@ type ServerConfig struct {
 	// Default: 256.
 	EventQueueSize int
 	// EventTimeout is how long the server waits for the final response to
-	// an event INFO. Default: 10s.
+	// an event INFO. Default: 5s.
 	EventTimeout time.Duration
 	// MaxEventTimeouts is how many event INFOs in a row may go unanswered
 	// (timeout, 408 or transport failure) before the server ends the
@@ -110,15 +111,14 @@ type ServerConfig struct {
 	RewriteContact bool
 
 	// UDPReadBuffer is the socket receive and send buffer size ServeUDP
-	// sets, in bytes (the kernel may cap it). A negative value leaves the
-	// socket as it is. Default: 4 MiB.
+	// sets, in bytes (the kernel may cap it). Default: 4 MiB.
 	UDPReadBuffer int
 	// UDPMaxMessageSize is the largest SIP message the server sends over
 	// UDP, in bytes. sipgo refuses UDP messages over 1300 bytes by default,
 	// and a GetCSTAFeaturesResponse or a verbose event is larger, so
 	// NewServer raises sipgo's process-wide limit (sip.UDPMTUSize, which it
-	// only ever raises) to allow this size. A negative value leaves sipgo's
-	// limit alone. A response that is still too large is replaced by 500;
+	// only ever raises) to allow this size. A response that is still too
+	// large is replaced by 500;
 	// an event that is too large is refused with ErrEventTooLarge. Use TCP
 	// or TLS for large bodies where you can. Because the limit is a sipgo
 	// global, raising it while other sipgo UDP sockets of the process send
@@ -172,7 +172,7 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 	}
 	def := func(d *time.Duration, v time.Duration, name string) error {
 		if *d < 0 {
-			return fmt.Errorf("sip: ServerConfig.%s is negative", name)
+			return fmt.Errorf("sip: ServerConfig.%s is negative (%v)", name, *d)
 		}
 		if *d == 0 {
 			*d = v
@@ -207,20 +207,16 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.MaxBodySize, csta.DefaultMaxSize, "MaxBodySize"},
 		{&c.EventQueueSize, DefaultEventQueueSize, "EventQueueSize"},
 		{&c.MaxEventTimeouts, DefaultMaxEventTimeouts, "MaxEventTimeouts"},
+		{&c.UDPReadBuffer, DefaultUDPReadBuffer, "UDPReadBuffer"},
+		{&c.UDPMaxMessageSize, DefaultUDPMaxMessageSize, "UDPMaxMessageSize"},
 	}
 	for _, f := range ints {
 		if *f.p < 0 {
-			return c, fmt.Errorf("sip: ServerConfig.%s is negative", f.name)
+			return c, fmt.Errorf("sip: ServerConfig.%s is negative (%d)", f.name, *f.p)
 		}
 		if *f.p == 0 {
 			*f.p = f.v
 		}
-	}
-	if c.UDPReadBuffer == 0 {
-		c.UDPReadBuffer = DefaultUDPReadBuffer
-	}
-	if c.UDPMaxMessageSize == 0 {
-		c.UDPMaxMessageSize = DefaultUDPMaxMessageSize
 	}
 	if c.ContactUser == "" {
 		c.ContactUser = DefaultContactUser

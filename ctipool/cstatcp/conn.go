@@ -46,7 +46,8 @@ const (
 	DefaultAbandonedTTL = time.Minute
 )
 
-// Config configures Dial. Only Addr is required.
+// Config configures Dial. Only Addr is required. A zero field selects its
+// default; a negative number or duration is an error that names the field.
 type Config struct {
 	// Addr is the server's host:port.
 	Addr string
@@ -146,14 +147,24 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if cfg.ProtocolVersion == "" {
 		cfg.ProtocolVersion = csta.NamespaceEd3
 	}
-	if cfg.SessionDuration <= 0 {
-		cfg.SessionDuration = DefaultSessionDuration
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"SessionDuration", &cfg.SessionDuration, DefaultSessionDuration},
+		{"CloseTimeout", &cfg.CloseTimeout, DefaultCloseTimeout},
+		{"AbandonedTTL", &cfg.AbandonedTTL, DefaultAbandonedTTL},
+	} {
+		if *d.v < 0 {
+			return nil, fmt.Errorf("cstatcp: Config.%s is negative (%v)", d.name, *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
 	}
-	if cfg.CloseTimeout <= 0 {
-		cfg.CloseTimeout = DefaultCloseTimeout
-	}
-	if cfg.AbandonedTTL <= 0 {
-		cfg.AbandonedTTL = DefaultAbandonedTTL
+	if cfg.MaxFrameSize < 0 {
+		return nil, fmt.Errorf("cstatcp: Config.MaxFrameSize is negative (%d)", cfg.MaxFrameSize)
 	}
 	log := cfg.Logger
 	if log == nil {

@@ -28,7 +28,12 @@
 //	log := pbx.Requests().Named("MakeCall")     // what the client asked
 //
 // In tests, [NewDemo] starts the demo PBX on three endpoints and closes it
-// at the end of the test. Inside a testing/synctest bubble use endpoints
+// at the end of the test. The test helpers take a [TB] (the part of
+// testing.TB they use), so that a program importing ctitest for its fake
+// PBX, such as the example gateway's demo mode, does not link package
+// testing. [GenerateDirectory] builds a directory of any number of users
+// for load tests, and [WriteGeneratedDirectory] writes it as a file, for a
+// PBX and a gateway that must know the same lines. Inside a testing/synctest bubble use endpoints
 // with [ServerConfig].InMemory and connect with [Server.Dial] or
 // [Cluster.Dial], which have the signature of the Dial hooks of ctipool
 // and cstatcp: real sockets would keep the bubble's clock from moving.

@@ -1,19 +1,3 @@
-// Command gateway runs the rcc CTI gateway: Remote Call Control for Office
-// Communicator and other ECMA TR/87 clients, in front of a pool of CSTA CTI
-// connections.
-//
-// Run it with a configuration file (see config.example.yaml beside this
-// file):
-//
-//	go run ./examples/gateway -config gateway.yaml
-//
-// or, with nothing to configure, on an in-process fake PBX and the demo
-// directory:
-//
-//	go run ./examples/gateway -demo
-//
-// SIGINT and SIGTERM shut it down cleanly (every session gets a BYE); SIGHUP
-// reloads the directory file.
 package main
 
 import (
@@ -33,8 +17,8 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/gateway"
-	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/session/gateway"
+	"github.com/rcc-go/rcc/session/gateway/demo"
 )
 
 func main() {
@@ -62,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var (
 		configFile = fs.String("config", "", "configuration file (YAML); see config.example.yaml")
-		demo       = fs.Bool("demo", false, "run on an in-process fake PBX cluster and the demo directory")
+		demoMode   = fs.Bool("demo", false, "run on an in-process fake PBX cluster and the demo directory")
 		sipListen  listFlag
 		cti        listFlag
 		directory  = fs.String("directory", "", "directory file (overrides directory.file)")
@@ -124,8 +108,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *logFormat != "" {
 		cfg.Log.Format = *logFormat
 	}
-	if *demo && cfg.Admin.Listen == "" {
-		cfg.Admin.Listen = gateway.DemoAdminAddr
+	if *demoMode && cfg.Admin.Listen == "" {
+		cfg.Admin.Listen = demo.AdminAddr
 	}
 
 	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
@@ -142,17 +126,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		go func() { _ = http.Serve(ln, nil) }() // net/http/pprof registers on the default mux
 	}
 
-	opts := gateway.Options{Demo: *demo, DemoUsers: *demoUsers}
-	if *demo && *demoAnswer != ctitest.DefaultAnswerDelay {
-		if opts.PBX, err = demoPBX(*demoUsers, *demoAnswer); err != nil {
-			return err
-		}
-	}
-	g, err := gateway.New(cfg, opts)
+	g, cluster, err := newGateway(cfg, *demoMode, *demoUsers, *demoAnswer)
 	if err != nil {
-		if opts.PBX != nil {
-			_ = opts.PBX.Close()
-		}
 		return err
 	}
 	if err := g.Start(); err != nil {
@@ -164,10 +139,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	printBanner(stdout, g, *demo && *demoUsers == 0)
-	if *demo && *demoUsers > 0 {
-		first, firstLine := gateway.GeneratedUser(1)
-		last, lastLine := gateway.GeneratedUser(*demoUsers)
+	printBanner(stdout, g, cluster, *demoMode && *demoUsers == 0)
+	if *demoMode && *demoUsers > 0 {
+		first, firstLine := ctitest.GeneratedUser(1)
+		last, lastLine := ctitest.GeneratedUser(*demoUsers)
 		fmt.Fprintf(stdout, "\nGenerated directory: %d users, %s on %s to %s on %s.\nStop with Ctrl-C.\n", *demoUsers, first, firstLine, last, lastLine)
 	}
 	for sig := range sigs {
@@ -215,29 +190,13 @@ func startProfiles(cpu, mem string) (stop func(), err error) {
 	}, nil
 }
 
-// demoPBX builds the demo PBX with far ends that answer after
-// answerDelay, on the demo directory or a generated one of users users.
-func demoPBX(users int, answerDelay time.Duration) (*ctitest.PBX, error) {
-	if answerDelay < 0 {
-		return nil, fmt.Errorf("-demo-answer-delay %v: must not be negative", answerDelay)
-	}
-	data := lineappearance.Demo()
-	if users > 0 {
-		var err error
-		if data, err = gateway.GenerateDirectory(users); err != nil {
-			return nil, err
-		}
-	}
-	return ctitest.NewPBX(ctitest.PBXConfig{Directory: data, FarEnds: ctitest.DemoFarEnds(answerDelay, ctitest.DefaultHangUpDelay)})
-}
-
 // printBanner says what the gateway listens on and how to try it.
-func printBanner(w io.Writer, g *gateway.Gateway, demo bool) {
+func printBanner(w io.Writer, g *gateway.Gateway, c *ctitest.Cluster, demo bool) {
 	fmt.Fprintln(w, "rcc gateway running")
 	for _, a := range g.Addrs() {
 		fmt.Fprintf(w, "  SIP      %s\n", a)
 	}
-	if c := g.Cluster(); c != nil {
+	if c != nil {
 		for i, ep := range c.Endpoints() {
 			fmt.Fprintf(w, "  CTI      %s %s (in-process fake PBX)\n", ep.Name(), c.Addrs()[i])
 		}

@@ -33,16 +33,29 @@ func (s *syncBuffer) String() string {
 // TestRunDemo starts the binary's run in demo mode on free ports, reloads
 // (a no-op in demo mode) with SIGHUP and stops it with SIGTERM.
 func TestRunDemo(t *testing.T) {
+	runDemo(t, "Demo directory: alice")
+}
+
+// TestRunDemoUsers runs the demo on a generated directory whose far ends
+// answer at once.
+func TestRunDemoUsers(t *testing.T) {
+	runDemo(t, "Generated directory: 7 users, sip:user1@example.com", "-demo-users", "7", "-demo-answer-delay", "0")
+}
+
+// runDemo runs the binary's run in demo mode with more arguments, checks
+// its banner, reloads with SIGHUP and stops it with SIGTERM.
+func runDemo(t *testing.T, banner string, args ...string) {
 	var out, errs syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run([]string{"-demo", "-sip", "udp:127.0.0.1:0,tcp:127.0.0.1:0", "-admin", "127.0.0.1:0", "-log-level", "warn"}, &out, &errs)
+		done <- run(append([]string{"-demo", "-sip", "udp:127.0.0.1:0,tcp:127.0.0.1:0", "-admin", "127.0.0.1:0", "-log-level", "warn"}, args...), &out, &errs)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Stop with Ctrl-C") }, 15*time.Second, 10*time.Millisecond, "banner; stderr: %s", errs.String())
 	assert.Contains(t, out.String(), "SIP      udp:127.0.0.1:")
 	assert.Contains(t, out.String(), "SIP      tcp:127.0.0.1:")
 	assert.Contains(t, out.String(), "CTI      cti3")
 	assert.Contains(t, out.String(), "admin    http://127.0.0.1:")
+	assert.Contains(t, out.String(), banner)
 	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGHUP))
 	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGTERM))
 	select {
@@ -63,6 +76,9 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"-config", "/nonexistent/gw.yaml"}, "config: /nonexistent/gw.yaml"},
 		{[]string{"-loss-policy", "sometimes"}, `session.loss_policy: "sometimes" is not rehome or reconnect`},
 		{[]string{}, "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"},
+		{[]string{"-cti", "127.0.0.1:1"}, "directory.file: a directory file is required (or run with -demo)"},
+		{[]string{"-demo", "-demo-users", "-1", "-admin", "127.0.0.1:0"}, "-demo-users -1: must not be negative"},
+		{[]string{"-demo", "-demo-answer-delay", "-1s", "-admin", "127.0.0.1:0"}, "-demo-answer-delay -1s: must not be negative"},
 	}
 	for _, tt := range tests {
 		var out, errs syncBuffer

@@ -20,10 +20,11 @@
 //
 // Targets:
 //
-//   - -target gateway starts the demo gateway in-process on a generated
-//     directory (internal/gateway Options.DemoUsers) with far ends that
-//     answer after -answer-delay, or drives one running elsewhere (-addr,
-//     with -pid to measure it and -metrics for its goroutines).
+//   - -target gateway starts the demo gateway (session/gateway/demo)
+//     in-process on a generated directory (ctitest.GenerateDirectory) with
+//     far ends that answer after -answer-delay, or drives one running
+//     elsewhere (-addr, with -pid to measure it and -metrics for its
+//     goroutines).
 //   - -target baseline starts a bare sipgo responder in-process (or drives
 //     one given by -baseline-addr, started with -serve baseline): INVITE,
 //     INFO and BYE answered 200 OK with fixed bodies, nothing else.

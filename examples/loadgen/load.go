@@ -13,7 +13,7 @@ import (
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
-	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 )
 
 // loadConfig is what one run does.
@@ -242,7 +242,7 @@ func (r *runner) setup(ctx context.Context, h *histogram) error {
 // openOne opens session i and starts its monitor.
 func (r *runner) openOne(ctx context.Context, i int) (*session, error) {
 	ep := r.eps[i%len(r.eps)]
-	aor, line := gateway.GeneratedUser(r.cfg.userOffset + i)
+	aor, line := ctitest.GeneratedUser(r.cfg.userOffset + i)
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.timeout)
 	defer cancel()
 	s, err := ep.open(ctx, r.gw, aor, line, r.cfg.sessionExpires)

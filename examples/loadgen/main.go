@@ -21,8 +21,9 @@ import (
 	sipmsg "github.com/emiago/sipgo/sip"
 
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/gateway"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/session/gateway"
+	"github.com/rcc-go/rcc/session/gateway/demo"
 )
 
 func main() {
@@ -124,9 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-rate must not be negative and -snapshot-ratio must be between 0 and 1")
 	case l.duration < 0 || l.warmup < 0 || l.idle < 0 || l.timeout <= 0:
 		return o, errors.New("durations must not be negative, -timeout must be positive")
-	case o.users > gateway.MaxGeneratedUsers || o.users < 1,
+	case o.users > ctitest.MaxGeneratedUsers || o.users < 1,
 		o.users < o.load.userOffset+o.load.sessions && o.writeDir == "" && o.writeCSV == "":
-		return o, fmt.Errorf("-users %d: want offset+sessions (%d) to %d", o.users, o.load.userOffset+o.load.sessions, gateway.MaxGeneratedUsers)
+		return o, fmt.Errorf("-users %d: want offset+sessions (%d) to %d", o.users, o.load.userOffset+o.load.sessions, ctitest.MaxGeneratedUsers)
 	case o.serve != "" && o.serve != "baseline":
 		return o, fmt.Errorf("-serve %q: only baseline can be served", o.serve)
 	case (o.pid != 0 || o.metrics != "") && o.addr == "":
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	switch {
 	case o.writeDir != "":
-		return writeFile(o.writeDir, func(w io.Writer) error { return gateway.WriteGeneratedDirectory(w, o.users) })
+		return writeFile(o.writeDir, func(w io.Writer) error { return ctitest.WriteGeneratedDirectory(w, o.users) })
 	case o.writeCSV != "":
 		return writeFile(o.writeCSV, func(w io.Writer) error { return writeSippCSV(w, o.users) })
 	case o.serve != "":
@@ -327,7 +328,7 @@ func startGateway(ctx context.Context, o options, l loadConfig, log *slog.Logger
 	if s := time.Duration(l.sessionExpires) * time.Second; s > cfg.SIP.SessionExpires.D() {
 		cfg.SIP.SessionExpires = gateway.Duration(s)
 	}
-	data, err := gateway.GenerateDirectory(o.users)
+	data, err := ctitest.GenerateDirectory(o.users)
 	if err != nil {
 		return nil, "", err
 	}
@@ -335,18 +336,18 @@ func startGateway(ctx context.Context, o options, l loadConfig, log *slog.Logger
 	if err != nil {
 		return nil, "", err
 	}
-	g, err := gateway.New(cfg, gateway.Options{Demo: true, DemoUsers: o.users, PBX: pbx, Logger: log})
+	dg, err := demo.New(cfg, gateway.Options{Directory: data, Logger: log}, demo.Options{PBX: pbx})
 	if err != nil {
-		_ = pbx.Close()
 		return nil, "", err
 	}
+	g := dg.Gateway
 	if err := g.Start(); err != nil {
 		_ = g.Shutdown(ctx)
 		return nil, "", err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := g.Pool().WaitHealthy(wctx, gateway.DemoEndpoints); err != nil {
+	if err := g.Pool().WaitHealthy(wctx, demo.Endpoints); err != nil {
 		_ = g.Shutdown(ctx)
 		return nil, "", fmt.Errorf("waiting for the CTI connections: %w", err)
 	}
@@ -356,12 +357,12 @@ func startGateway(ctx context.Context, o options, l loadConfig, log *slog.Logger
 // writeSippCSV writes a sipp injection file: one line per generated user,
 // "user part;line number", read in sequence.
 func writeSippCSV(w io.Writer, users int) error {
-	if users < 1 || users > gateway.MaxGeneratedUsers {
-		return fmt.Errorf("-users %d: want 1 to %d", users, gateway.MaxGeneratedUsers)
+	if users < 1 || users > ctitest.MaxGeneratedUsers {
+		return fmt.Errorf("-users %d: want 1 to %d", users, ctitest.MaxGeneratedUsers)
 	}
 	fmt.Fprintln(w, "SEQUENTIAL")
 	for i := 1; i <= users; i++ {
-		aor, line := gateway.GeneratedUser(i)
+		aor, line := ctitest.GeneratedUser(i)
 		u, err := lineappearance.NormalizeUser(aor)
 		if err != nil {
 			return err

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rcc-go/rcc/csta"
-	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
 )
 
@@ -251,9 +251,9 @@ func TestExternal(t *testing.T) {
 }
 
 func TestGeneratedUsersMatchDirectory(t *testing.T) {
-	d, err := gateway.GenerateDirectory(2)
+	d, err := ctitest.GenerateDirectory(2)
 	require.NoError(t, err)
-	aor, line := gateway.GeneratedUser(2)
+	aor, line := ctitest.GeneratedUser(2)
 	assert.Equal(t, aor, d.Users[1].AOR)
 	assert.Contains(t, line, d.Lines[1].DN)
 }

@@ -1,4 +1,3 @@
-// Package backoff computes capped exponential reconnect delays with jitter.
 package backoff
 
 import (

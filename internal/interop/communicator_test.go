@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/session/gateway"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

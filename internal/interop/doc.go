@@ -1,6 +1,6 @@
 // Package interop holds rcc's interop and reliability tests: the gateway
-// of package internal/gateway (the example gateway's assembly) run on
-// loopback against real peer programs — sipp as the desktop client and load
+// of package session/gateway (the example gateway's assembly; on fake PBXs
+// through session/gateway/demo) run on loopback against real peer programs — sipp as the desktop client and load
 // generator, Kamailio as the SIP load balancer in front of several gateway
 // nodes — and against the fake CTI servers of package ctipool/ctitest,
 // stopped, restarted and made to misbehave while the load runs.

@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/gateway"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/session/gateway"
+	"github.com/rcc-go/rcc/session/gateway/demo"
 	"github.com/stretchr/testify/require"
 )
 
@@ -138,8 +139,12 @@ func newPBX(t testing.TB, dir *lineappearance.Data) *ctitest.PBX {
 type node struct {
 	*gateway.Gateway
 	Port    int
+	cluster *ctitest.Cluster
 	stopped atomic.Bool
 }
+
+// Cluster returns the fake PBX's endpoints of a node in demo mode, or nil.
+func (n *node) Cluster() *ctitest.Cluster { return n.cluster }
 
 // nodeConfig says how to run a node.
 type nodeConfig struct {
@@ -176,14 +181,17 @@ func startNode(t testing.TB, nc nodeConfig) *node {
 	if nc.Config != nil {
 		nc.Config(&cfg)
 	}
-	g, err := gateway.New(cfg, gateway.Options{
-		Demo:      len(nc.CTI) == 0,
-		PBX:       nc.PBX,
-		Directory: nc.Directory,
-		Logger:    testLogger(),
-	})
-	require.NoError(t, err)
-	n := &node{Gateway: g, Port: port}
+	opts := gateway.Options{Directory: nc.Directory, Logger: testLogger()}
+	n := &node{Port: port}
+	if len(nc.CTI) == 0 {
+		g, err := demo.New(cfg, opts, demo.Options{PBX: nc.PBX})
+		require.NoError(t, err)
+		n.Gateway, n.cluster = g.Gateway, g.Cluster()
+	} else {
+		n.Gateway, err = gateway.New(cfg, opts)
+		require.NoError(t, err)
+	}
+	g := n.Gateway
 	if err := g.Start(); err != nil {
 		n.Stop(t)
 		t.Fatalf("start gateway on %s: %v", addr, err)
@@ -191,7 +199,7 @@ func startNode(t testing.TB, nc nodeConfig) *node {
 	t.Cleanup(func() { n.Stop(t) })
 	endpoints := len(cfg.CTI.Endpoints)
 	if len(nc.CTI) == 0 {
-		endpoints = gateway.DemoEndpoints
+		endpoints = demo.Endpoints
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()

@@ -16,7 +16,7 @@ import (
 	"github.com/rcc-go/rcc/csta/framing"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/internal/gateway"
+	"github.com/rcc-go/rcc/session/gateway"
 	"github.com/rcc-go/rcc/sip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

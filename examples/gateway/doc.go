@@ -1,0 +1,28 @@
+// Command gateway runs the rcc CTI gateway: Remote Call Control for Office
+// Communicator and other ECMA TR/87 clients, in front of a pool of CSTA CTI
+// connections.
+//
+// Run it with a configuration file (see config.example.yaml beside this
+// file):
+//
+//	go run ./examples/gateway -config gateway.yaml
+//
+// or, with nothing to configure, on an in-process fake PBX and the demo
+// directory:
+//
+//	go run ./examples/gateway -demo
+//
+// SIGINT and SIGTERM shut it down cleanly (every session gets a BYE); SIGHUP
+// reloads the directory file.
+//
+// # A host like any other
+//
+// The command uses public packages only, so a copy of this folder in a
+// module of its own builds and runs: session/gateway reads the
+// configuration file and assembles the gateway (ctipool, session, sip and
+// the admin HTTP handlers of session/admin); session/gateway/demo runs it
+// on the in-process fake PBX of ctipool/ctitest for -demo and -demo-users
+// (see demo.go). A program that composes the packages by hand instead
+// uses the adapters session/poolcti and sip/sessionhandler, as the
+// example in package session's documentation shows.
+package main

@@ -1,0 +1,2 @@
+// Package backoff computes capped exponential reconnect delays with jitter.
+package backoff

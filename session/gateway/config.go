@@ -1,0 +1,426 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/ctipool"
+	"github.com/rcc-go/rcc/internal/yamlpos"
+	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/sip"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the gateway's configuration file. Every field has a default (see
+// defaultConfig and config.example.yaml); a file only names what it changes.
+type Config struct {
+	SIP       SIPConfig       `yaml:"sip"`
+	CTI       CTIConfig       `yaml:"cti"`
+	Session   SessionConfig   `yaml:"session"`
+	Directory DirectoryConfig `yaml:"directory"`
+	Admin     AdminConfig     `yaml:"admin"`
+	Log       LogConfig       `yaml:"log"`
+}
+
+// SIPConfig is the SIP side: listeners, TLS, trusted peers, session timers.
+type SIPConfig struct {
+	Listen            []Listener `yaml:"listen"`
+	Hostname          string     `yaml:"hostname"`
+	TLS               TLSFiles   `yaml:"tls"`
+	TrustedPeers      []string   `yaml:"trusted_peers"`
+	TrustedSubjects   []string   `yaml:"trusted_subjects"`
+	SessionExpires    Duration   `yaml:"session_expires"`
+	MinSessionExpires Duration   `yaml:"min_session_expires"`
+	MaxBodySize       int        `yaml:"max_body_size"`
+	EventQueueSize    int        `yaml:"event_queue_size"`
+	EventTimeout      Duration   `yaml:"event_timeout"`
+	MaxEventTimeouts  int        `yaml:"max_event_timeouts"`
+	RetryAfter        Duration   `yaml:"retry_after"`
+	UDPReadBuffer     int        `yaml:"udp_read_buffer"`
+}
+
+// Listener is one SIP listening socket.
+type Listener struct {
+	Transport string `yaml:"transport"`
+	Address   string `yaml:"address"`
+}
+
+// TLSFiles names certificate files. ClientCAFile turns on verification of
+// client certificates (mutual TLS).
+type TLSFiles struct {
+	CertFile          string `yaml:"cert_file"`
+	KeyFile           string `yaml:"key_file"`
+	CAFile            string `yaml:"ca_file"`
+	ClientCAFile      string `yaml:"client_ca_file"`
+	RequireClientCert bool   `yaml:"require_client_cert"`
+	ServerName        string `yaml:"server_name"`
+}
+
+// CTIConfig is the CTI side: the endpoints in priority order and the link
+// tuning.
+type CTIConfig struct {
+	Endpoints         []Endpoint `yaml:"endpoints"`
+	TLS               TLSFiles   `yaml:"tls"`
+	ApplicationID     string     `yaml:"application_id"`
+	HeartbeatInterval Duration   `yaml:"heartbeat_interval"`
+	HeartbeatMisses   int        `yaml:"heartbeat_misses"`
+	RequestTimeout    Duration   `yaml:"request_timeout"`
+	DialTimeout       Duration   `yaml:"dial_timeout"`
+	ReconnectMin      Duration   `yaml:"reconnect_min"`
+	ReconnectMax      Duration   `yaml:"reconnect_max"`
+}
+
+// Endpoint is one CTI Manager address.
+type Endpoint struct {
+	Name    string `yaml:"name"`
+	Address string `yaml:"address"`
+	TLS     bool   `yaml:"tls"`
+}
+
+// SessionConfig is the gateway core: CTI loss policy and limits.
+type SessionConfig struct {
+	LossPolicy         string   `yaml:"loss_policy"`
+	MaxSessions        int      `yaml:"max_sessions"`
+	MaxSessionsPerUser int      `yaml:"max_sessions_per_user"`
+	RequestTimeout     Duration `yaml:"request_timeout"`
+}
+
+// DirectoryConfig names the directory file and the device preference.
+type DirectoryConfig struct {
+	File       string   `yaml:"file"`
+	Preference []string `yaml:"preference"`
+}
+
+// AdminConfig is the admin HTTP listener (health, metrics, status page).
+type AdminConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// LogConfig selects the log format and level.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("10s") or a
+// number of seconds.
+type Duration time.Duration
+
+// UnmarshalYAML accepts "1m30s" style strings and plain seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d column %d: duration must be a scalar", n.Line, n.Column)
+	}
+	if v, err := time.ParseDuration(n.Value); err == nil {
+		if v < 0 {
+			return fmt.Errorf("line %d column %d: negative duration %q", n.Line, n.Column, n.Value)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var secs int64
+	if _, err := fmt.Sscanf(n.Value, "%d", &secs); err != nil || fmt.Sprint(secs) != n.Value || secs < 0 {
+		return fmt.Errorf("line %d column %d: invalid duration %q (want e.g. 10s, 500ms, 2m)", n.Line, n.Column, n.Value)
+	}
+	*d = Duration(time.Duration(secs) * time.Second)
+	return nil
+}
+
+// MarshalYAML writes the duration as a Go duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// defaultConfig returns the configuration a file is laid over. The
+// settings the libraries have defaults for take them from the libraries'
+// Default constants (a zero in a file selects the same default, as the
+// library applies it); what only the gateway decides (listeners, log) is
+// stated here. TrustedPeers and Preference stay nil, which the libraries
+// read as their defaults (loopback; lineappearance.DefaultPreference).
+func defaultConfig() Config {
+	return Config{
+		SIP: SIPConfig{
+			Listen: []Listener{
+				{Transport: "udp", Address: "127.0.0.1:5060"},
+				{Transport: "tcp", Address: "127.0.0.1:5060"},
+			},
+			SessionExpires:    Duration(sip.DefaultSessionExpires),
+			MinSessionExpires: Duration(sip.DefaultMinSE),
+			MaxBodySize:       csta.DefaultMaxSize,
+			EventQueueSize:    sip.DefaultEventQueueSize,
+			EventTimeout:      Duration(sip.DefaultEventTimeout),
+			MaxEventTimeouts:  sip.DefaultMaxEventTimeouts,
+			RetryAfter:        Duration(sip.DefaultRetryAfter),
+			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
+		},
+		CTI: CTIConfig{
+			ApplicationID:     ctipool.DefaultApplicationID,
+			HeartbeatInterval: Duration(ctipool.DefaultHeartbeatInterval),
+			HeartbeatMisses:   ctipool.DefaultHeartbeatMisses,
+			RequestTimeout:    Duration(ctipool.DefaultRequestTimeout),
+			DialTimeout:       Duration(ctipool.DefaultDialTimeout),
+			ReconnectMin:      Duration(ctipool.DefaultReconnectMin),
+			ReconnectMax:      Duration(ctipool.DefaultReconnectMax),
+		},
+		Session: SessionConfig{
+			LossPolicy:         session.Rehome.String(),
+			MaxSessions:        session.DefaultMaxSessions,
+			MaxSessionsPerUser: session.DefaultMaxSessionsPerUser,
+			RequestTimeout:     Duration(session.DefaultRequestTimeout),
+		},
+		Log: LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// or returns d, or def when d is zero: the value a library uses.
+func or(d Duration, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d.D()
+}
+
+// ConfigError is a configuration problem, with the file position when known.
+type ConfigError struct {
+	File   string
+	Path   string // dotted key path, e.g. "sip.listen[1].transport"
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *ConfigError) Error() string {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("config: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.File != "":
+		return fmt.Sprintf("config: %s: %s", e.File, e.Msg)
+	}
+	return "config: " + e.Msg
+}
+
+// LoadConfig reads and validates a configuration file.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, &ConfigError{File: path, Msg: err.Error()}
+	}
+	return ParseConfig(path, data)
+}
+
+// maxConfigSize bounds a configuration file.
+const maxConfigSize = 1 << 20
+
+// ParseConfig parses and validates configuration YAML; name is used in
+// errors. Unknown keys are errors, so a misspelt setting is not silently
+// ignored.
+func ParseConfig(name string, data []byte) (Config, error) {
+	cfg := defaultConfig()
+	if len(data) > maxConfigSize {
+		return cfg, &ConfigError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", maxConfigSize)}
+	}
+	var root yaml.Node
+	if len(bytes.TrimSpace(data)) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, yamlError(name, data, err)
+		}
+		// A second pass keeps the node tree, to put positions on
+		// validation errors.
+		_ = yaml.Unmarshal(data, &root)
+	}
+	if err := cfg.validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			ce.File = name
+			if n := findNode(&root, ce.Path); n != nil {
+				ce.Line, ce.Column = n.Line, n.Column
+			}
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// yamlError turns a yaml error into a ConfigError with line information:
+// type errors name their lines; a syntax error is located again
+// (internal/yamlpos) for its line and column.
+func yamlError(name string, data []byte, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return &ConfigError{File: name, Msg: strings.Join(te.Errors, "; ")}
+	}
+	if line, col, what, ok := yamlpos.Locate(data, err); ok {
+		return &ConfigError{File: name, Line: line, Column: col, Msg: what}
+	}
+	return &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+}
+
+var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}
+
+func (c *Config) validate() error {
+	bad := func(format string, args ...any) error {
+		msg := fmt.Sprintf(format, args...)
+		path, _, _ := strings.Cut(msg, ":")
+		path, _, _ = strings.Cut(path, " ")
+		return &ConfigError{Path: path, Msg: msg}
+	}
+	if len(c.SIP.Listen) == 0 {
+		return bad("sip.listen: at least one listener is required")
+	}
+	for i, l := range c.SIP.Listen {
+		if !validTransports[strings.ToLower(l.Transport)] {
+			return bad("sip.listen[%d].transport: %q is not udp, tcp or tls", i, l.Transport)
+		}
+		if _, _, err := net.SplitHostPort(l.Address); err != nil {
+			return bad("sip.listen[%d].address: %v", i, err)
+		}
+		if strings.EqualFold(l.Transport, "tls") && (c.SIP.TLS.CertFile == "" || c.SIP.TLS.KeyFile == "") {
+			return bad("sip.listen[%d]: a tls listener needs sip.tls.cert_file and sip.tls.key_file", i)
+		}
+	}
+	for i, p := range c.SIP.TrustedPeers {
+		if _, err := parsePrefix(p); err != nil {
+			return bad("sip.trusted_peers[%d]: %v", i, err)
+		}
+	}
+	if c.SIP.SessionExpires.D() < sip.DefaultMinSE && c.SIP.SessionExpires != 0 {
+		return bad("sip.session_expires: %v is below the RFC 4028 minimum of %.0fs", c.SIP.SessionExpires.D(), sip.DefaultMinSE.Seconds())
+	}
+	if se, minSE := or(c.SIP.SessionExpires, sip.DefaultSessionExpires), or(c.SIP.MinSessionExpires, sip.DefaultMinSE); minSE > se {
+		return bad("sip.min_session_expires (%v) is above sip.session_expires (%v)", minSE, se)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"sip.max_body_size", c.SIP.MaxBodySize},
+		{"sip.event_queue_size", c.SIP.EventQueueSize},
+		{"sip.max_event_timeouts", c.SIP.MaxEventTimeouts},
+		{"sip.udp_read_buffer", c.SIP.UDPReadBuffer},
+		{"cti.heartbeat_misses", c.CTI.HeartbeatMisses},
+		{"session.max_sessions", c.Session.MaxSessions},
+		{"session.max_sessions_per_user", c.Session.MaxSessionsPerUser},
+	} {
+		if f.v < 0 {
+			return bad("%s: %d is negative (0 selects the default)", f.name, f.v)
+		}
+	}
+	if len(c.CTI.Endpoints) > ctipool.MaxEndpoints {
+		return bad("cti.endpoints: %d endpoints configured, at most %d are allowed", len(c.CTI.Endpoints), ctipool.MaxEndpoints)
+	}
+	names := map[string]bool{}
+	for i, ep := range c.CTI.Endpoints {
+		if _, _, err := net.SplitHostPort(ep.Address); err != nil {
+			return bad("cti.endpoints[%d].address: %v", i, err)
+		}
+		if ep.Name != "" {
+			if names[ep.Name] {
+				return bad("cti.endpoints[%d].name: %q is used twice", i, ep.Name)
+			}
+			names[ep.Name] = true
+		}
+	}
+	if rmin, rmax := or(c.CTI.ReconnectMin, ctipool.DefaultReconnectMin), or(c.CTI.ReconnectMax, ctipool.DefaultReconnectMax); rmax < rmin {
+		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", rmax, rmin)
+	}
+	switch c.Session.LossPolicy {
+	case "rehome", "reconnect":
+	default:
+		return bad("session.loss_policy: %q is not rehome or reconnect", c.Session.LossPolicy)
+	}
+	for i, p := range c.Directory.Preference {
+		switch p {
+		case "soft-registered", "hard-registered", "config-order":
+		default:
+			return bad("directory.preference[%d]: %q is not soft-registered, hard-registered or config-order", i, p)
+		}
+	}
+	if c.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+			return bad("admin.listen: %v", err)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format: %q is not text or json", c.Log.Format)
+	}
+	return nil
+}
+
+// parsePrefix accepts a CIDR prefix or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither an address nor a prefix", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// findNode returns the node at a dotted path such as "sip.listen[1].address",
+// or the nearest ancestor that exists, or nil.
+func findNode(root *yaml.Node, path string) *yaml.Node {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind == 0 || path == "" {
+		return nil
+	}
+	best := n
+	for _, part := range strings.Split(path, ".") {
+		key, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
+			key = part[:i]
+			if _, err := fmt.Sscanf(part[i+1:len(part)-1], "%d", &idx); err != nil {
+				idx = -1
+			}
+		}
+		next := mapValue(n, key)
+		if next == nil {
+			return best
+		}
+		n, best = next, next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return best
+			}
+			n, best = n.Content[idx], n.Content[idx]
+		}
+	}
+	return best
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

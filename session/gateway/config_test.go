@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/ctipool"
+	"github.com/rcc-go/rcc/session"
+	"github.com/rcc-go/rcc/sip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseConfigDefaults(t *testing.T) {
+	cfg, err := ParseConfig("empty.yaml", nil)
+	require.NoError(t, err)
+	assert.Equal(t, defaultConfig(), cfg)
+	assert.Equal(t, 600*time.Second, cfg.SIP.SessionExpires.D())
+}
+
+// TestParseConfigLibraryDefaults checks that the defaults are the
+// libraries' own, and that a zero selects them too.
+func TestParseConfigLibraryDefaults(t *testing.T) {
+	cfg, err := ParseConfig("empty.yaml", nil)
+	require.NoError(t, err)
+	assert.Equal(t, sip.DefaultSessionExpires, cfg.SIP.SessionExpires.D())
+	assert.Equal(t, sip.DefaultEventTimeout, cfg.SIP.EventTimeout.D())
+	assert.Equal(t, csta.DefaultMaxSize, cfg.SIP.MaxBodySize)
+	assert.Equal(t, ctipool.DefaultHeartbeatInterval, cfg.CTI.HeartbeatInterval.D())
+	assert.Equal(t, session.DefaultMaxSessions, cfg.Session.MaxSessions)
+	assert.Nil(t, cfg.SIP.TrustedPeers, "nil: sip's default, loopback")
+	assert.Nil(t, cfg.Directory.Preference, "nil: lineappearance's default")
+
+	// Zeros are accepted and left for the libraries: a zero session
+	// interval is sip's 600s, which the 90s minimum is below.
+	cfg, err = ParseConfig("zero.yaml", []byte("sip:\n  session_expires: 0\n  min_session_expires: 0\n  max_body_size: 0\ncti:\n  reconnect_min: 0\n  reconnect_max: 0\nsession:\n  max_sessions: 0\n"))
+	require.NoError(t, err)
+	assert.Zero(t, cfg.SIP.SessionExpires)
+	assert.Zero(t, cfg.Session.MaxSessions)
+}
+
+func TestParseConfigOverrides(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte(`
+sip:
+  session_expires: 1800
+  trusted_peers: ["10.1.0.0/16", "192.0.2.7"]
+cti:
+  heartbeat_interval: 2s
+  dial_timeout: 3s
+  endpoints:
+    - {name: a, address: "127.0.0.1:7001"}
+    - {name: b, address: "127.0.0.1:7002"}
+session:
+  loss_policy: reconnect
+`))
+	require.NoError(t, err)
+	assert.Equal(t, 1800*time.Second, cfg.SIP.SessionExpires.D())
+	assert.Equal(t, 2*time.Second, cfg.CTI.HeartbeatInterval.D())
+	assert.Equal(t, 3*time.Second, cfg.CTI.DialTimeout.D())
+	assert.Len(t, cfg.CTI.Endpoints, 2)
+	assert.Equal(t, "reconnect", cfg.Session.LossPolicy)
+	assert.Equal(t, 3, cfg.CTI.HeartbeatMisses, "unset keys keep their default")
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "sip:\n  sesion_expires: 10s\n", "c.yaml: line 2: field sesion_expires not found"},
+		{"bad duration", "cti:\n  heartbeat_interval: soon\n", `c.yaml: line 2 column 23: invalid duration "soon"`},
+		{"too many endpoints", "cti:\n  endpoints:\n" + nineEndpoints(), "c.yaml:3:5: cti.endpoints: 9 endpoints configured, at most 8 are allowed"},
+		{"bad transport", "sip:\n  listen:\n    - {transport: sctp, address: \"127.0.0.1:5060\"}\n", "c.yaml:3:19: sip.listen[0].transport: \"sctp\" is not udp, tcp or tls"},
+		{"bad policy", "session:\n  loss_policy: panic\n", `c.yaml:2:16: session.loss_policy: "panic" is not rehome or reconnect`},
+		{"bad peer", "sip:\n  trusted_peers: [\"10.0.0.0/33\"]\n", "c.yaml:2:19: sip.trusted_peers[0]:"},
+		{"short session timer", "sip:\n  session_expires: 30s\n", "c.yaml:2:20: sip.session_expires: 30s is below the RFC 4028 minimum of 90s"},
+		{"syntax", "sip: [\n", "c.yaml:"},
+		{"negative size", "sip:\n  max_body_size: -1\n", "c.yaml:2:18: sip.max_body_size: -1 is negative (0 selects the default)"},
+		{"negative queue", "sip:\n  event_queue_size: -5\n", "c.yaml:2:21: sip.event_queue_size: -5 is negative"},
+		{"negative misses", "cti:\n  heartbeat_misses: -1\n", "c.yaml:2:21: cti.heartbeat_misses: -1 is negative"},
+		{"negative limit", "session:\n  max_sessions_per_user: -2\n", "c.yaml:2:26: session.max_sessions_per_user: -2 is negative"},
+		{"negative duration", "cti:\n  request_timeout: -1s\n", `negative duration "-1s"`},
+		{"reconnect_max below the default minimum", "cti:\n  reconnect_min: 1m\n  reconnect_max: 0\n", "cti.reconnect_max (30s) is below cti.reconnect_min (1m0s)"},
+		{"syntax with its column", "sip:\n\tlisten: []\n", "c.yaml:2:1: found character '\t' that cannot start any token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(tt.yaml))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func nineEndpoints() string {
+	s := ""
+	for i := 0; i < 9; i++ {
+		s += "    - {address: \"127.0.0.1:700" + string(rune('0'+i)) + "\"}\n"
+	}
+	return s
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("sip:\n  session_expires: 600s\n"))
+	f.Add([]byte("cti:\n  endpoints:\n    - {name: a, address: \"127.0.0.1:1\"}\n"))
+	f.Add([]byte("{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig("f.yaml", data)
+		if err == nil {
+			// A config that parses is valid.
+			require.NoError(t, cfg.validate())
+		}
+	})
+}
+
+// TestExampleConfig keeps the example configuration beside the binary valid.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig("../../examples/gateway/config.example.yaml")
+	require.NoError(t, err)
+	assert.Len(t, cfg.CTI.Endpoints, 3)
+	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
+	assert.True(t, cfg.SIP.TLS.RequireClientCert)
+}
