@@ -126,8 +126,9 @@ type ServerConfig struct {
 	// value (the default does). Default: 32 KiB.
 	UDPMaxMessageSize int
 
-	// Observer, if set, is notified of dialogs, requests and events.
-	Observer Observer
+	// Observer, if set, holds hooks the server calls on dialogs, requests
+	// and events; see [Observer]. Nil hooks are skipped.
+	Observer *Observer
 	// Logger receives the server's logs, and sipgo's where sipgo takes a
 	// logger. nil discards them.
 	Logger *slog.Logger

@@ -205,8 +205,8 @@ func (d *dialog) opened() {
 	}
 	d.mu.Unlock()
 	d.srv.stats.opened.Add(1)
-	if d.srv.dialogObs != nil {
-		d.srv.dialogObs.DialogOpened(d.info)
+	if d.srv.obs.DialogOpened != nil {
+		d.srv.obs.DialogOpened(d.info)
 	}
 	if start {
 		go d.sendLoop()
@@ -394,8 +394,8 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	d.sess.Closed(reason)
 	if answered {
 		d.srv.stats.closed.Add(1)
-		if d.srv.dialogObs != nil {
-			d.srv.dialogObs.DialogClosed(d.info, reason)
+		if d.srv.obs.DialogClosed != nil {
+			d.srv.obs.DialogClosed(d.info, reason)
 		}
 	}
 	return bye
@@ -493,8 +493,8 @@ func (d *dialog) sendEvent(body []byte) {
 	if res != nil {
 		status = res.StatusCode
 	}
-	if d.srv.eventObs != nil {
-		d.srv.eventObs.EventDone(d.info.DialogID, status, err)
+	if d.srv.obs.EventDone != nil {
+		d.srv.obs.EventDone(d.info.DialogID, status, err)
 	}
 	if status >= 200 && status < 300 {
 		d.srv.stats.eventsSent.Add(1)

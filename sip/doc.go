@@ -43,7 +43,7 @@
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
-//     timer when the client supports it, and Allow. A *[Refusal] from Open
+//     timer when the client supports it, and Allow. A *[RefusalError] from Open
 //     gives that status; any other error 500.
 //   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
 //     session timer, updates the remote target from its Contact, calls
@@ -140,13 +140,25 @@
 // Server and ClientSession methods are safe for concurrent use. The server
 // calls the Handler and Session from sipgo's request goroutines, possibly
 // several at once for one session; Closed is called exactly once per
-// session. Observer methods are called synchronously. The client calls
+// session. Observer hooks are called synchronously. The client calls
 // OnEvent and OnClose from one goroutine of its own, never concurrently.
+//
+// # Observing
+//
+// ServerConfig.Observer is a *[Observer]: a struct of optional hook
+// functions (DialogOpened, DialogClosed, RequestDone, EventDone), the
+// shape net/http/httptrace.ClientTrace has and the session and ctipool
+// packages share. Set the hooks you need; a nil hook is skipped at the
+// cost of one comparison. Because the hooks are fields, the compiler
+// checks their names and signatures: a renamed hook breaks the build of
+// its user instead of silently turning a metric off. RequestDone is called
+// once per answered request, when its handling is over.
 //
 // # Errors
 //
-// SIP failures are *[Refusal] values (status, reason, Retry-After), both
-// the ones a Handler returns and the ones a gateway sends the client.
+// SIP failures are *[RefusalError] values (status, reason, Retry-After),
+// both the ones a Handler returns and the ones a gateway sends the
+// client.
 // Why a dialog ended is one of the Err values (ErrPeerBye, ErrExpired, ...),
 // possibly wrapped; compare with errors.Is. A CSTAErrorCode answer to a
 // client request is a *csta.Error.

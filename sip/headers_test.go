@@ -177,7 +177,7 @@ func TestInNamespaceDoesNotChangeTheMessage(t *testing.T) {
 }
 
 func TestRefusalError(t *testing.T) {
-	assert.Equal(t, "sip: refused: 503 Service Unavailable (retry after 30s)", (&Refusal{Status: 503, RetryAfter: 30 * time.Second}).Error())
-	assert.Equal(t, "sip: refused: 404 No Such Line", (&Refusal{Status: 404, Reason: "No Such Line"}).Error())
+	assert.Equal(t, "sip: refused: 503 Service Unavailable (retry after 30s)", (&RefusalError{Status: 503, RetryAfter: 30 * time.Second}).Error())
+	assert.Equal(t, "sip: refused: 404 No Such Line", (&RefusalError{Status: 404, Reason: "No Such Line"}).Error())
 	assert.Equal(t, "Server Error", statusText(599))
 }

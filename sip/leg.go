@@ -182,9 +182,9 @@ func roundTrip(ctx context.Context, c *sipgo.Client, req *sipmsg.Request) (*sipm
 	}
 }
 
-// refusalOf turns a failure response into a *Refusal.
-func refusalOf(res *sipmsg.Response) *Refusal {
-	r := &Refusal{Status: res.StatusCode, Reason: res.Reason}
+// refusalOf turns a failure response into a *RefusalError.
+func refusalOf(res *sipmsg.Response) *RefusalError {
+	r := &RefusalError{Status: res.StatusCode, Reason: res.Reason}
 	if d, ok := deltaSeconds(header(res, "Retry-After")); ok {
 		r.RetryAfter = d
 	}

@@ -58,9 +58,9 @@ type Options struct {
 	// SessionObserver, PoolObserver and SIPObserver, when set, are plugged
 	// into the library's observer hooks instead of the admin server's
 	// (whose metrics then lack what they would have fed).
-	SessionObserver session.Observer
-	PoolObserver    ctipool.Observer
-	SIPObserver     sip.Observer
+	SessionObserver *session.Observer
+	PoolObserver    *ctipool.Observer
+	SIPObserver     *sip.Observer
 	// PBX, when set in demo mode, is served instead of a fresh demo PBX
 	// (tests set far-end behaviour this way).
 	PBX *ctitest.PBX

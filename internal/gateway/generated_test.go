@@ -76,7 +76,7 @@ func TestDemoUsers(t *testing.T) {
 
 	// The demo directory's users are not in it: not allowed.
 	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "tcp"), User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	require.ErrorAs(t, err, &r)
 	assert.Equal(t, 403, r.Status)
 }

@@ -71,7 +71,7 @@ func TestGivenDirectoryInDemoMode(t *testing.T) {
 	defer cancel()
 	tg := &testGateway{Gateway: g}
 	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: tg.uri(t, "udp"), User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	require.True(t, errors.As(err, &r), "got %v", err)
 	assert.Equal(t, 403, r.Status)
 	bob := tg.dial(t, "udp", bobAOR, bobLine)
