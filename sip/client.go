@@ -133,7 +133,7 @@ func (c *ClientSession) call(ctx context.Context, req *sipmsg.Request) (*sipmsg.
 		return nil, ErrDialogEnded
 	}
 	defer release()
-	return roundTrip(ctx, c.cli, req)
+	return c.roundTrip(ctx, req)
 }
 
 // listen opens the client's listener and works out its Contact.

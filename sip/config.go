@@ -30,7 +30,7 @@ const (
 	// DefaultUDPReadBuffer is the default ServerConfig.UDPReadBuffer.
 	DefaultUDPReadBuffer = 4 << 20
 	// DefaultUDPMaxMessageSize is the default UDPMaxMessageSize of
-	// ServerConfig and ClientConfig: the largest datagram sipgo reads.
+	// ServerConfig and ClientConfig.
 	DefaultUDPMaxMessageSize = 32 << 10
 	// DefaultContactUser is the default ServerConfig.ContactUser.
 	DefaultContactUser = "cti"
@@ -115,15 +115,14 @@ type ServerConfig struct {
 	UDPReadBuffer int
 	// UDPMaxMessageSize is the largest SIP message the server sends over
 	// UDP, in bytes. sipgo refuses UDP messages over 1300 bytes by default,
-	// and a GetCSTAFeaturesResponse or a verbose event is larger, so
-	// NewServer raises sipgo's process-wide limit (sip.UDPMTUSize, which it
-	// only ever raises) to allow this size. A negative value leaves sipgo's
-	// limit alone. A response that is still too large is replaced by 500;
-	// an event that is too large is refused with ErrEventTooLarge. Use TCP
-	// or TLS for large bodies where you can. Because the limit is a sipgo
-	// global, raising it while other sipgo UDP sockets of the process send
-	// is a data race: give every server and client of a process the same
-	// value (the default does). Default: 32 KiB.
+	// and a GetCSTAFeaturesResponse or a verbose event is larger, so the
+	// package raises sipgo's process-wide limit (sip.UDPMTUSize) once, at
+	// initialisation, to the largest datagram, and enforces this limit
+	// itself. A negative value sets no limit of the server's own (only a
+	// datagram's size bounds a message). A response that is too large is
+	// replaced by 500; an event that is too large is refused with
+	// ErrEventTooLarge, and a BYE fails. Use TCP or TLS for large bodies
+	// where you can. Default: 32 KiB.
 	UDPMaxMessageSize int
 
 	// Observer, if set, holds hooks the server calls on dialogs, requests

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,13 +15,31 @@ import (
 	"github.com/rcc-go/rcc/internal/growstack"
 )
 
+// phase is where a server dialog is in its life.
+type phase uint8
+
 // Phases of a server dialog.
 const (
-	phaseOpening     = iota // Open runs; nothing sent yet
-	phaseEstablished        // 200 OK sent, ACK not yet received
-	phaseConfirmed          // ACK received
-	phaseEnded
+	phaseOpening     phase = iota // Open runs; nothing sent yet
+	phaseEstablished              // 200 OK sent, ACK not yet received
+	phaseConfirmed                // ACK received
+	phaseEnded                    // ended; nothing more is sent
 )
+
+// String returns "opening", "established", "confirmed" or "ended".
+func (p phase) String() string {
+	switch p {
+	case phaseOpening:
+		return "opening"
+	case phaseEstablished:
+		return "established"
+	case phaseConfirmed:
+		return "confirmed"
+	case phaseEnded:
+		return "ended"
+	}
+	return "phase(" + strconv.Itoa(int(p)) + ")"
+}
 
 // byeTimeout bounds how long a BYE waits for its answer.
 var byeTimeout = 64 * sipmsg.T1
@@ -46,7 +65,7 @@ type dialog struct {
 	body []byte // the 200 OK body, sent again to re-INVITEs
 
 	mu        sync.Mutex
-	phase     int
+	phase     phase
 	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
@@ -417,7 +436,7 @@ func (d *dialog) bye(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, byeTimeout)
 	defer cancel()
-	res, err := roundTrip(ctx, d.srv.cli, d.newRequest(sipmsg.BYE))
+	res, err := d.srv.roundTrip(ctx, d.newRequest(sipmsg.BYE))
 	switch {
 	case err != nil:
 		d.srv.log.Debug("BYE got no answer", "dialog", d.info.DialogID, "error", err)
@@ -486,7 +505,7 @@ func (d *dialog) sendEvent(body []byte) {
 	req.AppendHeader(&ct)
 	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
 	req.SetBody(body)
-	res, err := roundTrip(ctx, d.srv.cli, req)
+	res, err := d.srv.roundTrip(ctx, req)
 	release()
 
 	status := 0

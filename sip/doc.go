@@ -122,17 +122,20 @@
 // # Transports and sizes
 //
 // sipgo refuses to send UDP messages over 1300 bytes, and a
-// GetCSTAFeaturesResponse with its SIP headers is larger. NewServer and
-// Dial therefore raise sipgo's process-wide limit (sip.UDPMTUSize) to
-// UDPMaxMessageSize (default 32 KiB); it is only ever raised. On a LAN or
-// loopback IP fragmentation carries such datagrams; across other networks
-// prefer TCP or TLS, as OCS does. They also raise sipgo's read buffer
-// (sip.TransportBufferReadSize) to 64 KiB, so that every datagram is read
-// whole and answered (sipgo's default, 32 KiB, cuts a larger one short,
-// and it is dropped unanswered). A program that runs sipgo servers of its
-// own besides should set both before any of them starts. An INFO
-// response still too large is replaced by 500, and SendEvent refuses an
-// event too large with ErrEventTooLarge. ServeUDP sets the socket buffers
+// GetCSTAFeaturesResponse with its SIP headers is larger; its read buffer,
+// 32 KiB, cuts a larger datagram short, and it is dropped unanswered.
+// These are process-wide variables of sipgo, so the package sets them
+// once, when it is initialised (before main, so without a data race):
+// the send limit (sip.UDPMTUSize) to the largest datagram and the read
+// buffer (sip.TransportBufferReadSize) to 64 KiB, so that every datagram
+// is read whole and answered. It never lowers either, and never writes
+// them again. The limit of each server and client is its own
+// UDPMaxMessageSize (default 32 KiB), which this package enforces. On a
+// LAN or loopback IP fragmentation carries such datagrams; across other
+// networks prefer TCP or TLS, as OCS does. A program that sets sipgo's
+// variables itself should do so before any server or client starts. A
+// response too large is replaced by 500, and SendEvent refuses an event
+// too large with ErrEventTooLarge. ServeUDP sets the socket buffers
 // (UDPReadBuffer, default 4 MiB), which sustained load needs.
 //
 // # Concurrency
