@@ -27,6 +27,8 @@ const (
 	DefaultMaxEventTimeouts = 3
 	// DefaultRetryAfter is the default ServerConfig.RetryAfter.
 	DefaultRetryAfter = 30 * time.Second
+	// DefaultWriteTimeout is the default ServerConfig.WriteTimeout.
+	DefaultWriteTimeout = 10 * time.Second
 	// DefaultUDPReadBuffer is the default ServerConfig.UDPReadBuffer.
 	DefaultUDPReadBuffer = 4 << 20
 	// DefaultUDPMaxMessageSize is the default UDPMaxMessageSize of
@@ -92,6 +94,15 @@ type ServerConfig struct {
 	// RetryAfter is the Retry-After the server sends with the 503 answers
 	// it makes itself (not ready, shutting down). Default: 30s.
 	RetryAfter time.Duration
+	// WriteTimeout bounds how long one write of a SIP message (a response,
+	// an event INFO, a BYE) may block on a TCP or TLS connection the
+	// server accepted. A peer that stops reading fills the socket buffers,
+	// and without a bound the write, and every later write on that
+	// connection, would block forever. A write that times out fails and
+	// closes the connection (part of a message may have gone out), so
+	// its requests fail and its dialogs end as for any lost connection.
+	// Default: 10s; negative is an error.
+	WriteTimeout time.Duration
 
 	// ContactHost is the host name or address the server puts in its
 	// Contact and Via headers. Default: the address of the listener the
@@ -188,6 +199,7 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.MinSE, DefaultMinSE, "MinSE"},
 		{&c.EventTimeout, DefaultEventTimeout, "EventTimeout"},
 		{&c.RetryAfter, DefaultRetryAfter, "RetryAfter"},
+		{&c.WriteTimeout, DefaultWriteTimeout, "WriteTimeout"},
 	} {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err

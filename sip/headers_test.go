@@ -110,6 +110,7 @@ func TestServerConfigDefaults(t *testing.T) {
 	assert.Equal(t, DefaultEventTimeout, c.EventTimeout)
 	assert.Equal(t, DefaultMaxEventTimeouts, c.MaxEventTimeouts)
 	assert.Equal(t, DefaultRetryAfter, c.RetryAfter)
+	assert.Equal(t, DefaultWriteTimeout, c.WriteTimeout)
 	assert.Equal(t, DefaultContactUser, c.ContactUser)
 	assert.NotNil(t, c.Logger)
 
@@ -138,6 +139,8 @@ func TestServerConfigDefaults(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "sip: "), err.Error())
 		}
 	}
+	_, err = NewServer(ServerConfig{Handler: h, WriteTimeout: -time.Second})
+	assert.EqualError(t, err, "sip: ServerConfig.WriteTimeout is negative")
 }
 
 func TestClientConfigSetup(t *testing.T) {

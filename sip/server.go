@@ -160,20 +160,23 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 }
 
 // ServeTCP serves SIP on l until Shutdown, and then returns
-// ErrServerClosed.
+// ErrServerClosed. Writes on the connections it accepts are bounded by
+// ServerConfig.WriteTimeout.
 func (s *Server) ServeTCP(l net.Listener) error {
-	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(l) })
+	wl := writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}
+	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(wl) })
 }
 
 // ServeTLS serves SIP over TLS on l, a plain TCP listener that ServeTLS
 // wraps with ServerConfig.TLSConfig, until Shutdown, and then returns
-// ErrServerClosed.
+// ErrServerClosed. Writes on the connections it accepts are bounded by
+// ServerConfig.WriteTimeout.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.cfg.TLSConfig == nil {
 		l.Close()
 		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
 	}
-	tl := tls.NewListener(l, s.cfg.TLSConfig)
+	tl := tls.NewListener(writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}, s.cfg.TLSConfig)
 	return s.serve("TLS", tl, l.Addr(), func() error { return s.sgs.ServeTLS(tl) })
 }
 
