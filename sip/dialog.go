@@ -471,6 +471,9 @@ func (d *dialog) newRequest(method sipmsg.RequestMethod) *sipmsg.Request {
 func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	growstack.Grow() // the way down through sipgo's client transaction is deep
+	var anchor growstack.Anchor
+	anchor.Set()
+	defer anchor.Check() // the path fitted in the room Grow made
 	for {
 		d.mu.Lock()
 		if d.phase == phaseEnded || len(d.queue) == 0 || d.handling > 0 {

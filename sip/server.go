@@ -105,6 +105,8 @@ func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	// One stack growth now, while the stack is shallow, rather than
 	// several on the way down to the CTI link.
 	growstack.Grow()
+	var anchor growstack.Anchor
+	anchor.Set()
 	s.handlers.enter()
 	defer s.handlers.leave()
 	s.stats.request(string(req.Method))
@@ -128,6 +130,7 @@ func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	default:
 		s.onOther(&x)
 	}
+	anchor.Check() // the path fitted in the room Grow made
 }
 
 // closeConn closes the connection of a request that came in as the server
