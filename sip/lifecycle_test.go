@@ -98,6 +98,7 @@ func TestObserverAndStats(t *testing.T) {
 	assert.ErrorIs(t, obs.closed[0], ErrPeerBye)
 	assert.Equal(t, []int{200}, obs.requests["INVITE"])
 	assert.Equal(t, []int{200, 415}, obs.requests["INFO"])
+	assert.NotContains(t, obs.requests, "ACK", "an ACK gets no answer and is not reported")
 	assert.Equal(t, []int{200}, obs.events)
 	obs.mu.Unlock()
 
