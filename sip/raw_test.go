@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,9 +27,10 @@ type rawPeer struct {
 	// manualBye makes BYE requests from the server wait for the test to
 	// answer them; by default the peer answers them 200 at once.
 	manualBye atomic.Bool
-	// reading is held while the peer does not read its TCP connection
-	// (pauseReading); readDone is closed when reading it ends.
-	reading  sync.Mutex
+	// paused, while the peer does not read its TCP connection
+	// (pauseReading), is closed to read again; readDone is closed when
+	// reading it ends.
+	paused   atomic.Pointer[chan struct{}]
 	readDone chan struct{}
 }
 
@@ -67,8 +67,9 @@ func dialRaw(t testing.TB, ts *testServer, transport string) *rawPeer {
 			st := parser.NewSIPStream()
 			buf := make([]byte, 65536)
 			for {
-				p.reading.Lock() // held while paused
-				p.reading.Unlock()
+				if g := p.paused.Load(); g != nil {
+					<-*g
+				}
 				n, err := c.Read(buf)
 				if err != nil {
 					return
@@ -96,10 +97,17 @@ func (p *rawPeer) received(m sipmsg.Message) {
 
 // pauseReading stops reading the TCP connection (after the read under
 // way, if any) until resumeReading.
-func (p *rawPeer) pauseReading() { p.reading.Lock() }
+func (p *rawPeer) pauseReading() {
+	g := make(chan struct{})
+	p.paused.Store(&g)
+}
 
 // resumeReading reads the TCP connection again.
-func (p *rawPeer) resumeReading() { p.reading.Unlock() }
+func (p *rawPeer) resumeReading() {
+	if g := p.paused.Swap(nil); g != nil {
+		close(*g)
+	}
+}
 
 func (p *rawPeer) close() {
 	if p.pc != nil {
