@@ -103,9 +103,10 @@ type Config struct {
 	// SessionDuration is the application session duration the built-in
 	// transport requests. Default: cstatcp.DefaultSessionDuration.
 	SessionDuration time.Duration
-	// Observer, when not nil, is told of state changes (and, if it
-	// implements HeartbeatObserver, of heartbeats), on the dispatcher.
-	Observer Observer
+	// Observer, when not nil, holds hooks told of state changes and
+	// heartbeats, on the dispatcher; see [Observer]. Nil hooks are
+	// skipped.
+	Observer *Observer
 	// Logger receives the pool's log records. Default: discard.
 	Logger *slog.Logger
 }

@@ -121,10 +121,10 @@
 // [Pool.Stats] returns a value snapshot per endpoint: state, generation,
 // last heartbeat round trip, and counters for requests, failures,
 // timeouts, CSTA errors, heartbeats, connects, events in, dropped and
-// overflowed, subscribers and placements. An [Observer] in the Config is
-// told of every state change, and of every heartbeat if it also
-// implements [HeartbeatObserver]; it is called on the dispatcher, in
-// order. Log records go to [Config.Logger]: state changes at Info, failed
+// overflowed, subscribers and placements. The hooks of an [Observer] in the
+// Config (a struct of optional functions, as in the session and sip
+// packages) are told of every state change and every heartbeat; they are
+// called on the dispatcher, in order. Log records go to [Config.Logger]: state changes at Info, failed
 // connection attempts at Warn, details at Debug.
 //
 // # Transports

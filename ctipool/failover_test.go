@@ -39,7 +39,7 @@ func TestFailoverLoopback(t *testing.T) {
 		}
 	}()
 	obs := newObserver()
-	p := newPool(t, ctipool.Config{Endpoints: eps, Observer: obs,
+	p := newPool(t, ctipool.Config{Endpoints: eps, Observer: obs.hooks(),
 		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 50 * time.Millisecond})
 	defer p.Close()
 	waitHealthy(t, p, 3)
@@ -126,7 +126,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		defer l.Close()
 		eps = append(eps, ctipool.Endpoint{Addr: l.Addr()})
 	}
-	p := newPool(t, ctipool.Config{Endpoints: eps, HeartbeatInterval: 10 * time.Millisecond, Observer: newObserver()})
+	p := newPool(t, ctipool.Config{Endpoints: eps, HeartbeatInterval: 10 * time.Millisecond, Observer: newObserver().hooks()})
 	waitHealthy(t, p, 3)
 	for range 3 {
 		h, err := p.Acquire()

@@ -43,7 +43,7 @@ func TestHeartbeatWhenIdle(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
 		obs := newObserver()
 		_, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1),
-			HeartbeatInterval: 10 * time.Second, Observer: obs})
+			HeartbeatInterval: 10 * time.Second, Observer: obs.hooks()})
 
 		time.Sleep(35 * time.Second)
 		synctest.Wait()
@@ -89,7 +89,7 @@ func TestStalledServerDetected(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hb := &heartbeatLog{start: time.Now()}
 		obs := newObserver()
-		ps, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1), Observer: obs,
+		ps, p := pipePool(t, ctiscript.Options{OnMessage: hb.record}, ctipool.Config{Endpoints: endpoints(1), Observer: obs.hooks(),
 			HeartbeatInterval: 10 * time.Second, HeartbeatMisses: 3, RequestTimeout: time.Minute,
 			ReconnectMin: 2 * time.Second, ReconnectMax: 2 * time.Second})
 		h, err := p.Acquire()
@@ -232,7 +232,7 @@ func TestReconnectBackoff(t *testing.T) {
 		}
 		ps.Refuse("cti-0:2748", true)
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: dial, Observer: obs,
+		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: dial, Observer: obs.hooks(),
 			ReconnectMin: time.Second, ReconnectMax: 8 * time.Second})
 		defer ps.CloseAll()
 		defer p.Close()
@@ -271,7 +271,7 @@ func TestDialTimeout(t *testing.T) {
 		// The server accepts but never answers StartApplicationSession.
 		ps := ctiscript.NewPipes(ctiscript.Options{Answer: answerNever("StartApplicationSession")})
 		obs := newObserver()
-		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, Observer: obs,
+		p := newPool(t, ctipool.Config{Endpoints: endpoints(1), Dial: ps.Dial, Observer: obs.hooks(),
 			DialTimeout: 3 * time.Second, ReconnectMin: time.Second, ReconnectMax: time.Second})
 		defer ps.CloseAll()
 		defer p.Close()

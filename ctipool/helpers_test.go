@@ -137,6 +137,11 @@ func newObserver() *observer {
 	return &observer{start: time.Now(), ch: make(chan ctipool.StateChange, 1024)}
 }
 
+// hooks returns an Observer with both hooks set to o's methods.
+func (o *observer) hooks() *ctipool.Observer {
+	return &ctipool.Observer{StateChanged: o.StateChanged, HeartbeatDone: o.HeartbeatDone}
+}
+
 func (o *observer) StateChanged(c ctipool.StateChange) {
 	o.mu.Lock()
 	o.changes = append(o.changes, c)

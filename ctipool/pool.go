@@ -21,7 +21,8 @@ type Pool struct {
 	backoff   backoff.Policy
 	conns     []*Conn
 	disp      *dispatcher
-	obsQ      *queue // observer callbacks; nil without an Observer
+	obs       Observer // the configured hooks; the zero Observer without one
+	obsQ      *queue   // observer callbacks; nil without a hook
 
 	gens   atomic.Uint64 // last generation handed out, pool-wide
 	rr     atomic.Uint64 // round-robin counter
@@ -58,6 +59,9 @@ func New(cfg Config) (*Pool, error) {
 		p.transport = tcpTransport{cfg: &p.cfg}
 	}
 	if cfg.Observer != nil {
+		p.obs = *cfg.Observer
+	}
+	if p.obs.StateChanged != nil || p.obs.HeartbeatDone != nil {
 		// Observer calls are never dropped: only events count against a
 		// queue's limit, and state changes are rare.
 		p.obsQ = p.disp.newQueue(nil, 0, nil)
@@ -167,19 +171,15 @@ func (p *Pool) stateChanged(ch StateChange) {
 	close(p.changed)
 	p.changed = make(chan struct{})
 	p.changeMu.Unlock()
-	if p.obsQ != nil {
-		obs := p.cfg.Observer
-		p.obsQ.push(item{kind: itemFunc, fn: func() { obs.StateChanged(ch) }})
+	if f := p.obs.StateChanged; f != nil {
+		p.obsQ.push(item{kind: itemFunc, fn: func() { f(ch) }})
 	}
 }
 
-// heartbeatDone queues the HeartbeatObserver call, if there is one.
+// heartbeatDone queues the HeartbeatDone hook's call, if there is one.
 func (p *Pool) heartbeatDone(endpoint string, gen uint64, rtt time.Duration, err error) {
-	if p.obsQ == nil {
-		return
-	}
-	if ho, ok := p.cfg.Observer.(HeartbeatObserver); ok {
-		p.obsQ.push(item{kind: itemFunc, fn: func() { ho.HeartbeatDone(endpoint, gen, rtt, err) }})
+	if f := p.obs.HeartbeatDone; f != nil {
+		p.obsQ.push(item{kind: itemFunc, fn: func() { f(endpoint, gen, rtt, err) }})
 	}
 }
 

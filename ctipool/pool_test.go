@@ -147,7 +147,7 @@ func TestGenerationsUniqueAcrossPool(t *testing.T) {
 func TestCloseFailsPendingAndIsIdempotent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		obs := newObserver()
-		ps, p := pipePool(t, ctiscript.Options{Answer: answerNever("MakeCall")}, ctipool.Config{Endpoints: endpoints(2), Observer: obs})
+		ps, p := pipePool(t, ctiscript.Options{Answer: answerNever("MakeCall")}, ctipool.Config{Endpoints: endpoints(2), Observer: obs.hooks()})
 		h, err := p.Acquire()
 		require.NoError(t, err)
 		rec := newRecorder()
@@ -194,7 +194,7 @@ func TestCloseFailsPendingAndIsIdempotent(t *testing.T) {
 func TestObserverSeesTransitionsInOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		obs := newObserver()
-		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1), Observer: obs,
+		ps, p := pipePool(t, ctiscript.Options{}, ctipool.Config{Endpoints: endpoints(1), Observer: obs.hooks(),
 			ReconnectMin: time.Second, ReconnectMax: time.Second})
 		ps.Refuse("cti-0:2748", true)
 		require.NoError(t, ps.All()[0].Close())

@@ -56,19 +56,18 @@ type StateChange struct {
 	Err error
 }
 
-// Observer is told of every connection state change. The pool calls it on
-// its dispatcher, in order, with no lock held; it must return quickly.
-// Hosts use it to export metrics or log. An Observer may also implement
-// HeartbeatObserver.
-type Observer interface {
-	StateChanged(StateChange)
-}
-
-// HeartbeatObserver is an optional interface of an Observer: the pool
-// calls HeartbeatDone after each heartbeat with its round trip time, or the
-// error when no answer came.
-type HeartbeatObserver interface {
-	HeartbeatDone(endpoint string, gen uint64, rtt time.Duration, err error)
+// Observer holds the hooks a pool calls to report what its connections
+// do; set the ones you need and leave the others nil, as with
+// net/http/httptrace.ClientTrace. Hosts use it to export metrics or log.
+// The pool calls the hooks on its dispatcher, in order, with no lock held;
+// they must return quickly. NewPool copies the Observer: set its hooks
+// before.
+type Observer struct {
+	// StateChanged is called for every connection state change.
+	StateChanged func(StateChange)
+	// HeartbeatDone is called after each heartbeat with its round trip
+	// time, or the error when no answer came.
+	HeartbeatDone func(endpoint string, gen uint64, rtt time.Duration, err error)
 }
 
 // Stats is a snapshot of a pool.

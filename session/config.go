@@ -87,9 +87,9 @@ type Config struct {
 	// GetCSTAFeaturesResponse, intersected with what the CTI side reports.
 	// Default: csta.RCCFeatures().
 	Features *csta.Features
-	// Observer, when not nil, is told of session life events; see
-	// Observer for the optional interfaces it may implement.
-	Observer Observer
+	// Observer, when not nil, holds hooks told of session life events and
+	// requests; see [Observer]. Nil hooks are skipped.
+	Observer *Observer
 	// Logger receives one Info record per session event (opened, refused,
 	// re-homed, closed) and request details at Debug. Default: discard.
 	Logger *slog.Logger

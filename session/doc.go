@@ -240,10 +240,20 @@
 // session that an open replaces does not count against it. [Manager.Stats]
 // counts sessions by state, opens and refusals by reason, closes by
 // reason, requests by service and outcome, events delivered, dropped and
-// synthesized, and re-homings; [Config.Observer] is told of the same
-// things as they happen, and [Config.Logger] gets one Info record per
-// session event (opened, refused, re-homed, closed) with the user, line,
-// device and CTI endpoint, and request details at Debug.
+// synthesized, and re-homings; the hooks of [Config.Observer] are told
+// of the same things as they happen, and [Config.Logger] gets one Info
+// record per session event (opened, refused, re-homed, closed) with the
+// user, line, device and CTI endpoint, and request details at Debug.
+//
+// # Observing
+//
+// [Observer] is a struct of optional hook functions (SessionOpened,
+// SessionRefused, SessionClosed, SessionRehomed, RequestDone), the shape
+// net/http/httptrace.ClientTrace has and the sip and ctipool packages
+// share. Set the hooks you need; a nil hook is skipped at the cost of one
+// comparison. Because the hooks are fields, the compiler checks their
+// names and signatures: a renamed hook breaks the build of its user
+// instead of silently turning a metric off.
 //
 // # Concurrency
 //
@@ -251,7 +261,7 @@
 // called concurrently for one session. A session owns no goroutine and no
 // timer: requests run on their callers' goroutines, events on the CTI
 // link's delivery goroutines, and re-homings and monitor stops on small
-// worker pools that exist only while there is work. Observer methods and
+// worker pools that exist only while there is work. Observer hooks and
 // the sink are called with no lock of the package held; the sink's
 // SendEvent calls for one session never overlap and come in event order.
 // [Session.Close] does not block: the CTI monitor is stopped in the

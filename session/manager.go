@@ -43,7 +43,7 @@ type OpenRequest struct {
 type Manager struct {
 	cfg   Config
 	log   *slog.Logger
-	obs   observers
+	obs   Observer
 	stats *counters
 
 	closed atomic.Bool
@@ -74,10 +74,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{
+	m := &Manager{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "session"),
-		obs:      newObservers(cfg.Observer),
 		stats:    newCounters(),
 		sessions: make(map[string]*Session),
 		byApp:    make(map[string]*Session),
@@ -88,7 +87,11 @@ func NewManager(cfg Config) (*Manager, error) {
 		feats:    make(map[string]*featureEntry),
 		rehomeQ:  newWorkQueue(cfg.RehomeWorkers),
 		stopQ:    newWorkQueue(cfg.RehomeWorkers),
-	}, nil
+	}
+	if cfg.Observer != nil {
+		m.obs = *cfg.Observer
+	}
+	return m, nil
 }
 
 // Ready reports whether the manager takes new sessions: it is not shut
@@ -115,8 +118,8 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest) (*Session, *csta.Re
 		m.stats.refusal(err)
 		m.log.Info("session refused", "user", req.User, "line", req.Line, "peer", req.Peer,
 			"reason", RefusalReason(err), "err", err)
-		if m.obs.refusal != nil {
-			m.obs.refusal.SessionRefused(req.User, req.Line, req.Peer, err)
+		if m.obs.SessionRefused != nil {
+			m.obs.SessionRefused(req.User, req.Line, req.Peer, err)
 		}
 		return nil, nil, err
 	}
@@ -126,8 +129,8 @@ func (m *Manager) Open(ctx context.Context, req OpenRequest) (*Session, *csta.Re
 	}
 	m.stats.opened.Add(1)
 	s.logInfo("session opened", "peer", req.Peer)
-	if m.obs.open != nil {
-		m.obs.open.SessionOpened(s.Info())
+	if m.obs.SessionOpened != nil {
+		m.obs.SessionOpened(s.Info())
 	}
 	return s, resp, nil
 }

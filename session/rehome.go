@@ -228,8 +228,8 @@ func (s *Session) moveTo(ctx context.Context, old Link, oldH *monitorHandler, ne
 	}
 	s.m.stats.rehomes.Add(1)
 	s.logInfo("session re-homed", "from", old.Endpoint(), "synthesized", len(evs))
-	if s.m.obs.rehome != nil {
-		s.m.obs.rehome.SessionRehomed(s.Info(), old.Endpoint())
+	if s.m.obs.SessionRehomed != nil {
+		s.m.obs.SessionRehomed(s.Info(), old.Endpoint())
 	}
 	if !ok {
 		s.overflow()

@@ -153,8 +153,8 @@ func (s *Session) close(reason error, endReason string, syncStop bool) bool {
 	}
 	s.m.stats.close(reason)
 	s.logInfo("session closed", "reason", closeReason(reason), "err", reason)
-	if s.m.obs.close != nil {
-		s.m.obs.close.SessionClosed(s.Info(), reason)
+	if s.m.obs.SessionClosed != nil {
+		s.m.obs.SessionClosed(s.Info(), reason)
 	}
 	return true
 }
@@ -245,8 +245,8 @@ func (s *Session) Handle(ctx context.Context, msg csta.Message) (csta.Message, e
 		s.m.log.Debug("request", "dialog", s.dialogID, "user", s.user, "service", services[svc],
 			"outcome", out, "elapsed", elapsed, "err", err)
 	}
-	if s.m.obs.request != nil {
-		s.m.obs.request.RequestDone(services[svc], out, elapsed)
+	if s.m.obs.RequestDone != nil {
+		s.m.obs.RequestDone(services[svc], out, elapsed)
 	}
 	return resp, err
 }

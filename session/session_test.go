@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
@@ -562,4 +563,41 @@ func TestLimitsAndShutdown(t *testing.T) {
 	assert.Empty(t, e.mgr.Sessions())
 	assert.Equal(t, uint64(3), e.mgr.Stats().Closed["shutdown"])
 	assert.Equal(t, "shutdown", session.RefusalReason(err))
+}
+
+// The Observer's hooks are told of opens, refusals, requests and closes;
+// unset hooks are skipped.
+func TestObserverHooks(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	record := func(s string) {
+		mu.Lock()
+		got = append(got, s)
+		mu.Unlock()
+	}
+	obs := &session.Observer{
+		SessionOpened:  func(info session.Info) { record("opened " + info.DialogID) },
+		SessionRefused: func(_, _, _ string, err error) { record("refused " + session.RefusalReason(err)) },
+		SessionClosed:  func(info session.Info, _ error) { record("closed " + info.DialogID) },
+		RequestDone: func(service string, outcome session.Outcome, _ time.Duration) {
+			record("request " + service + " " + outcome.String())
+		},
+	}
+	e := newEnv(t, func(c *session.Config) { c.Observer = obs })
+	s, _ := e.open("d1", aliceAOR, aliceLine)
+	doOK[*csta.GetDoNotDisturbResponse](t, s, &csta.GetDoNotDisturb{Device: csta.Device(aliceLine)})
+	_, _, err := e.mgr.Open(context.Background(), session.OpenRequest{
+		DialogID: "d2", User: aliceAOR, Line: "tel:9999;phone-context=dialstring", Peer: "127.0.0.1:5060", Sink: newSink(),
+		Request: &csta.RequestSystemStatus{Extensions: csta.WithLine("tel:9999;phone-context=dialstring")},
+	})
+	require.Error(t, err)
+	s.Close(nil)
+	eventually(t, "the close hook", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 4
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"opened d1", "request GetDoNotDisturb ok", "refused unknown_line", "closed d1"}, got)
 }

@@ -43,7 +43,7 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", uint8(s))
 }
 
-// Outcome classifies how a request ended, for Stats and RequestObserver.
+// Outcome classifies how a request ended, for Stats and Observer.RequestDone.
 type Outcome uint8
 
 // The request outcomes.
@@ -306,57 +306,25 @@ type Info struct {
 	Opened, LastRequest, Refreshed time.Time
 }
 
-// Observer is told of what sessions do, for metrics and tracing. It has no
-// methods of its own: NewManager checks which of the optional interfaces
-// OpenObserver, RefusalObserver, CloseObserver, RehomeObserver and
-// RequestObserver it implements. Observer methods are called synchronously
-// from the goroutine doing the work, with no lock held; they must be quick
-// and safe for concurrent use.
-type Observer interface{}
-
-// OpenObserver is told of every session opened.
-type OpenObserver interface {
-	SessionOpened(info Info)
-}
-
-// RefusalObserver is told of every open refused, with the refusal.
-type RefusalObserver interface {
-	SessionRefused(user, line, peer string, err error)
-}
-
-// CloseObserver is told of every session closed, and why.
-type CloseObserver interface {
-	SessionClosed(info Info, reason error)
-}
-
-// RehomeObserver is told of every session moved to another CTI
-// connection; from names the endpoint it left.
-type RehomeObserver interface {
-	SessionRehomed(info Info, from string)
-}
-
-// RequestObserver is told of every request handled: its service (the
-// request's message name, or "other"), its outcome and how long it took.
-type RequestObserver interface {
-	RequestDone(service string, outcome Outcome, elapsed time.Duration)
-}
-
-// observers holds the optional interfaces the configured Observer
-// implements.
-type observers struct {
-	open    OpenObserver
-	refusal RefusalObserver
-	close   CloseObserver
-	rehome  RehomeObserver
-	request RequestObserver
-}
-
-func newObservers(o Observer) observers {
-	var obs observers
-	obs.open, _ = o.(OpenObserver)
-	obs.refusal, _ = o.(RefusalObserver)
-	obs.close, _ = o.(CloseObserver)
-	obs.rehome, _ = o.(RehomeObserver)
-	obs.request, _ = o.(RequestObserver)
-	return obs
+// Observer holds the hooks a Manager calls to report what sessions do, for
+// metrics and tracing; set the ones you need and leave the others nil, as
+// with net/http/httptrace.ClientTrace. A nil hook costs one comparison.
+// Hooks are called synchronously from the goroutine doing the work, with
+// no lock held; they must be quick and safe for concurrent use. NewManager
+// copies the Observer: set its hooks before.
+type Observer struct {
+	// SessionOpened is called for every session opened.
+	SessionOpened func(info Info)
+	// SessionRefused is called for every open refused, with the refusal
+	// (see RefusalReason for a short name of it).
+	SessionRefused func(user, line, peer string, err error)
+	// SessionClosed is called for every session closed, and why.
+	SessionClosed func(info Info, reason error)
+	// SessionRehomed is called for every session moved to another CTI
+	// connection; from names the endpoint it left.
+	SessionRehomed func(info Info, from string)
+	// RequestDone is called for every request handled: its service (the
+	// request's message name, or "other"), its outcome and how long it
+	// took.
+	RequestDone func(service string, outcome Outcome, elapsed time.Duration)
 }

@@ -62,7 +62,7 @@ type ClientSession struct {
 
 // Dial opens a session: it sends the INVITE with RequestSystemStatus and
 // the Line URI, acknowledges the answer, and checks that the gateway's
-// systemStatus is normal. A refusal is returned as a *Refusal, a status
+// systemStatus is normal. A refusal is returned as a *RefusalError, a status
 // other than normal as an error wrapping ErrSystemStatus (the dialog is
 // then ended with BYE). If ctx ends before the answer, the INVITE is
 // cancelled.
@@ -133,7 +133,7 @@ func (c *ClientSession) call(ctx context.Context, req *sipmsg.Request) (*sipmsg.
 		return nil, ErrDialogEnded
 	}
 	defer release()
-	return roundTrip(ctx, c.cli, req)
+	return c.roundTrip(ctx, req)
 }
 
 // listen opens the client's listener and works out its Contact.
@@ -515,7 +515,7 @@ func (c *ClientSession) refresh() {
 // Do sends a CSTA request in an INFO and returns the gateway's response. A
 // request whose Header names no namespace is sent in
 // ClientConfig.Namespace (Do does not change req). A CSTAErrorCode answer
-// is returned as a *csta.Error, a SIP failure as a *Refusal (a 481 also
+// is returned as a *csta.Error, a SIP failure as a *RefusalError (a 481 also
 // ends the session), no answer as an error wrapping ErrNoAnswer. A 200 OK
 // without a body gives a nil response and no error.
 func (c *ClientSession) Do(ctx context.Context, req csta.Request) (csta.Response, error) {

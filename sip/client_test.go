@@ -103,13 +103,13 @@ func dialTest(t *testing.T, ts *testServer, tr string, cfg ClientConfig) (*Clien
 
 func TestDialRefused(t *testing.T) {
 	h := &fakeHandler{refuse: map[string]error{
-		"tel:404": &Refusal{Status: 404, Reason: "No Such Line"},
-		"tel:503": &Refusal{Status: 503, RetryAfter: 20 * time.Second},
+		"tel:404": &RefusalError{Status: 404, Reason: "No Such Line"},
+		"tel:503": &RefusalError{Status: 503, RetryAfter: 20 * time.Second},
 	}}
 	ts := startServer(t, ServerConfig{Handler: h})
 	for _, tr := range transports {
 		_, err := dialTest(t, ts, tr, ClientConfig{Line: "tel:404"})
-		var r *Refusal
+		var r *RefusalError
 		require.True(t, errors.As(err, &r), "got %v", err)
 		assert.Equal(t, 404, r.Status)
 		assert.Equal(t, "No Such Line", r.Reason)
@@ -212,10 +212,10 @@ func TestClientDo481EndsSession(t *testing.T) {
 	c, err := dialTest(t, ts, "udp", ClientConfig{})
 	require.NoError(t, err)
 	ts.handler.session(t, 0).setHook(func(context.Context, csta.Message) (csta.Message, error) {
-		return nil, &Refusal{Status: 481}
+		return nil, &RefusalError{Status: 481}
 	})
 	_, err = c.Do(context.Background(), &csta.MakeCall{CallingDevice: csta.Device("tel:1"), CalledDirectoryNumber: csta.Device("tel:2")})
-	var r *Refusal
+	var r *RefusalError
 	require.True(t, errors.As(err, &r))
 	assert.Equal(t, 481, r.Status)
 	<-c.Done()

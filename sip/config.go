@@ -27,10 +27,12 @@ const (
 	DefaultMaxEventTimeouts = 3
 	// DefaultRetryAfter is the default ServerConfig.RetryAfter.
 	DefaultRetryAfter = 30 * time.Second
+	// DefaultWriteTimeout is the default ServerConfig.WriteTimeout.
+	DefaultWriteTimeout = 10 * time.Second
 	// DefaultUDPReadBuffer is the default ServerConfig.UDPReadBuffer.
 	DefaultUDPReadBuffer = 4 << 20
 	// DefaultUDPMaxMessageSize is the default UDPMaxMessageSize of
-	// ServerConfig and ClientConfig: the largest datagram sipgo reads.
+	// ServerConfig and ClientConfig.
 	DefaultUDPMaxMessageSize = 32 << 10
 	// DefaultContactUser is the default ServerConfig.ContactUser.
 	DefaultContactUser = "cti"
@@ -93,6 +95,15 @@ type ServerConfig struct {
 	// RetryAfter is the Retry-After the server sends with the 503 answers
 	// it makes itself (not ready, shutting down). Default: 30s.
 	RetryAfter time.Duration
+	// WriteTimeout bounds how long one write of a SIP message (a response,
+	// an event INFO, a BYE) may block on a TCP or TLS connection the
+	// server accepted. A peer that stops reading fills the socket buffers,
+	// and without a bound the write, and every later write on that
+	// connection, would block forever. A write that times out fails and
+	// closes the connection (part of a message may have gone out), so
+	// its requests fail and its dialogs end as for any lost connection.
+	// Default: 10s; negative is an error.
+	WriteTimeout time.Duration
 
 	// ContactHost is the host name or address the server puts in its
 	// Contact and Via headers. Default: the address of the listener the
@@ -115,19 +126,18 @@ type ServerConfig struct {
 	UDPReadBuffer int
 	// UDPMaxMessageSize is the largest SIP message the server sends over
 	// UDP, in bytes. sipgo refuses UDP messages over 1300 bytes by default,
-	// and a GetCSTAFeaturesResponse or a verbose event is larger, so
-	// NewServer raises sipgo's process-wide limit (sip.UDPMTUSize, which it
-	// only ever raises) to allow this size. A response that is still too
-	// large is replaced by 500;
-	// an event that is too large is refused with ErrEventTooLarge. Use TCP
-	// or TLS for large bodies where you can. Because the limit is a sipgo
-	// global, raising it while other sipgo UDP sockets of the process send
-	// is a data race: give every server and client of a process the same
-	// value (the default does). Default: 32 KiB.
+	// and a GetCSTAFeaturesResponse or a verbose event is larger, so the
+	// package raises sipgo's process-wide limit (sip.UDPMTUSize) once, at
+	// initialisation, to the largest datagram, and enforces this limit
+	// itself. A response that is too large is
+	// replaced by 500; an event that is too large is refused with
+	// ErrEventTooLarge, and a BYE fails. Use TCP or TLS for large bodies
+	// where you can. Default: 32 KiB.
 	UDPMaxMessageSize int
 
-	// Observer, if set, is notified of dialogs, requests and events.
-	Observer Observer
+	// Observer, if set, holds hooks the server calls on dialogs, requests
+	// and events; see [Observer]. Nil hooks are skipped.
+	Observer *Observer
 	// Logger receives the server's logs, and sipgo's where sipgo takes a
 	// logger. nil discards them.
 	Logger *slog.Logger
@@ -188,6 +198,7 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.MinSE, DefaultMinSE, "MinSE"},
 		{&c.EventTimeout, DefaultEventTimeout, "EventTimeout"},
 		{&c.RetryAfter, DefaultRetryAfter, "RetryAfter"},
+		{&c.WriteTimeout, DefaultWriteTimeout, "WriteTimeout"},
 	} {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,13 +15,31 @@ import (
 	"github.com/rcc-go/rcc/internal/growstack"
 )
 
+// phase is where a server dialog is in its life.
+type phase uint8
+
 // Phases of a server dialog.
 const (
-	phaseOpening     = iota // Open runs; nothing sent yet
-	phaseEstablished        // 200 OK sent, ACK not yet received
-	phaseConfirmed          // ACK received
-	phaseEnded
+	phaseOpening     phase = iota // Open runs; nothing sent yet
+	phaseEstablished              // 200 OK sent, ACK not yet received
+	phaseConfirmed                // ACK received
+	phaseEnded                    // ended; nothing more is sent
 )
+
+// String returns "opening", "established", "confirmed" or "ended".
+func (p phase) String() string {
+	switch p {
+	case phaseOpening:
+		return "opening"
+	case phaseEstablished:
+		return "established"
+	case phaseConfirmed:
+		return "confirmed"
+	case phaseEnded:
+		return "ended"
+	}
+	return "phase(" + strconv.Itoa(int(p)) + ")"
+}
 
 // byeTimeout bounds how long a BYE waits for its answer.
 var byeTimeout = 64 * sipmsg.T1
@@ -46,7 +65,7 @@ type dialog struct {
 	body []byte // the 200 OK body, sent again to re-INVITEs
 
 	mu        sync.Mutex
-	phase     int
+	phase     phase
 	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
@@ -205,8 +224,8 @@ func (d *dialog) opened() {
 	}
 	d.mu.Unlock()
 	d.srv.stats.opened.Add(1)
-	if d.srv.dialogObs != nil {
-		d.srv.dialogObs.DialogOpened(d.info)
+	if d.srv.obs.DialogOpened != nil {
+		d.srv.obs.DialogOpened(d.info)
 	}
 	if start {
 		go d.sendLoop()
@@ -394,8 +413,8 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	d.sess.Closed(reason)
 	if answered {
 		d.srv.stats.closed.Add(1)
-		if d.srv.dialogObs != nil {
-			d.srv.dialogObs.DialogClosed(d.info, reason)
+		if d.srv.obs.DialogClosed != nil {
+			d.srv.obs.DialogClosed(d.info, reason)
 		}
 	}
 	return bye
@@ -417,7 +436,7 @@ func (d *dialog) bye(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, byeTimeout)
 	defer cancel()
-	res, err := roundTrip(ctx, d.srv.cli, d.newRequest(sipmsg.BYE))
+	res, err := d.srv.roundTrip(ctx, d.newRequest(sipmsg.BYE))
 	switch {
 	case err != nil:
 		d.srv.log.Debug("BYE got no answer", "dialog", d.info.DialogID, "error", err)
@@ -452,6 +471,9 @@ func (d *dialog) newRequest(method sipmsg.RequestMethod) *sipmsg.Request {
 func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	growstack.Grow() // the way down through sipgo's client transaction is deep
+	var anchor growstack.Anchor
+	anchor.Set()
+	defer anchor.Check() // the path fitted in the room Grow made
 	for {
 		d.mu.Lock()
 		if d.phase == phaseEnded || len(d.queue) == 0 || d.handling > 0 {
@@ -486,15 +508,15 @@ func (d *dialog) sendEvent(body []byte) {
 	req.AppendHeader(&ct)
 	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
 	req.SetBody(body)
-	res, err := roundTrip(ctx, d.srv.cli, req)
+	res, err := d.srv.roundTrip(ctx, req)
 	release()
 
 	status := 0
 	if res != nil {
 		status = res.StatusCode
 	}
-	if d.srv.eventObs != nil {
-		d.srv.eventObs.EventDone(d.info.DialogID, status, err)
+	if d.srv.obs.EventDone != nil {
+		d.srv.obs.EventDone(d.info.DialogID, status, err)
 	}
 	if status >= 200 && status < 300 {
 		d.srv.stats.eventsSent.Add(1)

@@ -119,3 +119,12 @@ func TestExpiryDelay(t *testing.T) {
 		assert.Equal(t, c.want, expiryDelay(c.interval), c.interval.String())
 	}
 }
+
+func TestPhaseString(t *testing.T) {
+	for p, want := range map[phase]string{
+		phaseOpening: "opening", phaseEstablished: "established",
+		phaseConfirmed: "confirmed", phaseEnded: "ended", phase(9): "phase(9)",
+	} {
+		assert.Equal(t, want, p.String())
+	}
+}

@@ -43,7 +43,7 @@
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
-//     timer when the client supports it, and Allow. A *[Refusal] from Open
+//     timer when the client supports it, and Allow. A *[RefusalError] from Open
 //     gives that status; any other error 500.
 //   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
 //     session timer, updates the remote target from its Contact, calls
@@ -122,17 +122,20 @@
 // # Transports and sizes
 //
 // sipgo refuses to send UDP messages over 1300 bytes, and a
-// GetCSTAFeaturesResponse with its SIP headers is larger. NewServer and
-// Dial therefore raise sipgo's process-wide limit (sip.UDPMTUSize) to
-// UDPMaxMessageSize (default 32 KiB); it is only ever raised. On a LAN or
-// loopback IP fragmentation carries such datagrams; across other networks
-// prefer TCP or TLS, as OCS does. They also raise sipgo's read buffer
-// (sip.TransportBufferReadSize) to 64 KiB, so that every datagram is read
-// whole and answered (sipgo's default, 32 KiB, cuts a larger one short,
-// and it is dropped unanswered). A program that runs sipgo servers of its
-// own besides should set both before any of them starts. An INFO
-// response still too large is replaced by 500, and SendEvent refuses an
-// event too large with ErrEventTooLarge. ServeUDP sets the socket buffers
+// GetCSTAFeaturesResponse with its SIP headers is larger; its read buffer,
+// 32 KiB, cuts a larger datagram short, and it is dropped unanswered.
+// These are process-wide variables of sipgo, so the package sets them
+// once, when it is initialised (before main, so without a data race):
+// the send limit (sip.UDPMTUSize) to the largest datagram and the read
+// buffer (sip.TransportBufferReadSize) to 64 KiB, so that every datagram
+// is read whole and answered. It never lowers either, and never writes
+// them again. The limit of each server and client is its own
+// UDPMaxMessageSize (default 32 KiB), which this package enforces. On a
+// LAN or loopback IP fragmentation carries such datagrams; across other
+// networks prefer TCP or TLS, as OCS does. A program that sets sipgo's
+// variables itself should do so before any server or client starts. A
+// response too large is replaced by 500, and SendEvent refuses an event
+// too large with ErrEventTooLarge. ServeUDP sets the socket buffers
 // (UDPReadBuffer, default 4 MiB), which sustained load needs.
 //
 // # Concurrency
@@ -140,13 +143,25 @@
 // Server and ClientSession methods are safe for concurrent use. The server
 // calls the Handler and Session from sipgo's request goroutines, possibly
 // several at once for one session; Closed is called exactly once per
-// session. Observer methods are called synchronously. The client calls
+// session. Observer hooks are called synchronously. The client calls
 // OnEvent and OnClose from one goroutine of its own, never concurrently.
+//
+// # Observing
+//
+// ServerConfig.Observer is a *[Observer]: a struct of optional hook
+// functions (DialogOpened, DialogClosed, RequestDone, EventDone), the
+// shape net/http/httptrace.ClientTrace has and the session and ctipool
+// packages share. Set the hooks you need; a nil hook is skipped at the
+// cost of one comparison. Because the hooks are fields, the compiler
+// checks their names and signatures: a renamed hook breaks the build of
+// its user instead of silently turning a metric off. RequestDone is called
+// once per answered request, when its handling is over.
 //
 // # Errors
 //
-// SIP failures are *[Refusal] values (status, reason, Retry-After), both
-// the ones a Handler returns and the ones a gateway sends the client.
+// SIP failures are *[RefusalError] values (status, reason, Retry-After),
+// both the ones a Handler returns and the ones a gateway sends the
+// client.
 // Why a dialog ended is one of the Err values (ErrPeerBye, ErrExpired, ...),
 // possibly wrapped; compare with errors.Is. A CSTAErrorCode answer to a
 // client request is a *csta.Error.

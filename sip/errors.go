@@ -32,7 +32,7 @@ var (
 	// requests in a row went unanswered.
 	ErrEventTimeouts = errors.New("sip: too many unanswered event requests")
 	// ErrStaleSession reports a dialog whose session the session layer
-	// refused as stale (Session.Handle returned a 481 Refusal).
+	// refused as stale (Session.Handle returned a 481 RefusalError).
 	ErrStaleSession = errors.New("sip: session is stale")
 
 	// ErrEventQueueFull is returned by [EventSink.SendEvent] when the
@@ -55,12 +55,12 @@ var (
 	ErrBadResponse = errors.New("sip: unusable response")
 )
 
-// Refusal is a SIP-level refusal: a final response with a failure status.
+// RefusalError is a SIP-level refusal: a final response with a failure status.
 // [Handler.Open] and [Session.Handle] return one (possibly wrapped) to make
 // the server answer with that status, reason phrase and, when RetryAfter is
 // set, a Retry-After header. The client returns one when the gateway answers
 // a request with a failure status.
-type Refusal struct {
+type RefusalError struct {
 	// Status is the SIP status code, 300 to 699.
 	Status int
 	// Reason is the reason phrase. Empty means the standard phrase.
@@ -71,7 +71,7 @@ type Refusal struct {
 }
 
 // Error returns "sip: refused: 503 Service Unavailable".
-func (r *Refusal) Error() string {
+func (r *RefusalError) Error() string {
 	s := "sip: refused: " + strconv.Itoa(r.Status) + " " + r.reason()
 	if r.RetryAfter > 0 {
 		s += fmt.Sprintf(" (retry after %s)", r.RetryAfter)
@@ -79,7 +79,7 @@ func (r *Refusal) Error() string {
 	return s
 }
 
-func (r *Refusal) reason() string {
+func (r *RefusalError) reason() string {
 	if r.Reason != "" {
 		return r.Reason
 	}

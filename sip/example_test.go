@@ -19,7 +19,7 @@ func (demoHandler) Ready() bool { return true }
 
 func (demoHandler) Open(_ context.Context, req *sip.OpenRequest) (sip.Session, *csta.RequestSystemStatusResponse, error) {
 	if req.Line != "tel:1001;phone-context=dialstring" {
-		return nil, nil, &sip.Refusal{Status: 404, Reason: "Unknown Line"}
+		return nil, nil, &sip.RefusalError{Status: 404, Reason: "Unknown Line"}
 	}
 	fmt.Println("gateway: session for", req.User, "on", req.Line)
 	return &demoSession{line: req.Line, events: req.Events}, nil, nil
@@ -104,7 +104,7 @@ func Example() {
 		Line:      "tel:9999",
 		LocalAddr: "127.0.0.1:0",
 	})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	if errors.As(err, &r) {
 		fmt.Println("client:", r.Status, r.Reason)
 	}

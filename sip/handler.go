@@ -16,7 +16,7 @@ type Handler interface {
 	// INVITE carried req.Request. It returns the session, and the
 	// RequestSystemStatusResponse for the 200 OK (nil means systemStatus
 	// normal, in the request's namespace). An error refuses the INVITE: a
-	// *Refusal (found with errors.As) gives its status, reason and
+	// *RefusalError (found with errors.As) gives its status, reason and
 	// Retry-After, any other error gives 500. When Open returns an error
 	// the Session is ignored.
 	//
@@ -41,7 +41,7 @@ type Session interface {
 	// *csta.CSTAErrorCode; nil gives a 200 OK without a body. A response
 	// whose Header names no namespace is sent in the request's namespace.
 	// An error refuses the INFO at SIP level, as for [Handler.Open]; a 481
-	// Refusal also ends the dialog (without BYE: the client considers it
+	// RefusalError also ends the dialog (without BYE: the client considers it
 	// gone) with ErrStaleSession.
 	//
 	// ctx is cancelled when the dialog ends.
@@ -114,35 +114,28 @@ type DialogInfo struct {
 	Transport string
 }
 
-// Observer receives notifications of what the server does, for metrics and
-// tracing. It has no methods of its own: NewServer checks which of the
-// optional interfaces DialogObserver, RequestObserver and EventObserver it
-// implements. Observer methods are called synchronously from the server's
-// goroutines and must be quick and safe for concurrent use.
-type Observer interface{}
-
-// DialogObserver is notified when dialogs open and close.
-type DialogObserver interface {
+// Observer holds the hooks the server calls to report what it does, for
+// metrics and tracing; set the ones you need and leave the others nil, as
+// with net/http/httptrace.ClientTrace. A nil hook costs one comparison.
+// Hooks are called synchronously from the server's goroutines and must be
+// quick and safe for concurrent use. NewServer copies the Observer: set
+// its hooks before.
+type Observer struct {
 	// DialogOpened is called once the 200 OK to a new dialog's INVITE has
 	// been sent.
-	DialogOpened(d DialogInfo)
+	DialogOpened func(d DialogInfo)
 	// DialogClosed is called when the dialog ends, with the reason also
 	// given to Session.Closed.
-	DialogClosed(d DialogInfo, reason error)
-}
-
-// RequestObserver is notified of every request the server answered: its
-// method, the final status it sent and how long the answer took.
-type RequestObserver interface {
-	// RequestDone is called after the server answered a request.
-	RequestDone(method string, status int, elapsed time.Duration)
-}
-
-// EventObserver is notified of every event INFO the server sent: the final
-// status the client answered (0 when none came) and the error, if the
-// request failed.
-type EventObserver interface {
+	DialogClosed func(d DialogInfo, reason error)
+	// RequestDone is called once for every request the server answered,
+	// when its handling is over: its method, the final status it ended
+	// with and how long that took. The status is the one sent; 487 for an
+	// INVITE the client cancelled; 500 for a 2xx that could not be sent.
+	// ACKs and INVITEs whose transaction had already ended are not
+	// reported.
+	RequestDone func(method string, status int, elapsed time.Duration)
 	// EventDone is called when an event INFO got its final response or
-	// failed.
-	EventDone(dialogID string, status int, err error)
+	// failed: the status the client answered (0 when none came) and the
+	// error, if the request failed.
+	EventDone func(dialogID string, status int, err error)
 }

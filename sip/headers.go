@@ -38,19 +38,24 @@ func newParser(maxBody int) *sipmsg.Parser {
 // whole (the largest IPv4 UDP payload is 65,507 bytes).
 const maxReadSize = 65535
 
-// raiseUDPLimit raises sipgo's process-wide UDP message size limit so that
-// messages of n bytes may be sent, and its read buffer so that every
-// datagram is read whole: with sipgo's default of 32 KiB a larger datagram
-// is cut short and dropped unanswered, where it should get its answer
-// (413 for a body over the limit). It never lowers either.
-func raiseUDPLimit(n int) {
+func init() { setSipgoLimits() }
+
+// setSipgoLimits sets sipgo's process-wide buffer settings, once, when the
+// package is initialised: before main runs, so before any goroutine of
+// sipgo can read them, and never again, so there is no data race. The read
+// buffer takes every UDP datagram whole: with sipgo's default of 32 KiB a
+// larger one is cut short and dropped unanswered, where it should get its
+// answer (413 for a body over the limit). The UDP send limit is raised to
+// the largest datagram, since sipgo refuses messages over 1300 bytes by
+// default and a GetCSTAFeaturesResponse is larger; the per-server and
+// per-client limit (UDPMaxMessageSize) is enforced by this package. Neither
+// setting is ever lowered.
+func setSipgoLimits() {
 	if sipmsg.TransportBufferReadSize < maxReadSize {
 		sipmsg.TransportBufferReadSize = maxReadSize
 	}
-	if n <= 0 {
-		return
-	}
-	if want := n + 200; sipmsg.UDPMTUSize < want {
+	// sipgo refuses a message longer than UDPMTUSize-200.
+	if want := maxReadSize + 200; sipmsg.UDPMTUSize < want {
 		sipmsg.UDPMTUSize = want
 	}
 }

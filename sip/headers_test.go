@@ -1,7 +1,9 @@
 package sip
 
 import (
+	"context"
 	"crypto/tls"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -108,6 +110,7 @@ func TestServerConfigDefaults(t *testing.T) {
 	assert.Equal(t, DefaultEventTimeout, c.EventTimeout)
 	assert.Equal(t, DefaultMaxEventTimeouts, c.MaxEventTimeouts)
 	assert.Equal(t, DefaultRetryAfter, c.RetryAfter)
+	assert.Equal(t, DefaultWriteTimeout, c.WriteTimeout)
 	assert.Equal(t, DefaultContactUser, c.ContactUser)
 	assert.NotNil(t, c.Logger)
 
@@ -136,6 +139,8 @@ func TestServerConfigDefaults(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "sip: "), err.Error())
 		}
 	}
+	_, err = NewServer(ServerConfig{Handler: h, WriteTimeout: -time.Second})
+	assert.EqualError(t, err, "sip: ServerConfig.WriteTimeout is negative (-1s)")
 }
 
 func TestClientConfigSetup(t *testing.T) {
@@ -177,7 +182,30 @@ func TestInNamespaceDoesNotChangeTheMessage(t *testing.T) {
 }
 
 func TestRefusalError(t *testing.T) {
-	assert.Equal(t, "sip: refused: 503 Service Unavailable (retry after 30s)", (&Refusal{Status: 503, RetryAfter: 30 * time.Second}).Error())
-	assert.Equal(t, "sip: refused: 404 No Such Line", (&Refusal{Status: 404, Reason: "No Such Line"}).Error())
+	assert.Equal(t, "sip: refused: 503 Service Unavailable (retry after 30s)", (&RefusalError{Status: 503, RetryAfter: 30 * time.Second}).Error())
+	assert.Equal(t, "sip: refused: 404 No Such Line", (&RefusalError{Status: 404, Reason: "No Such Line"}).Error())
 	assert.Equal(t, "Server Error", statusText(599))
+}
+
+// The package set sipgo's process-wide limits when it was initialised, so
+// nothing writes them while sipgo runs.
+func TestSipgoLimitsSetAtInit(t *testing.T) {
+	assert.Equal(t, uint16(maxReadSize), sipmsg.TransportBufferReadSize)
+	assert.GreaterOrEqual(t, sipmsg.UDPMTUSize, maxReadSize+200)
+}
+
+// A request over UDP larger than the stack's limit is refused before it is
+// sent; over TCP the limit does not apply.
+func TestRoundTripUDPLimit(t *testing.T) {
+	st, err := newStack("test", 1<<20, 4096, nil, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer st.ua.Close()
+	req := sipmsg.NewRequest(sipmsg.INFO, sipmsg.Uri{Scheme: "sip", Host: "127.0.0.1", Port: 9})
+	req.SetBody([]byte(strings.Repeat("x", 5000)))
+	req.SetTransport("UDP")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err = st.roundTrip(ctx, req)
+	require.ErrorIs(t, err, ErrNoAnswer)
+	assert.Contains(t, err.Error(), "over the UDP limit of 4096")
 }

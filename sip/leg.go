@@ -116,13 +116,15 @@ type stack struct {
 	ua  *sipgo.UserAgent
 	sgs *sipgo.Server
 	cli *sipgo.Client
+	// udpMax is the largest request roundTrip sends over UDP; 0 or less
+	// means no limit but sipgo's (see setSipgoLimits).
+	udpMax int
 }
 
 // newStack builds a sipgo user agent that logs to log, keeps route sets
 // unparsed, accepts bodies up to maxBody bytes and may send UDP messages
 // of udpMax bytes (see ServerConfig.UDPMaxMessageSize).
 func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger) (stack, error) {
-	raiseUDPLimit(udpMax)
 	opts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentParser(newParser(maxBody)),
@@ -137,7 +139,7 @@ func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog
 	if tlsConfig != nil {
 		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConfig))
 	}
-	var st stack
+	st := stack{udpMax: udpMax}
 	var err error
 	if st.ua, err = sipgo.NewUA(opts...); err != nil {
 		return st, fmt.Errorf("sip: %w", err)
@@ -157,12 +159,20 @@ func prebuilt(*sipgo.Client, *sipmsg.Request) error { return nil }
 
 // roundTrip sends req in a new client transaction and waits for its final
 // response. A transaction that ends without one gives an error wrapping
-// ErrNoAnswer.
-func roundTrip(ctx context.Context, c *sipgo.Client, req *sipmsg.Request) (*sipmsg.Response, error) {
+// ErrNoAnswer, and so does a request over UDP larger than the stack's
+// limit, which is not sent.
+func (st *stack) roundTrip(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
 	if req.Body() == nil {
 		req.SetBody(nil)
 	}
-	tx, err := c.TransactionRequest(ctx, req, prebuilt)
+	// Only a request with a large body can be near the limit: the headers
+	// of ours take well under 2 KiB.
+	if st.udpMax > 0 && len(req.Body())+2048 > st.udpMax && req.Transport() == "UDP" {
+		if n := len(req.String()); n > st.udpMax {
+			return nil, fmt.Errorf("%w: %s: %d bytes, over the UDP limit of %d", ErrNoAnswer, req.Method, n, st.udpMax)
+		}
+	}
+	tx, err := st.cli.TransactionRequest(ctx, req, prebuilt)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, err)
 	}
@@ -182,9 +192,9 @@ func roundTrip(ctx context.Context, c *sipgo.Client, req *sipmsg.Request) (*sipm
 	}
 }
 
-// refusalOf turns a failure response into a *Refusal.
-func refusalOf(res *sipmsg.Response) *Refusal {
-	r := &Refusal{Status: res.StatusCode, Reason: res.Reason}
+// refusalOf turns a failure response into a *RefusalError.
+func refusalOf(res *sipmsg.Response) *RefusalError {
+	r := &RefusalError{Status: res.StatusCode, Reason: res.Reason}
 	if d, ok := deltaSeconds(header(res, "Retry-After")); ok {
 		r.RetryAfter = d
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/rcc-go/rcc/csta"
 )
 
-// recordingObserver implements every optional observer interface.
+// recordingObserver records every hook of an Observer.
 type recordingObserver struct {
 	mu       sync.Mutex
 	opened   []DialogInfo
@@ -52,9 +52,19 @@ func (o *recordingObserver) EventDone(_ string, status int, _ error) {
 	o.events = append(o.events, status)
 }
 
+// hooks returns an Observer with every hook set to o's methods.
+func (o *recordingObserver) hooks() *Observer {
+	return &Observer{
+		DialogOpened: o.DialogOpened,
+		DialogClosed: o.DialogClosed,
+		RequestDone:  o.RequestDone,
+		EventDone:    o.EventDone,
+	}
+}
+
 func TestObserverAndStats(t *testing.T) {
 	obs := &recordingObserver{}
-	ts := startServer(t, ServerConfig{Observer: obs})
+	ts := startServer(t, ServerConfig{Observer: obs.hooks()})
 	p := dialRaw(t, ts, "tcp")
 	// An ed5 client gets its events in ed5.
 	d := p.invite(nil, strings.ReplaceAll(rssBody, "/ed3", "/ed5"))
@@ -88,6 +98,7 @@ func TestObserverAndStats(t *testing.T) {
 	assert.ErrorIs(t, obs.closed[0], ErrPeerBye)
 	assert.Equal(t, []int{200}, obs.requests["INVITE"])
 	assert.Equal(t, []int{200, 415}, obs.requests["INFO"])
+	assert.NotContains(t, obs.requests, "ACK", "an ACK gets no answer and is not reported")
 	assert.Equal(t, []int{200}, obs.events)
 	obs.mu.Unlock()
 

@@ -27,6 +27,11 @@ type rawPeer struct {
 	// manualBye makes BYE requests from the server wait for the test to
 	// answer them; by default the peer answers them 200 at once.
 	manualBye atomic.Bool
+	// paused, while the peer does not read its TCP connection
+	// (pauseReading), is closed to read again; readDone is closed when
+	// reading it ends.
+	paused   atomic.Pointer[chan struct{}]
+	readDone chan struct{}
 }
 
 // dialRaw connects a raw peer to the test server over "udp" or "tcp". The
@@ -34,7 +39,8 @@ type rawPeer struct {
 func dialRaw(t testing.TB, ts *testServer, transport string) *rawPeer {
 	t.Helper()
 	server := ts.addr(transport)
-	p := &rawPeer{t: t, transport: strings.ToUpper(transport), server: server, msgs: make(chan sipmsg.Message, 1024)}
+	p := &rawPeer{t: t, transport: strings.ToUpper(transport), server: server, msgs: make(chan sipmsg.Message, 1024),
+		readDone: make(chan struct{})}
 	parser := newParser(1 << 20)
 	if p.transport == "UDP" {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -57,9 +63,13 @@ func dialRaw(t testing.TB, ts *testServer, transport string) *rawPeer {
 		require.NoError(t, err)
 		p.conn, p.local = c, c.LocalAddr().String()
 		go func() {
+			defer close(p.readDone)
 			st := parser.NewSIPStream()
 			buf := make([]byte, 65536)
 			for {
+				if g := p.paused.Load(); g != nil {
+					<-*g
+				}
 				n, err := c.Read(buf)
 				if err != nil {
 					return
@@ -82,6 +92,20 @@ func (p *rawPeer) received(m sipmsg.Message) {
 	select {
 	case p.msgs <- m:
 	default:
+	}
+}
+
+// pauseReading stops reading the TCP connection (after the read under
+// way, if any) until resumeReading.
+func (p *rawPeer) pauseReading() {
+	g := make(chan struct{})
+	p.paused.Store(&g)
+}
+
+// resumeReading reads the TCP connection again.
+func (p *rawPeer) resumeReading() {
+	if g := p.paused.Swap(nil); g != nil {
+		close(*g)
 	}
 }
 

@@ -17,50 +17,51 @@ import (
 
 // onInvite handles INVITE: a new dialog when it has no To tag, a refresh
 // (re-INVITE) when it has one.
-func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) {
+func (s *Server) onInvite(x *exchange) {
+	req := x.req
+	if !x.admit() {
 		return
 	}
 	if to := req.To(); to != nil && to.Params.Has("tag") {
-		s.reinvite(req, tx, start)
+		s.reinvite(x)
 		return
 	}
-	if !s.available(req, tx, start) || !s.checkInvite(req, tx, start) {
+	if !x.available() || !x.checkInvite() {
 		return
 	}
-	msg, ok := s.readBody(req, tx, start, true)
+	msg, ok := x.readBody(true)
 	if !ok {
 		return
 	}
 	rss, ok := msg.(*csta.RequestSystemStatus)
 	if !ok {
-		s.refuse(tx, req, start, 400, "Expected RequestSystemStatus, got "+reasonPhrase(msg.MessageName()))
+		x.refuse(400, "Expected RequestSystemStatus, got "+reasonPhrase(msg.MessageName()))
 		return
 	}
-	interval, ok := s.negotiate(req, tx, start)
+	interval, ok := x.negotiate()
 	if !ok {
 		return
 	}
 	d, err := s.newDialog(req, rss)
 	if err != nil {
-		s.refuse(tx, req, start, 400, reasonPhrase(err.Error()))
+		x.refuse(400, reasonPhrase(err.Error()))
 		return
 	}
-	s.open(req, tx, start, d, rss, interval)
+	s.open(x, d, rss, interval)
 }
 
 // open runs Handler.Open for a new dialog and answers the INVITE.
-func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
+func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
+	req := x.req
 	ctx, release, ok := s.opening.with(context.Background())
 	if !ok {
-		s.unavailable(tx, req, start, "Shutting Down")
+		x.unavailable("Shutting Down")
 		return
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var cancelled atomic.Bool
-	registered := tx.OnCancel(func(*sipmsg.Request) {
+	registered := x.tx.OnCancel(func(*sipmsg.Request) {
 		// Called by sipgo, which answers the CANCEL and then the INVITE
 		// with 487.
 		cancelled.Store(true)
@@ -89,17 +90,17 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 		if err == nil && sess != nil {
 			sess.Closed(ErrCanceled)
 		}
-		s.done(req, 487, start)
+		x.status = 487
 		return
 	case err != nil && ctx.Err() != nil && s.isClosing():
-		s.unavailable(tx, req, start, "Shutting Down")
+		x.unavailable("Shutting Down")
 		return
 	case err != nil:
-		s.refusal(tx, req, start, err)
+		x.refuseError(err)
 		return
 	case sess == nil:
 		s.log.Error("Handler.Open returned no session and no error", "dialog", d.info.DialogID)
-		s.refuse(tx, req, start, 500, "")
+		x.refuse(500, "")
 		return
 	}
 	if resp == nil {
@@ -109,7 +110,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 	if err != nil {
 		s.log.Error("cannot encode the RequestSystemStatusResponse", "dialog", d.info.DialogID, "error", err)
 		sess.Closed(fmt.Errorf("sip: encoding the INVITE response: %w", err))
-		s.refuse(tx, req, start, 500, "")
+		x.refuse(500, "")
 		return
 	}
 	d.sess, d.body = sess, bytes.Clone(body) // exact size: kept as long as the dialog
@@ -118,7 +119,7 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 	if s.closing {
 		s.mu.Unlock()
 		sess.Closed(ErrServerClosed)
-		s.unavailable(tx, req, start, "Shutting Down")
+		x.unavailable("Shutting Down")
 		return
 	}
 	s.dialogs[d.tag] = d
@@ -127,34 +128,33 @@ func (s *Server) open(req *sipmsg.Request, tx sipmsg.ServerTransaction, start ti
 	res := s.okResponse(req, d, interval)
 	aw := &ackWait{cseq: d.cseq0, res: res, initial: true}
 	if d.udp {
-		aw.tx = tx
+		aw.tx = x.tx
 	}
 	d.establish(interval, aw)
-	err = s.accept(tx, req, res, !d.udp, cancelled.Load)
+	err = x.accept(res, !d.udp, cancelled.Load)
 	switch {
 	case cancelled.Load():
 		d.terminate(ErrCanceled)
-		s.done(req, 487, start)
+		x.status = 487
 	case err != nil:
 		d.terminate(fmt.Errorf("%w: sending the 200 OK: %w", ErrCanceled, err))
-		s.done(req, 500, start)
 	default:
 		d.opened()
-		s.done(req, 200, start)
 	}
 }
 
 // reinvite handles an INVITE in an existing dialog: a session refresh.
-func (s *Server) reinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) {
-	d := s.dialogOf(req, tx, start)
-	if d == nil || !s.checkInvite(req, tx, start) {
+func (s *Server) reinvite(x *exchange) {
+	req := x.req
+	d := x.dialog()
+	if d == nil || !x.checkInvite() {
 		return
 	}
 	if len(req.Body()) > 0 && !isCSTA(contentType(req)) {
-		s.refuse(tx, req, start, 415, "", sipmsg.NewHeader("Accept", contentTypeCSTA))
+		x.refuse(415, "", sipmsg.NewHeader("Accept", contentTypeCSTA))
 		return
 	}
-	interval, ok := s.negotiate(req, tx, start)
+	interval, ok := x.negotiate()
 	if !ok {
 		return
 	}
@@ -163,28 +163,27 @@ func (s *Server) reinvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 		d.leg.setTarget(*c.Address.Clone())
 	}
 	if !d.refresh(interval) {
-		s.refuse(tx, req, start, 481, "")
+		x.refuse(481, "")
 		return
 	}
 	res := s.okResponse(req, d, interval)
 	aw := &ackWait{cseq: req.CSeq().SeqNo, res: res}
 	if d.udp {
-		aw.tx = tx
+		aw.tx = x.tx
 	}
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := s.accept(tx, req, res, !d.udp, nil); err != nil {
-		s.done(req, 500, start)
+	if err := x.accept(res, !d.udp, nil); err != nil {
 		return
 	}
 	d.sess.Refreshed()
-	s.done(req, 200, start)
 }
 
 // checkInvite checks the parts of an INVITE every INVITE needs. On failure
 // it answers and returns false.
-func (s *Server) checkInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+func (x *exchange) checkInvite() bool {
+	req := x.req
 	var bad []string
 	for _, t := range tokens(req, "Require") {
 		if t != "timer" {
@@ -193,13 +192,13 @@ func (s *Server) checkInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, s
 	}
 	switch {
 	case len(bad) > 0:
-		s.refuse(tx, req, start, 420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
+		x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
 	case req.Contact() == nil:
-		s.refuse(tx, req, start, 400, "Missing Contact")
+		x.refuse(400, "Missing Contact")
 	case req.CSeq() == nil || req.CallID() == nil || req.From() == nil || req.To() == nil:
-		s.refuse(tx, req, start, 400, "Missing From, To, Call-ID or CSeq")
+		x.refuse(400, "Missing From, To, Call-ID or CSeq")
 	case !req.From().Params.Has("tag"):
-		s.refuse(tx, req, start, 400, "Missing From tag")
+		x.refuse(400, "Missing From tag")
 	default:
 		return true
 	}
@@ -209,11 +208,12 @@ func (s *Server) checkInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction, s
 // negotiate picks the session interval for an INVITE (RFC 4028): ours, or
 // the client's Session-Expires when smaller, and never less than the
 // client's Min-SE. A Session-Expires under our MinSE gets 422 and ok false.
-func (s *Server) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) (interval time.Duration, ok bool) {
+func (x *exchange) negotiate() (interval time.Duration, ok bool) {
+	s, req := x.srv, x.req
 	interval = s.cfg.SessionExpires
 	if se, _, found := sessionExpires(header(req, "Session-Expires", "x")); found {
 		if se < s.cfg.MinSE {
-			s.refuse(tx, req, start, 422, "", sipmsg.NewHeader("Min-SE", seconds(s.cfg.MinSE)))
+			x.refuse(422, "", sipmsg.NewHeader("Min-SE", seconds(s.cfg.MinSE)))
 			return 0, false
 		}
 		interval = min(interval, se)
@@ -292,7 +292,8 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 
 // readBody checks and decodes the CSTA body of an INVITE or INFO. On
 // failure it answers (415, 413 or 400) and returns false.
-func (s *Server) readBody(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time, required bool) (csta.Message, bool) {
+func (x *exchange) readBody(required bool) (csta.Message, bool) {
+	s, req := x.srv, x.req
 	body := req.Body()
 	switch {
 	case !isCSTA(contentType(req)):
@@ -300,19 +301,19 @@ func (s *Server) readBody(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 		if ct := contentType(req); ct == "" {
 			reason = "Missing Content-Type, expected " + contentTypeCSTA
 		}
-		s.refuse(tx, req, start, 415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+		x.refuse(415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
 		return nil, false
 	case len(body) > s.cfg.MaxBodySize:
-		s.refuse(tx, req, start, 413, fmt.Sprintf("Body Too Large (%d bytes, limit %d)", len(body), s.cfg.MaxBodySize))
+		x.refuse(413, fmt.Sprintf("Body Too Large (%d bytes, limit %d)", len(body), s.cfg.MaxBodySize))
 		return nil, false
 	case len(body) == 0 && required:
-		s.refuse(tx, req, start, 400, "Missing CSTA Body")
+		x.refuse(400, "Missing CSTA Body")
 		return nil, false
 	}
 	codec := csta.Codec{MaxSize: s.cfg.MaxBodySize}
 	m, err := codec.Decode(body)
 	if err != nil {
-		s.refuse(tx, req, start, 400, reasonPhrase("Bad CSTA Body: "+err.Error()))
+		x.refuse(400, reasonPhrase("Bad CSTA Body: "+err.Error()))
 		return nil, false
 	}
 	return m, true
@@ -321,11 +322,12 @@ func (s *Server) readBody(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 // admit answers 403 to a request from an untrusted peer and 505 to one of
 // another SIP version than 2.0 (an ACK is only dropped), and then returns
 // false; it keeps nothing about the peer.
-func (s *Server) admit(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+func (x *exchange) admit() bool {
+	s, req := x.srv, x.req
 	if !s.trusted(req) {
 		s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
 		if !req.IsAck() {
-			s.refuse(tx, req, start, 403, "Forbidden (Untrusted Peer)")
+			x.refuse(403, "Forbidden (Untrusted Peer)")
 		}
 		return false
 	}
@@ -334,7 +336,7 @@ func (s *Server) admit(req *sipmsg.Request, tx sipmsg.ServerTransaction, start t
 	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
 		s.log.Debug("request of another SIP version", "method", req.Method, "version", req.SipVersion, "source", req.Source())
 		if !req.IsAck() {
-			s.refuse(tx, req, start, 505, "")
+			x.refuse(505, "")
 		}
 		return false
 	}

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"errors"
-	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 
@@ -10,8 +9,9 @@ import (
 )
 
 // onAck handles an ACK to a 2xx of ours.
-func (s *Server) onAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	if !s.admit(req, tx, time.Now()) {
+func (s *Server) onAck(x *exchange) {
+	req := x.req
+	if !x.admit() {
 		return
 	}
 	if d := s.lookup(req); d != nil && req.CSeq() != nil {
@@ -20,43 +20,42 @@ func (s *Server) onAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 }
 
 // onBye handles BYE: the client ends the dialog.
-func (s *Server) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) {
+func (s *Server) onBye(x *exchange) {
+	req := x.req
+	if !x.admit() {
 		return
 	}
 	d := s.lookup(req)
 	if d == nil {
-		s.refuse(tx, req, start, 481, "")
+		x.refuse(481, "")
 		return
 	}
 	// End it before answering, so the dialog is gone once the client
 	// has the answer.
 	d.terminate(ErrPeerBye)
-	s.respond(tx, req, 200, "OK", nil)
-	s.done(req, 200, start)
+	x.respond(200, "OK", nil)
 }
 
 // onCancel handles a CANCEL that matched no pending INVITE (sipgo answers
 // the others itself).
-func (s *Server) onCancel(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) {
+func (s *Server) onCancel(x *exchange) {
+	if !x.admit() {
 		return
 	}
-	s.refuse(tx, req, start, 481, "")
+	x.refuse(481, "")
 }
 
-// dialogOf returns the open dialog an INFO or re-INVITE belongs to. It
+// dialog returns the open dialog an INFO or re-INVITE belongs to. It
 // answers 481 for an unknown or ended dialog, and 500 for a CSeq that is
 // not above the one of the INVITE that opened the dialog, and returns nil.
-func (s *Server) dialogOf(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) *dialog {
+func (x *exchange) dialog() *dialog {
+	s, req := x.srv, x.req
 	d := s.lookup(req)
 	switch {
 	case d == nil || d.ended():
-		s.refuse(tx, req, start, 481, "")
+		x.refuse(481, "")
 	case req.CSeq().SeqNo <= d.cseq0:
-		s.refuse(tx, req, start, 500, "CSeq Out Of Order")
+		x.refuse(500, "CSeq Out Of Order")
 	default:
 		return d
 	}
@@ -64,23 +63,22 @@ func (s *Server) dialogOf(req *sipmsg.Request, tx sipmsg.ServerTransaction, star
 }
 
 // onInfo handles INFO: a CSTA request for the session.
-func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) {
+func (s *Server) onInfo(x *exchange) {
+	req := x.req
+	if !x.admit() {
 		return
 	}
-	d := s.dialogOf(req, tx, start)
+	d := x.dialog()
 	if d == nil {
 		return
 	}
 	d.touch(req.Source())
 	if len(req.Body()) == 0 && contentType(req) == "" {
 		// An INFO without a body is a keep-alive or a probe.
-		s.respond(tx, req, 200, "OK", nil)
-		s.done(req, 200, start)
+		x.respond(200, "OK", nil)
 		return
 	}
-	msg, ok := s.readBody(req, tx, start, true)
+	msg, ok := x.readBody(true)
 	if !ok {
 		return
 	}
@@ -89,32 +87,31 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	defer d.endRequest()
 	ctx, release, ok := d.requestContext(0)
 	if !ok {
-		s.refuse(tx, req, start, 481, "")
+		x.refuse(481, "")
 		return
 	}
 	resp, err := d.sess.Handle(ctx, msg)
 	release()
 	if err != nil {
-		if r, ok := errors.AsType[*Refusal](err); ok && r.Status == 481 {
+		if r, ok := errors.AsType[*RefusalError](err); ok && r.Status == 481 {
 			// End it before answering, so the dialog is gone once the
 			// client has the answer.
 			d.terminate(ErrStaleSession)
 		} else if d.ended() {
 			// The dialog ended while the session worked on the request.
-			err = &Refusal{Status: 481}
+			err = &RefusalError{Status: 481}
 		}
-		s.refusal(tx, req, start, err)
+		x.refuseError(err)
 		return
 	}
 	if resp == nil {
-		s.respond(tx, req, 200, "OK", nil)
-		s.done(req, 200, start)
+		x.respond(200, "OK", nil)
 		return
 	}
 	body, err := csta.Encode(inNamespace(resp, *msg.MessageHeader()))
 	if err != nil {
 		s.log.Error("cannot encode the CSTA response", "dialog", d.info.DialogID, "response", resp.MessageName(), "error", err)
-		s.refuse(tx, req, start, 500, "")
+		x.refuse(500, "")
 		return
 	}
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", body)
@@ -124,41 +121,36 @@ func (s *Server) onInfo(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if d.udp && s.cfg.UDPMaxMessageSize > 0 && len(body)+2048 > s.cfg.UDPMaxMessageSize &&
 		len(res.String())+len(s.cfg.UserAgent)+10 > s.cfg.UDPMaxMessageSize {
 		s.log.Warn("CSTA response too large for UDP", "dialog", d.info.DialogID, "response", resp.MessageName(), "bytes", len(body))
-		s.refuse(tx, req, start, 500, "Response Too Large For UDP")
+		x.refuse(500, "Response Too Large For UDP")
 		return
 	}
-	if err := s.send(tx, req, res); err != nil {
-		s.done(req, 500, start)
-		return
-	}
-	s.done(req, 200, start)
+	x.sendFinal(res)
 }
 
 // onOptions answers OPTIONS, the load balancer's probe: 200 while the
 // handler is ready, 503 otherwise.
-func (s *Server) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) {
+func (s *Server) onOptions(x *exchange) {
+	if !x.admit() {
 		return
 	}
-	if !s.available(req, tx, start) {
+	if !x.available() {
 		return
 	}
-	s.respond(tx, req, 200, "OK", nil,
+	x.respond(200, "OK", nil,
 		sipmsg.NewHeader("Allow", allowMethods),
 		sipmsg.NewHeader("Accept", contentTypeCSTA),
 		sipmsg.NewHeader("Supported", "timer"))
-	s.done(req, 200, start)
 }
 
 // available answers 503 with Retry-After and returns false when the
 // server is shutting down or the handler is not ready.
-func (s *Server) available(req *sipmsg.Request, tx sipmsg.ServerTransaction, start time.Time) bool {
+func (x *exchange) available() bool {
+	s := x.srv
 	switch {
 	case s.isClosing():
-		s.unavailable(tx, req, start, "Shutting Down")
+		x.unavailable("Shutting Down")
 	case !s.cfg.Handler.Ready():
-		s.unavailable(tx, req, start, "No CTI Connection")
+		x.unavailable("No CTI Connection")
 	default:
 		return true
 	}
@@ -166,10 +158,10 @@ func (s *Server) available(req *sipmsg.Request, tx sipmsg.ServerTransaction, sta
 }
 
 // onOther answers methods the server does not support with 405.
-func (s *Server) onOther(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-	start := time.Now()
-	if !s.admit(req, tx, start) || req.IsAck() {
+func (s *Server) onOther(x *exchange) {
+	req := x.req
+	if !x.admit() || req.IsAck() {
 		return
 	}
-	s.refuse(tx, req, start, 405, "", sipmsg.NewHeader("Allow", allowMethods))
+	x.refuse(405, "", sipmsg.NewHeader("Allow", allowMethods))
 }

@@ -29,9 +29,7 @@ type Server struct {
 	cfg ServerConfig
 	log *slog.Logger
 
-	dialogObs  DialogObserver
-	requestObs RequestObserver
-	eventObs   EventObserver
+	obs Observer // the configured hooks; the zero Observer without one
 
 	// eventsOvertake turns off holding events back while a client request
 	// is being handled, for tests of clients that must cope with events
@@ -81,36 +79,58 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		listeners: make(map[io.Closer]struct{}),
 		local:     make(map[string]*endpoint),
 	}
-	s.dialogObs, _ = cfg.Observer.(DialogObserver)
-	s.requestObs, _ = cfg.Observer.(RequestObserver)
-	s.eventObs, _ = cfg.Observer.(EventObserver)
+	if cfg.Observer != nil {
+		s.obs = *cfg.Observer
+	}
 
-	s.sgs.OnInvite(s.wrap(s.onInvite))
-	s.sgs.OnAck(s.wrap(s.onAck))
-	s.sgs.OnBye(s.wrap(s.onBye))
-	s.sgs.OnCancel(s.wrap(s.onCancel))
-	s.sgs.OnInfo(s.wrap(s.onInfo))
-	s.sgs.OnOptions(s.wrap(s.onOptions))
-	s.sgs.OnNoRoute(s.wrap(s.onOther))
+	for _, on := range []func(sipgo.RequestHandler){
+		s.sgs.OnInvite, s.sgs.OnAck, s.sgs.OnBye, s.sgs.OnCancel,
+		s.sgs.OnInfo, s.sgs.OnOptions, s.sgs.OnNoRoute,
+	} {
+		on(s.handle)
+	}
 	return s, nil
 }
 
-// wrap counts a request and tracks its handler, so Shutdown can wait for
-// it.
-func (s *Server) wrap(h func(req *sipmsg.Request, tx sipmsg.ServerTransaction)) sipgo.RequestHandler {
-	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
-		if s.dead.Load() {
-			closeConn(tx)
-			return
-		}
-		// One stack growth now, while the stack is shallow, rather than
-		// several on the way down to the CTI link.
-		growstack.Grow()
-		s.handlers.enter()
-		defer s.handlers.leave()
-		s.stats.request(string(req.Method))
-		h(req, tx)
+// handle serves one request: it counts it, tracks its handler so
+// Shutdown can wait for it, and hands its exchange to the handler of its
+// method; the exchange reports the request to the observer when the
+// handler returns. The handlers are called directly, so the exchange stays
+// on this goroutine's stack.
+func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if s.dead.Load() {
+		closeConn(tx)
+		return
 	}
+	// One stack growth now, while the stack is shallow, rather than
+	// several on the way down to the CTI link.
+	growstack.Grow()
+	var anchor growstack.Anchor
+	anchor.Set()
+	s.handlers.enter()
+	defer s.handlers.leave()
+	s.stats.request(string(req.Method))
+	x := exchange{srv: s, req: req, tx: tx, start: time.Now()}
+	defer x.finish()
+	// sipgo routes by the method as sent; the methods not registered
+	// (sipgo's no-route handler) are the others.
+	switch req.Method {
+	case sipmsg.INVITE:
+		s.onInvite(&x)
+	case sipmsg.ACK:
+		s.onAck(&x)
+	case sipmsg.BYE:
+		s.onBye(&x)
+	case sipmsg.CANCEL:
+		s.onCancel(&x)
+	case sipmsg.INFO:
+		s.onInfo(&x)
+	case sipmsg.OPTIONS:
+		s.onOptions(&x)
+	default:
+		s.onOther(&x)
+	}
+	anchor.Check() // the path fitted in the room Grow made
 }
 
 // closeConn closes the connection of a request that came in as the server
@@ -143,20 +163,23 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 }
 
 // ServeTCP serves SIP on l until Shutdown, and then returns
-// ErrServerClosed.
+// ErrServerClosed. Writes on the connections it accepts are bounded by
+// ServerConfig.WriteTimeout.
 func (s *Server) ServeTCP(l net.Listener) error {
-	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(l) })
+	wl := writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}
+	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(wl) })
 }
 
 // ServeTLS serves SIP over TLS on l, a plain TCP listener that ServeTLS
 // wraps with ServerConfig.TLSConfig, until Shutdown, and then returns
-// ErrServerClosed.
+// ErrServerClosed. Writes on the connections it accepts are bounded by
+// ServerConfig.WriteTimeout.
 func (s *Server) ServeTLS(l net.Listener) error {
 	if s.cfg.TLSConfig == nil {
 		l.Close()
 		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
 	}
-	tl := tls.NewListener(l, s.cfg.TLSConfig)
+	tl := tls.NewListener(writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}, s.cfg.TLSConfig)
 	return s.serve("TLS", tl, l.Addr(), func() error { return s.sgs.ServeTLS(tl) })
 }
 
@@ -383,13 +406,6 @@ func (s *Server) connOpen(transport, addr string) bool {
 	return true
 }
 
-// respond sends a response built from req, with the Server header and the
-// given extra headers, and counts it.
-func (s *Server) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int, reason string, body []byte, hdrs ...sipmsg.Header) error {
-	res := sipmsg.NewResponseFromRequest(req, code, reason, body)
-	return s.send(tx, req, res, hdrs...)
-}
-
 // send sends a prepared response and counts it.
 func (s *Server) send(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sipmsg.Response, hdrs ...sipmsg.Header) error {
 	for _, h := range hdrs {
@@ -419,12 +435,15 @@ func (s *Server) send(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sip
 // through the transaction, which the dialog uses to resend it until the
 // ACK.
 // canceled, when not nil, reports a CANCEL that came before the
-// transaction ended; the 2xx is then not sent.
-func (s *Server) accept(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sipmsg.Response, reliable bool, canceled func() bool) error {
+// transaction ended; the 2xx is then not sent. accept records the 2xx's
+// status as the request's, or 500 when it was not sent.
+func (x *exchange) accept(res *sipmsg.Response, reliable bool, canceled func() bool) error {
+	s, tx, req := x.srv, x.tx, x.req
 	c, ok := tx.(interface{ Connection() sipmsg.Connection })
 	if !reliable || !ok || c.Connection() == nil {
-		return s.send(tx, req, res)
+		return x.sendFinal(res)
 	}
+	x.status = 500
 	conn := c.Connection()
 	conn.Ref(1) // the transaction's reference goes with it
 	defer conn.TryClose()
@@ -438,42 +457,6 @@ func (s *Server) accept(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *s
 		return err
 	}
 	s.stats.response(res.StatusCode)
+	x.status = res.StatusCode
 	return nil
-}
-
-// refuse answers req with a failure status.
-func (s *Server) refuse(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, code int, reason string, hdrs ...sipmsg.Header) {
-	if reason == "" {
-		reason = statusText(code)
-	}
-	s.respond(tx, req, code, reason, nil, hdrs...)
-	s.done(req, code, start)
-}
-
-// refusal answers req with the SIP status an error from the Handler maps
-// to: a *Refusal's, or 500.
-func (s *Server) refusal(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, err error) {
-	r, ok := errors.AsType[*Refusal](err)
-	if !ok || r.Status < 300 || r.Status > 699 {
-		s.log.Warn("handler failed", "method", req.Method, "error", err)
-		s.refuse(tx, req, start, 500, "")
-		return
-	}
-	var hdrs []sipmsg.Header
-	if r.RetryAfter > 0 {
-		hdrs = append(hdrs, sipmsg.NewHeader("Retry-After", seconds(r.RetryAfter)))
-	}
-	s.refuse(tx, req, start, r.Status, reasonPhrase(r.reason()), hdrs...)
-}
-
-// unavailable answers 503 with the configured Retry-After.
-func (s *Server) unavailable(tx sipmsg.ServerTransaction, req *sipmsg.Request, start time.Time, reason string) {
-	s.refuse(tx, req, start, 503, reason, sipmsg.NewHeader("Retry-After", seconds(s.cfg.RetryAfter)))
-}
-
-// done reports an answered request to the observer.
-func (s *Server) done(req *sipmsg.Request, code int, start time.Time) {
-	if s.requestObs != nil {
-		s.requestObs.RequestDone(string(req.Method), code, time.Since(start))
-	}
 }

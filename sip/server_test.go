@@ -75,8 +75,8 @@ func TestOtherSIPVersionGets505(t *testing.T) {
 }
 
 func TestInviteRefusals(t *testing.T) {
-	notFound := &Refusal{Status: 404, Reason: "Unknown Line"}
-	busy := &Refusal{Status: 503, RetryAfter: 20 * time.Second}
+	notFound := &RefusalError{Status: 404, Reason: "Unknown Line"}
+	busy := &RefusalError{Status: 503, RetryAfter: 20 * time.Second}
 	h := &fakeHandler{refuse: map[string]error{
 		"tel:404": notFound,
 		"tel:503": errors.Join(errors.New("wrapped"), busy),
@@ -232,7 +232,7 @@ func TestInfoRefusals(t *testing.T) {
 
 			// A session that says it is stale: 481 and the dialog is gone.
 			sess.setHook(func(context.Context, csta.Message) (csta.Message, error) {
-				return nil, &Refusal{Status: 481}
+				return nil, &RefusalError{Status: 481}
 			})
 			assert.Equal(t, 481, d.info(makeCallBody).StatusCode)
 			assert.ErrorIs(t, sess.waitClosed(t), ErrStaleSession)

@@ -119,13 +119,13 @@ func TestTLSTrustedSubjects(t *testing.T) {
 	t.Run("untrusted subject", func(t *testing.T) {
 		cert := pki.issue("evil.example.com")
 		_, err := dial(&cert, nil)
-		var r *Refusal
+		var r *RefusalError
 		require.True(t, errors.As(err, &r), "got %v", err)
 		assert.Equal(t, 403, r.Status)
 	})
 	t.Run("no certificate", func(t *testing.T) {
 		_, err := dial(nil, nil)
-		var r *Refusal
+		var r *RefusalError
 		require.True(t, errors.As(err, &r), "got %v", err)
 		assert.Equal(t, 403, r.Status)
 	})
@@ -147,7 +147,7 @@ func TestTLSRequireClientCert(t *testing.T) {
 		LocalAddr: "127.0.0.1:0", TLSConfig: &tls.Config{RootCAs: pki.pool}})
 	assert.NoError(t, ctx.Err(), "the refusal is seen at once")
 	require.Error(t, err, "a client without a certificate cannot connect")
-	var r *Refusal
+	var r *RefusalError
 	assert.False(t, errors.As(err, &r))
 
 	cert := pki.issue("client")

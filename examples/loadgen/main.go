@@ -153,16 +153,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	sipgoGlobals.Do(func() {
 		// sipgo logs some things through its package logger only
-		// (connection bookkeeping that warns at every close), and refuses
-		// UDP messages over its MTU setting unless raised; this is a
-		// program, so it may set both, once, before sipgo runs.
+		// (connection bookkeeping that warns at every close); this is a
+		// program, so it may set it, once, before sipgo runs. sipgo's
+		// UDP size limit and read buffer are set by package sip when it
+		// is initialised.
 		sipLevel := slog.LevelError
 		if o.verbose {
 			sipLevel = slog.LevelDebug
 		}
 		sipmsg.SetDefaultLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: sipLevel})))
-		sipmsg.UDPMTUSize = 32 << 10
-		sipmsg.TransportBufferReadSize = 65535 // as package sip sets it
 		raiseFileLimit()
 	})
 	debug.SetGCPercent(o.gcPercent)

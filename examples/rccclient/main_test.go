@@ -30,7 +30,7 @@ func (phone) Ready() bool { return true }
 
 func (phone) Open(_ context.Context, req *sip.OpenRequest) (sip.Session, *csta.RequestSystemStatusResponse, error) {
 	if req.Line != line {
-		return nil, nil, &sip.Refusal{Status: 404, Reason: "Unknown Line"}
+		return nil, nil, &sip.RefusalError{Status: 404, Reason: "Unknown Line"}
 	}
 	return &phoneSession{events: req.Events}, nil, nil
 }

@@ -150,7 +150,7 @@ func describe(ev csta.Event) string {
 // explain turns an error into a sentence for the user.
 func explain(what string, err error) string {
 	var cerr *csta.Error
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	switch {
 	case errors.As(err, &cerr):
 		return fmt.Sprintf("%s: the gateway refused it: %s", what, cerr.Code)

@@ -15,8 +15,21 @@
 //
 //	func handle(req *Request) {
 //		growstack.Grow()
+//		var anchor growstack.Anchor
+//		anchor.Set()
 //		... deep work ...
+//		anchor.Check()
 //	}
+//
+// # Checking Size
+//
+// [Size] is a figure for the gateway's paths, so it is checked, not
+// trusted: an [Anchor] set after Grow finds, when the path is done,
+// whether the runtime moved the stack meanwhile, that is, whether the
+// path outgrew the room Grow made, and reports it to the function [Watch]
+// set. The gateway's tests watch while they run its request and event
+// paths, with the garbage collector off (it may move a stack to shrink
+// it), and fail if any of them moved its stack.
 //
 // # Concurrency
 //

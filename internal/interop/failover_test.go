@@ -282,7 +282,7 @@ func TestCTIFailoverReconnect(t *testing.T) {
 			assert.False(t, ended, "%s ended: %v", c.u.Name, why)
 			continue
 		}
-		var r *sip.Refusal
+		var r *sip.RefusalError
 		require.True(t, errors.As(err, &r), "%s: want 481, got %v", c.u.Name, err)
 		assert.Equal(t, 481, r.Status)
 		refused++
@@ -363,7 +363,7 @@ func TestAllCTIDown(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 503, res.Status, "OPTIONS over %s", network)
 		_, err = dialClient(ctx, t, us[1], sip.ClientConfig{Gateway: n.URI(network)})
-		var r *sip.Refusal
+		var r *sip.RefusalError
 		require.True(t, errors.As(err, &r), "INVITE over %s: want 503, got %v", network, err)
 		assert.Equal(t, 503, r.Status)
 		assert.Positive(t, r.RetryAfter, "503 without Retry-After")

@@ -20,7 +20,6 @@ import (
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/session/admin"
-	"github.com/rcc-go/rcc/sip"
 )
 
 // newServer returns a server over src with a private registry and a fixed
@@ -237,12 +236,12 @@ func TestConcurrentUse(t *testing.T) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range 200 {
-				so.(session.RequestObserver).RequestDone("MakeCall", session.OutcomeOK, time.Millisecond)
-				so.(session.RefusalObserver).SessionRefused(fmt.Sprintf("sip:u%d@example.com", w), "tel:1", "127.0.0.1:5060", session.ErrNotAllowed)
-				so.(session.RehomeObserver).SessionRehomed(session.Info{CTI: "cti-2"}, "cti-1")
+				so.RequestDone("MakeCall", session.OutcomeOK, time.Millisecond)
+				so.SessionRefused(fmt.Sprintf("sip:u%d@example.com", w), "tel:1", "127.0.0.1:5060", session.ErrNotAllowed)
+				so.SessionRehomed(session.Info{CTI: "cti-2"}, "cti-1")
 				po.StateChanged(ctipool.StateChange{Endpoint: "cti-1", New: ctipool.StateUp})
-				po.(ctipool.HeartbeatObserver).HeartbeatDone("cti-1", 1, time.Millisecond, nil)
-				sp.(sip.RequestObserver).RequestDone("INFO", 200, time.Millisecond)
+				po.HeartbeatDone("cti-1", 1, time.Millisecond, nil)
+				sp.RequestDone("INFO", 200, time.Millisecond)
 				if i%50 == 0 {
 					for _, target := range []string{"/", "/metrics", "/readyz"} {
 						rec := httptest.NewRecorder()

@@ -65,7 +65,7 @@ func BenchmarkMetrics(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	obs := s.SessionObserver().(session.RequestObserver)
+	obs := s.SessionObserver()
 	for _, svc := range []string{"MakeCall", "MonitorStart", "AnswerCall", "ClearConnection"} {
 		obs.RequestDone(svc, session.OutcomeOK, time.Millisecond)
 	}
@@ -88,7 +88,7 @@ func BenchmarkRequestObserver(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	obs := s.SessionObserver().(session.RequestObserver)
+	obs := s.SessionObserver()
 	services := []string{"MakeCall", "MonitorStart", "AnswerCall", "ClearConnection", "HoldCall", "RetrieveCall"}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -38,7 +38,9 @@
 // keeps itself are read from the Source at scrape time (rcc_sessions,
 // rcc_requests_total, rcc_cti_connection_state, rcc_sip_responses_total,
 // rcc_directory_users and the rest). Histograms and labelled counters the
-// snapshots do not carry come from the observers:
+// snapshots do not carry come from the observer hooks (structs of
+// optional functions, so the compiler checks every hook's name and
+// signature):
 //
 //   - [Server.SessionObserver] for session.Config.Observer:
 //     rcc_request_duration_seconds{service}, rcc_session_duration_seconds,
@@ -58,7 +60,7 @@
 //
 // # Usage
 //
-// The observers must go into the library's configurations before the
+// The hooks must go into the library's configurations before the
 // gateway's objects exist, and the Source reads those objects, so the
 // Source is built first and pointed at the gateway once it is built; the
 // server calls the Source only from its handler, which is served after

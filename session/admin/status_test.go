@@ -84,7 +84,7 @@ func TestStatusPageEscapes(t *testing.T) {
 	src.cti.Endpoints[2].LastError = errString(evil)
 	src.cti.Endpoints[2].Name = evilAttr
 	s, _ := newServer(t, src, admin.Config{})
-	s.SessionObserver().(session.RefusalObserver).SessionRefused(evil, evilAttr, evil, errors.New(evil))
+	s.SessionObserver().SessionRefused(evil, evilAttr, evil, errors.New(evil))
 
 	for _, target := range []string{"/", "/?user=" + url.QueryEscape(evilAttr), "/?user=" + url.QueryEscape(evil)} {
 		code, _, body := do(t, s.Handler(), "GET", target)
@@ -149,7 +149,7 @@ func TestStatusPageCapsSessions(t *testing.T) {
 
 func TestStatusPageRefusals(t *testing.T) {
 	s, _ := newServer(t, healthySource(), admin.Config{RecentRefusals: 3})
-	ro := s.SessionObserver().(session.RefusalObserver)
+	ro := s.SessionObserver()
 	for i := range 5 {
 		ro.SessionRefused(fmt.Sprintf("sip:u%d@example.com", i), "tel:1001", "192.0.2.9:5060",
 			fmt.Errorf("session: open %d: %w", i, session.ErrUnknownLine))
@@ -170,7 +170,7 @@ func TestStatusPageClipsLongText(t *testing.T) {
 	src := healthySource()
 	src.sessions[0].User = "sip:" + strings.Repeat("é", 5000) + "@example.com"
 	s, _ := newServer(t, src, admin.Config{})
-	s.SessionObserver().(session.RefusalObserver).SessionRefused(src.sessions[0].User, strings.Repeat("1", 100000), "127.0.0.1:5060", errors.New("x"))
+	s.SessionObserver().SessionRefused(src.sessions[0].User, strings.Repeat("1", 100000), "127.0.0.1:5060", errors.New("x"))
 	_, _, body := do(t, s.Handler(), "GET", "/")
 	assert.Less(t, len(body), 20000)
 	assert.Contains(t, body, `<td class="id">sip:`+strings.Repeat("é", 98)+"…</td>")

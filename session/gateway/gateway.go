@@ -39,9 +39,9 @@ type Options struct {
 	// SessionObserver, PoolObserver and SIPObserver, when set, are plugged
 	// into the library's observer hooks instead of the admin server's
 	// (whose metrics then lack what they would have fed).
-	SessionObserver session.Observer
-	PoolObserver    ctipool.Observer
-	SIPObserver     sip.Observer
+	SessionObserver *session.Observer
+	PoolObserver    *ctipool.Observer
+	SIPObserver     *sip.Observer
 	// Directory, when set, is the line appearance directory the gateway
 	// uses instead of the configuration's directory file; Reload then has
 	// no file to read. Tests and embedding programs that build the

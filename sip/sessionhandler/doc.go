@@ -36,7 +36,7 @@
 // # Errors
 //
 // Every error of the manager or a session is returned as an error that is
-// both a *sip.Refusal (the status, the session error's text as reason
+// both a *sip.RefusalError (the status, the session error's text as reason
 // phrase, and the Retry-After) and the session error, for errors.Is and
 // errors.As.
 package sessionhandler

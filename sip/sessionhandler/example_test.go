@@ -122,7 +122,7 @@ func Example() {
 
 	// A user the directory does not know is refused.
 	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: gw, User: "sip:eve@example.com", Line: "tel:5001", LocalAddr: "127.0.0.1:0"})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	if errors.As(err, &r) {
 		fmt.Println("eve refused:", r.Status)
 	}

@@ -83,17 +83,17 @@ func (h *Handler) refusal(err error) error {
 	// The reason phrase says what was wrong, as the session error does
 	// ("not allowed: ...", "unknown line: ..."); the server makes it one
 	// printable line.
-	r := &sip.Refusal{Status: status, Reason: strings.TrimPrefix(err.Error(), "session: ")}
+	r := &sip.RefusalError{Status: status, Reason: strings.TrimPrefix(err.Error(), "session: ")}
 	if retry {
 		r.RetryAfter = h.retryAfter
 	}
 	return &refusalError{r: r, err: err}
 }
 
-// refusalError is a *sip.Refusal that also wraps the session error it came
+// refusalError is a *sip.RefusalError that also wraps the session error it came
 // from.
 type refusalError struct {
-	r   *sip.Refusal
+	r   *sip.RefusalError
 	err error
 }
 

@@ -77,7 +77,7 @@ func TestRefusals(t *testing.T) {
 				req.Events = nil
 			}
 			_, _, err = h.Open(context.Background(), req)
-			var r *sip.Refusal
+			var r *sip.RefusalError
 			require.ErrorAs(t, err, &r)
 			assert.Equal(t, tc.status, r.Status)
 			assert.Equal(t, tc.retryAfter, r.RetryAfter)

@@ -87,7 +87,7 @@ func TestUsers(t *testing.T) {
 
 	// The demo directory's users are not in it: not allowed.
 	_, err = sip.Dial(ctx, sip.ClientConfig{Gateway: uri, User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	require.ErrorAs(t, err, &r)
 	assert.Equal(t, 403, r.Status)
 }
@@ -101,7 +101,7 @@ func TestGivenDirectory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	_, err := sip.Dial(ctx, sip.ClientConfig{Gateway: uri, User: aliceAOR, Line: aliceLine})
-	var r *sip.Refusal
+	var r *sip.RefusalError
 	require.True(t, errors.As(err, &r), "got %v", err)
 	assert.Equal(t, 403, r.Status)
 	s, err := sip.Dial(ctx, sip.ClientConfig{Gateway: uri, User: bobAOR, Line: bobLine})
