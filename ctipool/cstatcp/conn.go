@@ -616,10 +616,7 @@ func (c *Conn) serveRequest(id int, req csta.Request) {
 	case *csta.RequestSystemStatus:
 		resp = &csta.RequestSystemStatusResponse{Header: req.Header.Reply(), SystemStatus: csta.SystemNormal}
 	default:
-		code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
-		e := csta.NewErrorResponse(code)
-		e.Header = req.MessageHeader().Reply()
-		resp = e
+		resp = csta.ErrorResponse(*req.MessageHeader(), csta.ErrServiceNotSupported)
 	}
 	body, err := csta.Encode(resp)
 	if err != nil {

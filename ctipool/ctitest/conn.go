@@ -310,7 +310,7 @@ func (c *conn) serve(m csta.Message) csta.Message {
 		return &csta.StopApplicationSessionPosResponse{}
 	}
 	if c.session == "" && !s.cfg.NoSession {
-		return errorResponse(cerr(csta.ErrSecurity, "%s before StartApplicationSession", m.MessageName()))
+		return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrSecurity, "%s before StartApplicationSession", m.MessageName()))
 	}
 	switch r := m.(type) {
 	case *csta.RequestSystemStatus:
@@ -327,20 +327,11 @@ func (c *conn) serve(m csta.Message) csta.Message {
 		resp, err := s.pbx.serve(c, r)
 		if err != nil {
 			c.log.Debug("request refused", "message", r.MessageName(), "err", err)
-			return errorResponse(err)
+			return csta.ErrorResponse(csta.Header{}, err)
 		}
 		return resp
 	}
-	return errorResponse(cerr(csta.ErrServiceNotSupported, "unknown message %s", m.MessageName()))
-}
-
-// errorResponse returns the CSTAErrorCode for err.
-func errorResponse(err error) *csta.CSTAErrorCode {
-	code, ok := csta.ErrorCodeOf(err)
-	if !ok {
-		code = csta.ErrorCode{Category: csta.CategoryUnspecified}
-	}
-	return csta.NewErrorResponse(code)
+	return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrServiceNotSupported, "unknown message %s", m.MessageName()))
 }
 
 // startSession opens the application session: the first requested

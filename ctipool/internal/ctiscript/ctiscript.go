@@ -196,10 +196,7 @@ func (p *Peer) DefaultAnswer(m csta.Message) csta.Message {
 	case *csta.MakeCall:
 		return &csta.MakeCallResponse{Header: h, CallingDevice: csta.Connection("call-1", m.CallingDevice.ID)}
 	}
-	code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
-	e := csta.NewErrorResponse(code)
-	e.Header = h
-	return e
+	return csta.ErrorResponse(h, csta.ErrServiceNotSupported)
 }
 
 // Peers collects the peers of a server and hands them to a test as they
