@@ -84,6 +84,7 @@ func TestWriteTimeoutTakesLinkDown(t *testing.T) {
 		// reads again.
 		require.NoError(t, p.WaitHealthy(t.Context(), 1))
 		assert.Equal(t, 2, ps.Dials("cti-0:2748"))
+		synctest.Wait() // the observer hears of it on the dispatcher
 		up, ok := obs.when("cti-0", ctipool.StateUp, 1)
 		require.True(t, ok)
 		assert.Less(t, up, down+ctipool.DefaultReconnectMin*2+time.Millisecond, "reconnected after the first backoff")
