@@ -115,6 +115,9 @@
 // matches others with the same code, so errors.Is(err, [ErrInvalidCallID])
 // works through any wrapping; [CSTAErrorCode.Err] turns a negative response
 // into an error, [NewErrorResponse] and [ErrorCodeOf] go the other way.
+// [ErrorResponse] is the one place any Go error becomes the CSTAErrorCode
+// answer to a request: a CSTA error keeps its code, a timeout is
+// resourceBusy, anything else systemResourceAvailibility/generic.
 // The schema spells one category "systemResourceAvailibility": Decode
 // accepts both spellings, Encode writes the schema's.
 //

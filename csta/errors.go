@@ -1,6 +1,7 @@
 package csta
 
 import (
+	"context"
 	"errors"
 	"strings"
 )
@@ -148,6 +149,40 @@ func NewErrorResponse(code ErrorCode) *CSTAErrorCode {
 	return &CSTAErrorCode{Code: code}
 }
 
+// ErrorResponse returns the CSTAErrorCode that answers, with err, a request
+// whose header is h: its Header is h.Reply(), so the answer goes out in the
+// request's edition, and its code is
+//
+//   - the code of the first *Error in err's chain (errors.As), so any
+//     predefined error such as ErrInvalidCallID, a CSTA error a peer
+//     returned, or an error wrapping either, keeps its code;
+//   - otherwise, for context.DeadlineExceeded or an error with a
+//     Timeout() bool method returning true (as net.Error has) anywhere in
+//     err's chain: systemResourceAvailibility/resourceBusy
+//     (ErrResourceBusy), no answer in time;
+//   - otherwise, the one fallback, for any other error and for nil:
+//     systemResourceAvailibility/generic (ErrSystemGeneric), a failure of
+//     the answering system that no other code describes.
+//
+// Pass an error carrying the code to answer with a specific one, for
+// example ErrServiceNotSupported for a request that is not served.
+func ErrorResponse(h Header, err error) *CSTAErrorCode {
+	return &CSTAErrorCode{Header: h.Reply(), Code: errorCodeFor(err)}
+}
+
+// errorCodeFor is ErrorResponse's mapping.
+func errorCodeFor(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	var t interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout() {
+		return ErrResourceBusy.(*Error).Code
+	}
+	return ErrSystemGeneric.(*Error).Code
+}
+
 func opErr(v string) error { return &Error{Code: ErrorCode{CategoryOperation, v}} }
 func stateErr(v string) error {
 	return &Error{Code: ErrorCode{CategoryStateIncompatibility, v}}
@@ -215,6 +250,10 @@ var (
 	// ErrInvalidConnectionState is stateIncompatibility/invalidConnectionState.
 	ErrInvalidConnectionState error = stateErr("invalidConnectionState")
 
+	// ErrSystemGeneric is systemResourceAvailibility/generic: a failure of
+	// the system that no other code describes. It is ErrorResponse's
+	// fallback.
+	ErrSystemGeneric error = sysErr("generic")
 	// ErrResourceBusy is systemResourceAvailibility/resourceBusy, for example
 	// a CTI request that timed out.
 	ErrResourceBusy error = sysErr("resourceBusy")

@@ -1,8 +1,11 @@
 package csta
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -238,4 +241,50 @@ func TestErrorResponseDecoding(t *testing.T) {
 			assert.Equal(t, tt.want, as[*CSTAErrorCode](t, m).Code)
 		})
 	}
+}
+
+type timeoutErr bool
+
+func (e timeoutErr) Error() string { return "timeout" }
+func (e timeoutErr) Timeout() bool { return bool(e) }
+
+func TestErrorResponse(t *testing.T) {
+	busy := ErrorCode{CategorySystemResourceAvailability, "resourceBusy"}
+	generic := ErrorCode{CategorySystemResourceAvailability, "generic"}
+	peer := (&CSTAErrorCode{Code: ErrorCode{CategoryPrivateErrorCode, "E42"}}).Err()
+	for _, tt := range []struct {
+		name string
+		err  error
+		want ErrorCode
+	}{
+		{"predefined", ErrInvalidCallID, ErrorCode{CategoryOperation, "invalidCallID"}},
+		{"wrapped", fmt.Errorf("clear: %w", ErrNoCallToAnswer), ErrorCode{CategoryStateIncompatibility, "noCallToAnswer"}},
+		{"from a peer", fmt.Errorf("cti: %w", peer), ErrorCode{CategoryPrivateErrorCode, "E42"}},
+		{"CSTA error before timeout", errors.Join(context.DeadlineExceeded, ErrInvalidDeviceID), ErrorCode{CategoryOperation, "invalidDeviceID"}},
+		{"deadline", fmt.Errorf("request: %w", context.DeadlineExceeded), busy},
+		{"net timeout", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, busy},
+		{"Timeout method", fmt.Errorf("x: %w", timeoutErr(true)), busy},
+		{"Timeout method false", timeoutErr(false), generic},
+		{"canceled", context.Canceled, generic},
+		{"plain", errors.New("boom"), generic},
+		{"nil", nil, generic},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ErrorResponse(Header{}, tt.err)
+			assert.Equal(t, tt.want, r.Code)
+			assert.True(t, r.Code.Valid(), r.Code.String())
+		})
+	}
+	assert.Equal(t, ErrResourceBusy, &Error{Code: busy})
+	assert.Equal(t, ErrSystemGeneric, &Error{Code: generic})
+
+	// The answer goes out in the request's edition and wrapping.
+	h := Header{Namespace: NamespaceEd5, SOAP: true}
+	r := ErrorResponse(h, ErrServiceNotSupported)
+	assert.Equal(t, h, r.Header)
+	b, err := Encode(r)
+	require.NoError(t, err)
+	m, err := Decode(b)
+	require.NoError(t, err)
+	assert.Equal(t, r, m)
 }

@@ -1,6 +1,7 @@
 package csta_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -83,6 +84,27 @@ func ExampleCSTAErrorCode() {
 	// true false
 	// operation invalidCallID 11
 	// <?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><systemResourceAvailibility>resourceOutOfService</systemResourceAvailibility></CSTAErrorCode>
+}
+
+func ExampleErrorResponse() {
+	// A request from a client, in edition 5.
+	req, err := csta.Decode([]byte(`<ClearConnection xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"><connectionToBeCleared><callID>7</callID><deviceID>1001</deviceID></connectionToBeCleared></ClearConnection>`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := *req.MessageHeader()
+	for _, err := range []error{
+		fmt.Errorf("no such call: %w", csta.ErrInvalidCallID), // a CSTA error keeps its code
+		fmt.Errorf("CTI link: %w", context.DeadlineExceeded),  // no answer in time
+		errors.New("database unreachable"),                    // anything else
+	} {
+		out, _ := csta.Encode(csta.ErrorResponse(h, err))
+		fmt.Println(string(out))
+	}
+	// Output:
+	// <?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"><operation>invalidCallID</operation></CSTAErrorCode>
+	// <?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"><systemResourceAvailibility>resourceBusy</systemResourceAvailibility></CSTAErrorCode>
+	// <?xml version="1.0" encoding="UTF-8"?><CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed5"><systemResourceAvailibility>generic</systemResourceAvailibility></CSTAErrorCode>
 }
 
 func ExampleWalkDevices() {

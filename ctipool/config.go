@@ -103,6 +103,11 @@ type Config struct {
 	// SessionDuration is the application session duration the built-in
 	// transport requests. Default: cstatcp.DefaultSessionDuration.
 	SessionDuration time.Duration
+	// WriteTimeout bounds each write of the built-in transport: a server
+	// that stops reading for that long fails the connection, its pending
+	// requests fail at once, and the pool reconnects (see
+	// cstatcp.Config.WriteTimeout). Default: cstatcp.DefaultWriteTimeout.
+	WriteTimeout time.Duration
 	// Observer, when not nil, holds hooks told of state changes and
 	// heartbeats, on the dispatcher; see [Observer]. Nil hooks are
 	// skipped.
@@ -183,6 +188,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.SessionDuration < 0 {
 		return bad("SessionDuration is negative (%v)", cfg.SessionDuration)
+	}
+	if cfg.WriteTimeout < 0 {
+		return bad("WriteTimeout is negative (%v)", cfg.WriteTimeout)
 	}
 	if cfg.ApplicationID == "" {
 		cfg.ApplicationID = DefaultApplicationID

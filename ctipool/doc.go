@@ -49,6 +49,9 @@
 // is detected within HeartbeatInterval × HeartbeatMisses of the last frame
 // received. Any inbound frame counts: responses, events, the server's own
 // status requests. The heartbeat's round trip time is kept in [Stats].
+// A server that stops reading while it still sends is caught by the write
+// side instead: a write of the built-in transport that does not complete
+// within [Config.WriteTimeout] takes the connection down too.
 //
 // A connection that goes down, or fails to connect, is retried forever
 // until the pool is closed, with capped exponential backoff and jitter:

@@ -38,6 +38,7 @@ func TestConfigValidation(t *testing.T) {
 		{"max below min", ctipool.Config{Endpoints: one, ReconnectMin: time.Minute, ReconnectMax: time.Second}, "ReconnectMax 1s is below ReconnectMin 1m0s"},
 		{"default max below min", ctipool.Config{Endpoints: one, ReconnectMin: time.Hour}, "below ReconnectMin"},
 		{"negative session", ctipool.Config{Endpoints: one, SessionDuration: -1}, "SessionDuration is negative"},
+		{"negative write timeout", ctipool.Config{Endpoints: one, WriteTimeout: -1}, "WriteTimeout is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

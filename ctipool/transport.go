@@ -55,6 +55,7 @@ func (t tcpTransport) Dial(ctx context.Context, ep Endpoint, onEvent func(csta.E
 		ApplicationID:   t.cfg.ApplicationID,
 		ProtocolVersion: t.cfg.ProtocolVersion,
 		SessionDuration: t.cfg.SessionDuration,
+		WriteTimeout:    t.cfg.WriteTimeout,
 		OnEvent:         onEvent,
 		Logger:          t.cfg.Logger.With("endpoint", ep.Name),
 	})

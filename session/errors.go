@@ -106,18 +106,17 @@ func Status(err error) (sipStatus int, retryAfter bool) {
 
 // ErrorCode returns the CSTA error code that stands for err, for a SIP
 // layer that answers with a CSTAErrorCode body: the refusal table's code
-// for a refusal (see the package documentation, "Errors"), the code of a
-// *csta.Error in err's chain, and operation/generic otherwise.
+// for a refusal (see the package documentation, "Errors"), and otherwise
+// the code csta.ErrorResponse gives it (a *csta.Error's own code,
+// resourceBusy for a timeout, systemResourceAvailibility/generic for
+// anything else).
 func ErrorCode(err error) csta.ErrorCode {
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {
 			return r.code
 		}
 	}
-	if c, ok := csta.ErrorCodeOf(err); ok {
-		return c
-	}
-	return code(csta.ErrGeneric)
+	return csta.ErrorResponse(csta.Header{}, err).Code
 }
 
 // The classes of CTI errors, found with errors.As; see the package
@@ -154,36 +153,17 @@ func safeToRetry(err error) bool {
 	return errors.As(err, &e) && e.SafeToRetry()
 }
 
-// errSystemGeneric is the code for CTI failures that are neither CSTA
-// errors, link failures nor timeouts.
-var errSystemGeneric error = &csta.Error{Code: csta.ErrorCode{Category: csta.CategorySystemResourceAvailability, Value: "generic"}}
-
-// ctiErrorCode maps a CTI error to the CSTA error the client gets: the
-// server's own CSTA error, resourceOutOfService for a link failure,
-// resourceBusy for a timeout, systemResourceAvailibility/generic otherwise.
-func ctiErrorCode(err error) error {
+// ctiError maps a CTI error to the error the client is answered with
+// through csta.ErrorResponse: a link failure is resourceOutOfService;
+// anything else is left as it is, so the server's own CSTA error keeps its
+// code, a timeout is resourceBusy and any other failure
+// systemResourceAvailibility/generic.
+func ctiError(err error) error {
 	var ce *csta.Error
-	switch {
-	case errors.As(err, &ce):
-		return ce
-	case isLinkDown(err):
+	if !errors.As(err, &ce) && isLinkDown(err) {
 		return csta.ErrResourceOutOfService
-	case isTimeout(err):
-		return csta.ErrResourceBusy
 	}
-	return errSystemGeneric
-}
-
-// errorResponse returns the CSTAErrorCode for err (a *csta.Error) in the
-// namespace of the request header h.
-func errorResponse(h csta.Header, err error) *csta.CSTAErrorCode {
-	c, ok := csta.ErrorCodeOf(err)
-	if !ok {
-		c = code(csta.ErrGeneric)
-	}
-	r := csta.NewErrorResponse(c)
-	r.Header = h.Reply()
-	return r
+	return err
 }
 
 // ErrAppearanceGone is the reason of a session that Revalidate ended because

@@ -16,10 +16,10 @@ const maxHeld = 256
 func (s *Session) monitorStart(ctx context.Context, req *csta.MonitorStart) (csta.Message, Outcome, error) {
 	hdr := req.Header
 	if req.MonitorObject.Call != nil {
-		return errorResponse(hdr, csta.ErrInvalidMonitorObject), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, csta.ErrInvalidMonitorObject), OutcomeRefused, nil
 	}
 	if !s.isOwn(req.MonitorObject.Device.ID) {
-		return errorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
 	}
 	if err := s.acquireBusy(ctx); err != nil {
 		return s.failure(hdr, err)
@@ -118,7 +118,7 @@ func (s *Session) monitorStop(ctx context.Context, req *csta.MonitorStop) (csta.
 		s.mu.Unlock()
 		s.evMu.Unlock()
 		s.releaseBusy()
-		return errorResponse(hdr, csta.ErrInvalidMonitorCrossRefID), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, csta.ErrInvalidMonitorCrossRefID), OutcomeRefused, nil
 	}
 	mon := s.mon
 	s.mon, s.monH, s.ctiXref, s.monitoring = nil, nil, "", false

@@ -255,18 +255,18 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 	req, isRequest := msg.(csta.Request)
 	switch {
 	case msg == nil:
-		return errorResponse(csta.Header{}, csta.ErrRequestIncompatibleWithObject), OutcomeRefused, nil
+		return csta.ErrorResponse(csta.Header{}, csta.ErrRequestIncompatibleWithObject), OutcomeRefused, nil
 	case isUnknown(msg):
-		return errorResponse(*msg.MessageHeader(), csta.ErrServiceNotSupported), OutcomeRefused, nil
+		return csta.ErrorResponse(*msg.MessageHeader(), csta.ErrServiceNotSupported), OutcomeRefused, nil
 	case !isRequest:
-		return errorResponse(*msg.MessageHeader(), csta.ErrRequestIncompatibleWithObject), OutcomeRefused, nil
+		return csta.ErrorResponse(*msg.MessageHeader(), csta.ErrRequestIncompatibleWithObject), OutcomeRefused, nil
 	}
 	if err := s.usable(); err != nil {
 		return nil, OutcomeRejected, err
 	}
 	hdr := *req.MessageHeader()
 	if !s.takeLine(req) {
-		return errorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
 	}
 	switch r := req.(type) {
 	case *csta.GetCSTAFeatures:
@@ -292,7 +292,7 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 		*csta.SetForwarding, *csta.GetForwarding, *csta.SetDoNotDisturb, *csta.GetDoNotDisturb:
 		return s.forward(ctx, req)
 	}
-	return errorResponse(hdr, csta.ErrServiceNotSupported), OutcomeRefused, nil
+	return csta.ErrorResponse(hdr, csta.ErrServiceNotSupported), OutcomeRefused, nil
 }
 
 func isUnknown(m csta.Message) bool {
@@ -339,7 +339,7 @@ func (s *Session) goStale(cause error) error {
 func (s *Session) forward(ctx context.Context, req csta.Request) (csta.Message, Outcome, error) {
 	hdr := *req.MessageHeader()
 	if refusal := s.toCTI(req); refusal != nil {
-		return errorResponse(hdr, refusal), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, refusal), OutcomeRefused, nil
 	}
 	// The CTI link writes its own edition.
 	*req.MessageHeader() = csta.Header{}
@@ -363,9 +363,9 @@ func (s *Session) failure(hdr csta.Header, err error) (csta.Message, Outcome, er
 	}
 	var ce *csta.Error
 	if errors.As(err, &ce) && !errors.Is(err, csta.ErrResourceOutOfService) {
-		return errorResponse(hdr, ce), OutcomeCTIError, nil
+		return csta.ErrorResponse(hdr, ce), OutcomeCTIError, nil
 	}
-	return errorResponse(hdr, ctiErrorCode(err)), OutcomeUnavailable, nil
+	return csta.ErrorResponse(hdr, ctiError(err)), OutcomeUnavailable, nil
 }
 
 // do sends a request on the session's link. A link failure is handled by

@@ -50,7 +50,7 @@ func TestStatusTable(t *testing.T) {
 	assert.Equal(t, 200, status)
 	status, _ = Status(errors.New("boom"))
 	assert.Equal(t, 500, status)
-	assert.Equal(t, csta.ErrorCode{Category: csta.CategoryOperation, Value: "generic"}, ErrorCode(errors.New("boom")))
+	assert.Equal(t, csta.ErrorCode{Category: csta.CategorySystemResourceAvailability, Value: "generic"}, ErrorCode(errors.New("boom")))
 	assert.Equal(t, csta.ErrorCode{Category: csta.CategoryOperation, Value: "invalidCallID"}, ErrorCode(fmt.Errorf("x: %w", csta.ErrInvalidCallID)))
 }
 
@@ -336,7 +336,7 @@ func TestFakeCTIErrors(t *testing.T) {
 	}
 	requireCSTAError(t, csta.ErrNoCallToAnswer, handle(t, s, &csta.AnswerCall{CallToBeAnswered: csta.Connection("c1", aliceLine)}))
 	requireCSTAError(t, csta.ErrResourceBusy, handle(t, s, &csta.HoldCall{CallToBeHeld: csta.Connection("c1", aliceLine)}))
-	requireCSTAError(t, errSystemGeneric, handle(t, s, &csta.RetrieveCall{CallToBeRetrieved: csta.Connection("c1", aliceLine)}))
+	requireCSTAError(t, csta.ErrSystemGeneric, handle(t, s, &csta.RetrieveCall{CallToBeRetrieved: csta.Connection("c1", aliceLine)}))
 	st := m.Stats()
 	assert.Equal(t, RequestStats{CTIError: 1}, st.Requests["AnswerCall"])
 	assert.Equal(t, RequestStats{Unavailable: 1}, st.Requests["HoldCall"])

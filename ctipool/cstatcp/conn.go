@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,10 @@ var (
 	// ErrUnexpectedResponse reports an answer of the wrong type, for
 	// example a response that is not one the request expects.
 	ErrUnexpectedResponse = errors.New("cstatcp: unexpected response")
+	// ErrWriteTimeout is the cause of a connection that failed because a
+	// write did not complete within Config.WriteTimeout: the server has
+	// stopped reading. Conn.Err wraps it together with ErrClosed.
+	ErrWriteTimeout = errors.New("cstatcp: write timed out")
 )
 
 // Defaults of Config.
@@ -44,6 +49,11 @@ const (
 	// DefaultAbandonedTTL is how long an invoke ID whose request was
 	// abandoned stays reserved for its late response.
 	DefaultAbandonedTTL = time.Minute
+	// DefaultWriteTimeout bounds each write to the server. It equals
+	// ctipool's default request timeout, so a request stuck behind a write
+	// the server does not take waits no longer than its own timeout would
+	// let it.
+	DefaultWriteTimeout = 5 * time.Second
 )
 
 // Config configures Dial. Only Addr is required. A zero field selects its
@@ -69,7 +79,8 @@ type Config struct {
 	// NoSession skips the ECMA-354 application session for servers that
 	// accept CSTA requests without one.
 	NoSession bool
-	// CloseTimeout bounds the StopApplicationSession exchange on Close.
+	// CloseTimeout bounds the StopApplicationSession exchange on Close
+	// (a write the server does not take can hold it up to WriteTimeout).
 	// Default: DefaultCloseTimeout.
 	CloseTimeout time.Duration
 	// AbandonedTTL is how long the invoke ID of a request abandoned by its
@@ -77,6 +88,15 @@ type Config struct {
 	// be taken for the answer to a newer request. Default:
 	// DefaultAbandonedTTL.
 	AbandonedTTL time.Duration
+	// WriteTimeout bounds each write to the server. A write blocks only
+	// when the server has stopped reading and the network buffers are
+	// full; one that does not complete in time fails the connection
+	// ([ErrWriteTimeout]), so that a server that stops reading but keeps
+	// sending events is not taken for a live one: every pending request
+	// fails at once, those whose frame never left with an error that is
+	// safe to retry. Zero means DefaultWriteTimeout; a negative value is an
+	// error.
+	WriteTimeout time.Duration
 	// MaxFrameSize is the largest frame accepted from the server; a larger
 	// one breaks the connection. Default: framing.MaxFrameSize.
 	MaxFrameSize int
@@ -105,6 +125,8 @@ type Conn struct {
 	out     []byte // frames waiting to be written
 	spare   []byte // the buffer of the last write, for reuse
 	writing bool
+	queued  uint64 // frames queued so far; a frame's number is its position
+	handed  uint64 // frames handed to the network so far (they may have left)
 
 	mu        sync.Mutex
 	pending   map[int]chan result // nil channel: abandoned, awaiting a late answer
@@ -155,6 +177,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		{"SessionDuration", &cfg.SessionDuration, DefaultSessionDuration},
 		{"CloseTimeout", &cfg.CloseTimeout, DefaultCloseTimeout},
 		{"AbandonedTTL", &cfg.AbandonedTTL, DefaultAbandonedTTL},
+		{"WriteTimeout", &cfg.WriteTimeout, DefaultWriteTimeout},
 	} {
 		if *d.v < 0 {
 			return nil, fmt.Errorf("cstatcp: Config.%s is negative (%v)", d.name, *d.v)
@@ -416,12 +439,13 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 		return nil, notSent{err}
 	}
 	// Write the frame.
-	if err := c.send(id, body); err != nil {
+	seq, err := c.send(id, body)
+	if err != nil {
 		if errors.Is(err, errWriteQueueFull) {
 			c.unregister(id)
 			return nil, notSent{err}
 		}
-		return nil, c.Err()
+		return nil, c.linkErr(seq)
 	}
 	if c.log.Enabled(ctx, slog.LevelDebug) {
 		c.log.Debug("sent", "invokeID", id, "message", req.MessageName())
@@ -431,16 +455,32 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 	case r := <-ch:
 		return r.resp, r.err
 	case <-c.done:
-		return nil, c.Err()
+		return nil, c.linkErr(seq)
 	case <-ctx.Done():
 		select {
 		case r := <-ch: // answered at the last moment
 			return r.resp, r.err
+		case <-c.done: // the connection's failure says more
+			return nil, c.linkErr(seq)
 		default:
 		}
 		c.abandon(id, ch)
 		return nil, ctx.Err()
 	}
+}
+
+// linkErr returns the error of a request whose frame is number seq once
+// the connection has ended: the connection's error, safe to retry when the
+// frame was never handed to the network.
+func (c *Conn) linkErr(seq uint64) error {
+	err := c.Err()
+	c.outMu.Lock()
+	sent := seq <= c.handed
+	c.outMu.Unlock()
+	if !sent {
+		return notSent{err}
+	}
+	return err
 }
 
 // register reserves an invoke ID and a pending entry for its answer.
@@ -582,10 +622,7 @@ func (c *Conn) serveRequest(id int, req csta.Request) {
 	case *csta.RequestSystemStatus:
 		resp = &csta.RequestSystemStatusResponse{Header: req.Header.Reply(), SystemStatus: csta.SystemNormal}
 	default:
-		code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
-		e := csta.NewErrorResponse(code)
-		e.Header = req.MessageHeader().Reply()
-		resp = e
+		resp = csta.ErrorResponse(*req.MessageHeader(), csta.ErrServiceNotSupported)
 	}
 	body, err := csta.Encode(resp)
 	if err != nil {
@@ -617,7 +654,7 @@ func (c *Conn) replier() {
 			return
 		case r = <-c.replies:
 		}
-		if err := c.send(r.id, r.body); err != nil {
+		if _, err := c.send(r.id, r.body); err != nil {
 			return
 		}
 	}
@@ -632,40 +669,81 @@ const maxWriteQueue = 4 << 20
 var errWriteQueueFull = errors.New("cstatcp: write queue full: the server does not read")
 
 // send queues a frame and, when no other sender is writing, writes the
-// queue until it is empty. A frame queued behind another sender's write is
-// written by that sender; if the write fails the connection fails, which
-// the frame's sender learns from Done. The frames of one sender go out in
-// the order it sent them.
-func (c *Conn) send(id int, body []byte) error {
+// queue until it is empty; it returns the frame's number (see linkErr). A
+// frame queued behind another sender's write is written by that sender; if
+// the write fails the connection fails, which the frame's sender learns
+// from Done. The frames of one sender go out in the order it sent them.
+// Each write must complete within WriteTimeout.
+func (c *Conn) send(id int, body []byte) (uint64, error) {
 	c.outMu.Lock()
 	if len(c.out) > maxWriteQueue {
 		c.outMu.Unlock()
-		return errWriteQueueFull
+		return 0, errWriteQueueFull
 	}
 	c.out, _ = framing.AppendFrame(c.out, id, body) // id and size are valid
+	c.queued++
+	seq := c.queued
 	if c.writing {
 		c.outMu.Unlock()
-		return nil
+		return seq, nil
 	}
 	c.writing = true
 	for len(c.out) > 0 {
-		buf := c.out
-		c.out = c.spare[:0]
-		c.outMu.Unlock()
-		_, err := c.nc.Write(buf)
-		c.outMu.Lock()
-		c.spare = buf[:0]
-		if err != nil {
+		select {
+		case <-c.done:
+			// The connection has ended: what is queued never leaves. A
+			// request checks c.handed under outMu after Done, so it is
+			// told its frame was not sent only when it was not.
 			c.writing = false
 			c.out = c.out[:0]
 			c.outMu.Unlock()
-			c.fail(fmt.Errorf("write: %w", err))
-			return err
+			return seq, ErrClosed
+		default:
+		}
+		buf := c.out
+		c.out = c.spare[:0]
+		before := c.handed
+		c.handed = c.queued
+		c.outMu.Unlock()
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+		n, err := c.nc.Write(buf)
+		c.outMu.Lock()
+		c.spare = buf[:0]
+		if err != nil {
+			c.handed = before + framesStarted(buf, n, c.handed-before)
+			c.writing = false
+			c.out = c.out[:0]
+			c.outMu.Unlock()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%w: a write did not complete within %v (the server is not reading)",
+					ErrWriteTimeout, c.cfg.WriteTimeout)
+			} else {
+				err = fmt.Errorf("write: %w", err)
+			}
+			c.fail(err)
+			return seq, err
 		}
 	}
 	c.writing = false
 	c.outMu.Unlock()
-	return nil
+	return seq, nil
+}
+
+// framesStarted returns how many of the all frames in buf begin within its
+// first n bytes: the others certainly never left.
+func framesStarted(buf []byte, n int, all uint64) uint64 {
+	var k uint64
+	for off := 0; off < n && k < all; k++ {
+		if off+framing.HeaderSize > len(buf) {
+			return all // not frames as send writes them: assume all left
+		}
+		size := int(buf[off+2])<<8 | int(buf[off+3])
+		if size < framing.HeaderSize {
+			return all
+		}
+		off += size
+	}
+	return k
 }
 
 // String returns the server address and session ID, for logs.

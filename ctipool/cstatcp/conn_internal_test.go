@@ -123,3 +123,30 @@ func TestWriteQueue(t *testing.T) {
 		}
 	})
 }
+
+func TestFramesStarted(t *testing.T) {
+	var buf []byte
+	for i, n := range []int{10, 0, 300} { // frames of 18, 8 and 308 bytes
+		buf, _ = framing.AppendFrame(buf, i+1, make([]byte, n))
+	}
+	for _, tt := range []struct {
+		n    int
+		want uint64
+	}{
+		{0, 0}, {1, 1}, {18, 1}, {19, 2}, {26, 2}, {27, 3}, {len(buf), 3},
+	} {
+		assert.Equal(t, tt.want, framesStarted(buf, tt.n, 3), "%d bytes written", tt.n)
+	}
+	assert.Equal(t, uint64(3), framesStarted([]byte{0, 0, 0, 1, 0, 0, 0, 0}, 1, 3), "not frames: all count as sent")
+}
+
+func TestWriteTimeoutDefault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ps := ctiscript.NewPipes(ctiscript.Options{})
+		c, err := Dial(t.Context(), Config{Addr: "cti:1", Dial: ps.Dial, NoSession: true})
+		require.NoError(t, err)
+		assert.Equal(t, DefaultWriteTimeout, c.cfg.WriteTimeout)
+		require.NoError(t, c.Close())
+		ps.CloseAll()
+	})
+}

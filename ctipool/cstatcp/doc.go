@@ -41,9 +41,13 @@
 // request fails with the decode error; the connection stays up. Broken
 // framing (a bad header, an oversized frame) or a read or write error ends
 // the connection: [Conn.Done] is closed, [Conn.Err] says why, and every
-// pending and later request fails with an error wrapping [ErrClosed]. A
+// pending and later request fails with an error wrapping [ErrClosed]. So
+// does a write that does not complete within [Config.WriteTimeout]
+// ([ErrWriteTimeout]): a server that stops reading but keeps sending
+// events would otherwise look alive while no request reaches it. A
 // refused application session gives [ErrSessionRefused]. Errors for
-// requests that never reached the network have a SafeToRetry() bool
+// requests that never reached the network (refused before sending, or
+// still queued when the connection failed) have a SafeToRetry() bool
 // method that returns true.
 //
 // # Concurrency

@@ -219,7 +219,7 @@ func TestProvisioning(t *testing.T) {
 	require.Error(t, err)
 	_, err = NewPBX(PBXConfig{RequestLogSize: -1})
 	require.Error(t, err)
-	for _, cfg := range []ServerConfig{{SessionDuration: -1}, {SystemStatusInterval: -1}, {SystemStatusMisses: -1}, {QueueSize: -1}, {MaxFrameSize: 70000}, {Addr: "256.0.0.1:1"}} {
+	for _, cfg := range []ServerConfig{{SessionDuration: -1}, {SystemStatusInterval: -1}, {SystemStatusMisses: -1}, {QueueSize: -1}, {WriteTimeout: -1}, {MaxFrameSize: 70000}, {Addr: "256.0.0.1:1"}} {
 		_, err := p2.Serve(cfg)
 		require.Error(t, err, "%+v", cfg)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,6 +156,9 @@ func (c *conn) writer(done chan struct{}) {
 		if c.dead.Load() {
 			continue
 		}
+		// A client that stops reading blocks the write below; the
+		// deadline ends the connection even if its queue never fills.
+		_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if it.msg != nil {
 			body, err := csta.Encode(it.msg)
 			if err != nil {
@@ -166,8 +170,11 @@ func (c *conn) writer(done chan struct{}) {
 				c.log.Error("cannot frame message; not sent", "message", it.msg.MessageName(), "err", err)
 				continue
 			}
-			_, err = w.Write(frame)
-			if err == nil && c.log.Enabled(context.Background(), slog.LevelDebug) {
+			if _, err := w.Write(frame); err != nil {
+				c.writeFailed(err)
+				continue
+			}
+			if c.log.Enabled(context.Background(), slog.LevelDebug) {
 				c.log.Debug("sent", "invokeID", it.id, "message", it.msg.MessageName())
 			}
 			if it.id == framing.EventInvokeID {
@@ -175,12 +182,13 @@ func (c *conn) writer(done chan struct{}) {
 			} else if _, ok := it.msg.(csta.Response); ok {
 				s.stats.responses.Add(1)
 			}
-		} else {
-			_, _ = w.Write(it.raw)
+		} else if _, err := w.Write(it.raw); err != nil {
+			c.writeFailed(err)
+			continue
 		}
 		if len(c.out) == 0 || it.closeAfter {
 			if err := w.Flush(); err != nil {
-				c.kill(fmt.Errorf("write: %w", err))
+				c.writeFailed(err)
 				continue
 			}
 		}
@@ -188,6 +196,15 @@ func (c *conn) writer(done chan struct{}) {
 			c.kill(errClosedByTest)
 		}
 	}
+}
+
+// writeFailed ends the connection after a failed write.
+func (c *conn) writeFailed(err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !c.dead.Load() {
+		c.srv.stats.writeTimeouts.Add(1)
+		c.log.Warn("client not reading: write timed out, closing connection", "timeout", c.srv.cfg.WriteTimeout)
+	}
+	c.kill(fmt.Errorf("write: %w", err))
 }
 
 // reader reads and handles frames until the connection ends, then cleans
@@ -293,7 +310,7 @@ func (c *conn) serve(m csta.Message) csta.Message {
 		return &csta.StopApplicationSessionPosResponse{}
 	}
 	if c.session == "" && !s.cfg.NoSession {
-		return errorResponse(cerr(csta.ErrSecurity, "%s before StartApplicationSession", m.MessageName()))
+		return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrSecurity, "%s before StartApplicationSession", m.MessageName()))
 	}
 	switch r := m.(type) {
 	case *csta.RequestSystemStatus:
@@ -310,20 +327,11 @@ func (c *conn) serve(m csta.Message) csta.Message {
 		resp, err := s.pbx.serve(c, r)
 		if err != nil {
 			c.log.Debug("request refused", "message", r.MessageName(), "err", err)
-			return errorResponse(err)
+			return csta.ErrorResponse(csta.Header{}, err)
 		}
 		return resp
 	}
-	return errorResponse(cerr(csta.ErrServiceNotSupported, "unknown message %s", m.MessageName()))
-}
-
-// errorResponse returns the CSTAErrorCode for err.
-func errorResponse(err error) *csta.CSTAErrorCode {
-	code, ok := csta.ErrorCodeOf(err)
-	if !ok {
-		code = csta.ErrorCode{Category: csta.CategoryUnspecified}
-	}
-	return csta.NewErrorResponse(code)
+	return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrServiceNotSupported, "unknown message %s", m.MessageName()))
 }
 
 // startSession opens the application session: the first requested

@@ -171,7 +171,9 @@
 // connection has a reader goroutine and a writer goroutine fed by a
 // bounded queue ([ServerConfig].QueueSize), so a slow client never holds
 // up the PBX: a client whose queue is full is disconnected and counted in
-// [ServerStats].Overflows. [PBX.Close] and [Server.Close] return once every
+// [ServerStats].Overflows, and one that stops reading for
+// [ServerConfig].WriteTimeout is disconnected and counted in
+// [ServerStats].WriteTimeouts. [PBX.Close] and [Server.Close] return once every
 // goroutine they started has finished.
 //
 // # Errors

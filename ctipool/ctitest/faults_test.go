@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -300,4 +301,43 @@ func TestMalformedRequestsAnswered(t *testing.T) {
 	require.NoError(t, writeRaw(c, framing.EventInvokeID, []byte(`<DeliveredEvent xmlns="`+csta.NamespaceEd3+`"/>`)))
 	require.NoError(t, writeRaw(c, 4, []byte(`<MakeCallResponse xmlns="`+csta.NamespaceEd3+`"/>`)))
 	c.quiet()
+}
+
+// TestClientNotReading: a client that stops reading holds up nobody else,
+// and is disconnected after WriteTimeout although its queue is far from
+// full.
+func TestClientNotReading(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, s := inMemory(t, PBXConfig{}, ServerConfig{WriteTimeout: 5 * time.Second})
+		stuck := pipeSession(t, s)
+		stuck.monitor("1001")
+		other := pipeSession(t, s)
+		other.monitor("1002")
+
+		// stuck reads nothing more: the events of this call block its
+		// writer.
+		_, err := p.Call("2000", "1001")
+		require.NoError(t, err)
+		synctest.Wait()
+		start := time.Now()
+
+		// The other client is served meanwhile, at once.
+		_, ok := other.do(&csta.RequestSystemStatus{}).(*csta.RequestSystemStatusResponse)
+		assert.True(t, ok)
+		_, err = p.Call("2000", "1002")
+		require.NoError(t, err)
+		assert.Equal(t, "DeliveredEvent", other.event().MessageName())
+		assert.Zero(t, time.Since(start))
+		assert.Equal(t, 2, s.Connections())
+
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		require.NoError(t, s.WaitConnections(ctx, 1), "the client that does not read is disconnected")
+		assert.Equal(t, 5*time.Second, time.Since(start))
+		st := s.Stats()
+		assert.Equal(t, uint64(1), st.WriteTimeouts)
+		assert.Zero(t, st.Overflows)
+		_, ok = other.do(&csta.RequestSystemStatus{}).(*csta.RequestSystemStatusResponse)
+		assert.True(t, ok, "the other client is still served")
+	})
 }

@@ -37,10 +37,10 @@ func malformedRequestAnswer(body []byte, err error, inSession bool) csta.Message
 		resp = &csta.StopApplicationSessionNegResponse{ErrorCode: csta.SessionError{Defined: csta.SessionInvalidSessionID}}
 	default:
 		if !inSession {
-			resp = errorResponse(csta.ErrSecurity)
+			resp = csta.ErrorResponse(csta.Header{}, csta.ErrSecurity)
 			break
 		}
-		resp = errorResponse(errInvalidParameterValue)
+		resp = csta.ErrorResponse(csta.Header{}, errInvalidParameterValue)
 	}
 	*resp.MessageHeader() = replyHeader(body)
 	return resp

@@ -29,6 +29,8 @@ const (
 	// DefaultQueueSize bounds the messages waiting to be written to one
 	// connection.
 	DefaultQueueSize = 4096
+	// DefaultWriteTimeout bounds each write to a client.
+	DefaultWriteTimeout = 10 * time.Second
 )
 
 // ServerConfig configures one endpoint. The zero value listens on a free
@@ -69,6 +71,11 @@ type ServerConfig struct {
 	// disconnected, so a slow client never holds up the PBX.
 	// Default: DefaultQueueSize.
 	QueueSize int
+	// WriteTimeout bounds each write to a client: a client that stops
+	// reading for that long is disconnected and counted in
+	// ServerStats.WriteTimeouts, even when its queue never fills. Zero
+	// means DefaultWriteTimeout; a negative value is an error.
+	WriteTimeout time.Duration
 	// MaxFrameSize is the largest frame accepted from a client, header
 	// included; a larger one breaks the connection.
 	// Default: framing.MaxFrameSize.
@@ -98,6 +105,9 @@ type ServerStats struct {
 	// Overflows counts connections closed because their write queue was
 	// full.
 	Overflows uint64
+	// WriteTimeouts counts connections closed because a write to the
+	// client did not complete within ServerConfig.WriteTimeout.
+	WriteTimeouts uint64
 	// SystemStatusSent and SystemStatusAnswered count the endpoint's own
 	// SystemStatus heartbeats and the answers to them.
 	SystemStatusSent, SystemStatusAnswered uint64
@@ -130,7 +140,7 @@ type Server struct {
 	drop    atomic.Int64
 
 	stats struct {
-		accepted, requests, responses, dropped, events, undecodable, framing, overflows, ssSent, ssAnswered atomic.Uint64
+		accepted, requests, responses, dropped, events, undecodable, framing, overflows, writeTimeouts, ssSent, ssAnswered atomic.Uint64
 	}
 }
 
@@ -146,6 +156,8 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("ctitest: SystemStatusMisses is negative (%d)", cfg.SystemStatusMisses)
 	case cfg.QueueSize < 0:
 		return nil, fmt.Errorf("ctitest: QueueSize is negative (%d)", cfg.QueueSize)
+	case cfg.WriteTimeout < 0:
+		return nil, fmt.Errorf("ctitest: WriteTimeout is negative (%v)", cfg.WriteTimeout)
 	case cfg.MaxFrameSize < 0 || cfg.MaxFrameSize > framing.MaxFrameSize:
 		return nil, fmt.Errorf("ctitest: MaxFrameSize %d is outside 0..%d", cfg.MaxFrameSize, framing.MaxFrameSize)
 	}
@@ -157,6 +169,9 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 	}
 	if cfg.QueueSize == 0 {
 		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
@@ -455,6 +470,7 @@ func (s *Server) Stats() ServerStats {
 		Undecodable:          s.stats.undecodable.Load(),
 		FramingErrors:        s.stats.framing.Load(),
 		Overflows:            s.stats.overflows.Load(),
+		WriteTimeouts:        s.stats.writeTimeouts.Load(),
 		SystemStatusSent:     s.stats.ssSent.Load(),
 		SystemStatusAnswered: s.stats.ssAnswered.Load(),
 	}

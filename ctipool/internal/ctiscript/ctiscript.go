@@ -33,7 +33,11 @@ type Peer struct {
 
 	wmu    sync.Mutex
 	silent atomic.Bool
+	deaf   atomic.Bool
 	xrefs  atomic.Uint64
+
+	closeOnce sync.Once
+	closing   chan struct{} // closed by Close
 
 	mu       sync.Mutex
 	received []string
@@ -44,7 +48,7 @@ type Peer struct {
 // Serve starts serving conn and returns at once. addr is the address the
 // client dialled, for tests with several servers.
 func Serve(addr string, conn net.Conn, opts Options) *Peer {
-	p := &Peer{addr: addr, conn: conn, opts: opts, done: make(chan struct{})}
+	p := &Peer{addr: addr, conn: conn, opts: opts, done: make(chan struct{}), closing: make(chan struct{})}
 	go p.read()
 	return p
 }
@@ -56,7 +60,15 @@ func (p *Peer) Addr() string { return p.addr }
 func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // Close closes the connection; the reader stops soon after.
-func (p *Peer) Close() error { return p.conn.Close() }
+func (p *Peer) Close() error {
+	p.closeOnce.Do(func() { close(p.closing) })
+	return p.conn.Close()
+}
+
+// Deafen makes the peer stop reading for good after the frame it reads
+// next, which it records but does not answer: a server that no longer
+// takes what the client writes, while Send still works. Close ends it.
+func (p *Peer) Deafen() { p.deaf.Store(true) }
 
 // SetSilent makes the peer stop answering when on is true: a stalled
 // server. It still reads and records what it receives, so nothing blocks.
@@ -123,6 +135,10 @@ func (p *Peer) read() {
 		p.mu.Lock()
 		p.received = append(p.received, m.MessageName())
 		p.mu.Unlock()
+		if p.deaf.Load() {
+			<-p.closing
+			return
+		}
 		if p.opts.OnMessage != nil {
 			p.opts.OnMessage(p, f.InvokeID, m)
 		}
@@ -174,10 +190,7 @@ func (p *Peer) DefaultAnswer(m csta.Message) csta.Message {
 	case *csta.MakeCall:
 		return &csta.MakeCallResponse{Header: h, CallingDevice: csta.Connection("call-1", m.CallingDevice.ID)}
 	}
-	code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
-	e := csta.NewErrorResponse(code)
-	e.Header = h
-	return e
+	return csta.ErrorResponse(h, csta.ErrServiceNotSupported)
 }
 
 // Peers collects the peers of a server and hands them to a test as they
