@@ -69,6 +69,9 @@ func FilterEventName(messageName string) (string, EventCategory) {
 		return "", ""
 	}
 	n = strings.ToLower(n[:1]) + n[1:]
+	if n == "transfered" { // the event as ECMA-323 spells it
+		n = "transferred"
+	}
 	for cat, evs := range categoryEvents {
 		if slices.Contains(evs, n) {
 			return n, cat

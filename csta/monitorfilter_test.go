@@ -42,6 +42,9 @@ func TestParseMonitorFilter(t *testing.T) {
 		_, err := ParseMonitorFilter(bad)
 		assert.Error(t, err, bad)
 	}
+	tr, err := ParseMonitorFilter(`<requestedMonitorFilter><callcontrol><transferred>true</transferred></callcontrol></requestedMonitorFilter>`)
+	require.NoError(t, err)
+	assert.True(t, tr.Suppresses("TransferedEvent"))
 	s := MonitorFilter{}.Suppress(CategoryCallAssociated, "digitsGenerated")
 	assert.True(t, s.Suppresses("DigitsGeneratedEvent"))
 }
