@@ -52,6 +52,10 @@ type PBXConfig struct {
 	// EventLogSize is how many events the event log keeps; older records
 	// are dropped. Default: 10000.
 	EventLogSize int
+	// FrameLogSize is how many frames, both ways, the frame log keeps;
+	// older records are dropped. Negative turns the frame log off.
+	// Default: DefaultFrameLogSize.
+	FrameLogSize int
 	// Logger receives the PBX's and its endpoints' log records.
 	// Default: discard.
 	Logger *slog.Logger
@@ -76,7 +80,9 @@ type PBX struct {
 	reqs     ring[RequestRecord]
 	evs      ring[EventRecord]
 	changed  chan struct{} // closed and replaced on every change, for waiters
-	seq      struct{ call, monitor, session, conn, server, event uint64 }
+	seq      struct{ call, monitor, session, conn, server, event, rule uint64 }
+	rules    []*activeRule // scripted answers, oldest first
+	frames   frameLog
 	closed   bool
 
 	timers timerSet
@@ -139,6 +145,9 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 	if cfg.EventLogSize == 0 {
 		cfg.EventLogSize = DefaultEventLogSize
 	}
+	if cfg.FrameLogSize == 0 {
+		cfg.FrameLogSize = DefaultFrameLogSize
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -167,6 +176,7 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 		changed:  make(chan struct{}),
 	}
 	p.reqs.max = cfg.RequestLogSize
+	p.frames.ring.max = cfg.FrameLogSize
 	p.evs.max = cfg.EventLogSize
 	for _, l := range d.Lines {
 		key := l.Key()
@@ -232,8 +242,8 @@ func (p *PBX) Close() error {
 // Reset returns the PBX to its provisioned state for the next test: every
 // call is cleared (with the usual ConnectionCleared and CallCleared
 // events), do-not-disturb and forwarding are switched off without events,
-// the request and event logs are emptied, and every endpoint's faults are
-// cleared.
+// the request, event and frame logs are emptied, every rule is removed,
+// and every endpoint's faults are cleared.
 // Connections, monitors and endpoint states (stopped or running) stay.
 func (p *PBX) Reset() {
 	p.mu.Lock()
@@ -245,10 +255,12 @@ func (p *PBX) Reset() {
 		l.fwd = nil
 	}
 	p.reqs.reset()
+	p.rules = nil
 	servers := slices.Clone(p.servers)
 	p.flushLocked()
 	p.evs.reset()
 	p.mu.Unlock()
+	p.ClearFrames()
 	for _, s := range servers {
 		s.ClearFaults()
 	}
