@@ -362,7 +362,7 @@ func (p *PBX) target(to EventTarget) (*conn, *monitor, error) {
 		if c := p.findConn(to.Conn); c != nil {
 			return c, nil, nil
 		}
-		return nil, nil, fmt.Errorf("ctitest: no connection %d: %w", to.Conn, ErrNoConnection)
+		return nil, nil, fmt.Errorf("%w: %d", ErrNoConnection, to.Conn)
 	}
 	return nil, nil, errors.New("ctitest: inject: no connection or monitor given")
 }
