@@ -237,3 +237,48 @@ func (f MonitorFilter) XML(name string) RawXML {
 	b.WriteString("</" + name + ">")
 	return RawXML(b.String())
 }
+
+// Inverted returns the filter that suppresses every event this package
+// knows (see FilterEventName) except those f suppresses: f read as a list
+// of the events wanted, as Avaya's private invertFilter asks. Events of
+// categories this package does not know stay as f has them.
+func (f MonitorFilter) Inverted() MonitorFilter {
+	var out MonitorFilter
+	for cat, evs := range categoryEvents {
+		for _, ev := range evs {
+			if _, found := slices.BinarySearch(f.Filtered[cat], ev); !found {
+				out.set(cat, ev)
+			}
+		}
+	}
+	for cat, evs := range f.Filtered {
+		if _, known := categoryEvents[cat]; !known {
+			for _, ev := range evs {
+				out.set(cat, ev)
+			}
+		}
+	}
+	return out
+}
+
+// InvertFilter reports whether x carries Avaya's private
+// <AvayaEvents><invertFilter>true</invertFilter></AvayaEvents>, which makes
+// a MonitorStart's requestedMonitorFilter list the events wanted rather
+// than those suppressed.
+func InvertFilter(x *Extensions) bool {
+	if x == nil {
+		return false
+	}
+	for _, p := range x.Private {
+		var v struct {
+			XMLName xml.Name
+			Invert  string `xml:"invertFilter"`
+		}
+		if xml.Unmarshal([]byte(p), &v) == nil && v.XMLName.Local == "AvayaEvents" {
+			if on, err := filterBool(v.Invert); err == nil && on {
+				return true
+			}
+		}
+	}
+	return false
+}

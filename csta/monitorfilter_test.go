@@ -112,3 +112,22 @@ func TestEventNetworkFieldsRoundTrip(t *testing.T) {
 	assert.Equal(t, "0A0B", got.CorrelatorData)
 }
 func refOf[T any](v T) *T { return &v }
+
+func TestInvertedMonitorFilter(t *testing.T) {
+	req := `<MonitorStart xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><monitorObject><deviceObject>1001</deviceObject></monitorObject>` +
+		`<requestedMonitorFilter><callcontrol><delivered>true</delivered><established>true</established></callcontrol></requestedMonitorFilter>` +
+		`<extensions><privateData><private><AvayaEvents xmlns="http://www.avaya.com/csta"><invertFilter>true</invertFilter></AvayaEvents></private></privateData></extensions></MonitorStart>`
+	m, err := Decode([]byte(req))
+	require.NoError(t, err)
+	ms := m.(*MonitorStart)
+	require.True(t, InvertFilter(ms.Extensions))
+	f, err := ParseMonitorFilter(ms.RequestedMonitorFilter)
+	require.NoError(t, err)
+	inv := f.Inverted()
+	assert.False(t, inv.Suppresses("DeliveredEvent"))
+	assert.False(t, inv.Suppresses("EstablishedEvent"))
+	assert.True(t, inv.Suppresses("ConnectionClearedEvent"))
+	assert.True(t, inv.Suppresses("DoNotDisturbEvent"))
+	assert.False(t, InvertFilter(nil))
+	assert.False(t, InvertFilter(&Extensions{Private: []RawXML{`<AvayaEvents><invertFilter>false</invertFilter></AvayaEvents>`}}))
+}

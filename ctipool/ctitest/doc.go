@@ -97,7 +97,10 @@
 // localConnectionInfo. requestedMonitorFilter is honoured as ECMA-269
 // defines it: an event set to true in the filter is suppressed for that
 // monitor (and not recorded in the event log); the filter in force comes
-// back as actualMonitorFilter (empty when nothing is filtered). See
+// back as actualMonitorFilter (empty when nothing is filtered). With
+// Avaya's private <AvayaEvents><invertFilter>true</invertFilter> in the
+// MonitorStart's extensions, the filter lists the events wanted instead,
+// and actualMonitorFilter reports the events suppressed. See
 // csta.MonitorFilter for the categories and spellings read. A monitor
 // type other than device or call, or a filter value that is not a
 // boolean, is answered with invalidParameterValue.

@@ -199,3 +199,18 @@ func TestEventFieldsOfRealPBXs(t *testing.T) {
 		"CallCleared - - normalClearing", "CallCleared - - normalClearing")
 	assert.Equal(t, "C0FFEE", cleared[5].(*csta.CallClearedEvent).CorrelatorData)
 }
+
+func TestMonitorInvertFilter(t *testing.T) {
+	p := newTestPBX(t, PBXConfig{})
+	s := serve(t, p, ServerConfig{})
+	a := connect(t, s)
+	a.ok(&csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")},
+		RequestedMonitorFilter: `<requestedMonitorFilter><callcontrol><established>true</established><callCleared>true</callCleared></callcontrol></requestedMonitorFilter>`,
+		Extensions:             &csta.Extensions{Private: []csta.RawXML{`<AvayaEvents xmlns="http://www.avaya.com/csta"><invertFilter>true</invertFilter></AvayaEvents>`}}})
+	id, err := p.Call("2000", "1001")
+	require.NoError(t, err)
+	require.NoError(t, p.Answer(id, "1001"))
+	require.NoError(t, p.Hangup(id, ""))
+	a.expect("Established 1001 connected normal", "CallCleared - - normalClearing")
+	a.quiet()
+}

@@ -264,11 +264,15 @@ func (p *PBX) heldAndActive(heldID, activeID csta.ConnectionID) (held, active *p
 // monitorType device (the default: the line's calls while the line is in
 // them) or call (each call that reaches the line, for as long as it
 // lives); or of a call (callObject, until it ends). requestedMonitorFilter
-// is honoured and echoed as actualMonitorFilter.
+// is honoured (read as the events wanted with Avaya's private
+// invertFilter) and answered as actualMonitorFilter.
 func (p *PBX) monitorStart(c *conn, r *csta.MonitorStart) (csta.Response, error) {
 	filter, err := csta.ParseMonitorFilter(r.RequestedMonitorFilter)
 	if err != nil {
 		return nil, cerr(errInvalidParameterValue, "requestedMonitorFilter: %v", err)
+	}
+	if csta.InvertFilter(r.Extensions) {
+		filter = filter.Inverted()
 	}
 	kind := r.MonitorType
 	switch kind {
