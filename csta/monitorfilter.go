@@ -195,6 +195,9 @@ func (f MonitorFilter) IsZero() bool {
 // name ("DeliveredEvent"). An event of a category this package does not
 // know is looked up in every category.
 func (f MonitorFilter) Suppresses(messageName string) bool {
+	if len(f.Filtered) == 0 {
+		return false
+	}
 	name, cat := FilterEventName(messageName)
 	if cat != "" {
 		_, found := slices.BinarySearch(f.Filtered[cat], name)

@@ -19,6 +19,7 @@ type call struct {
 	// correlator is the correlatorData of the MakeCall or
 	// ConsultationCall that made the call, carried by its events.
 	correlator string
+	link       csta.RawXML // callLinkageData, made on first use
 	// monitors are the monitors that follow the call: callObject
 	// monitors of it, and call-type monitors of lines that were in it.
 	monitors []*monitor
@@ -604,9 +605,12 @@ func (p *PBX) decorate(ev csta.Event, c *call, local csta.LocalConnectionState) 
 // made of the call's sequence number, kept while the call lives (a
 // transfer or conference keeps the held call's).
 func (c *call) linkage() csta.RawXML {
-	return csta.RawXML(fmt.Sprintf("<callLinkageData><globalCallData><globalCallLinkageID>"+
-		"<globallyUniqueCallLinkageID>%016x</globallyUniqueCallLinkageID>"+
-		"</globalCallLinkageID></globalCallData></callLinkageData>", c.seq))
+	if c.link == "" {
+		c.link = csta.RawXML(fmt.Sprintf("<callLinkageData><globalCallData><globalCallLinkageID>"+
+			"<globallyUniqueCallLinkageID>%016x</globallyUniqueCallLinkageID>"+
+			"</globalCallLinkageID></globalCallData></callLinkageData>", c.seq))
+	}
+	return c.link
 }
 
 // servicesPermitted returns the servicesPermitted of a line whose
@@ -614,33 +618,34 @@ func (c *call) linkage() csta.RawXML {
 // apply to a connection in that state. Nothing for the null state or a
 // callObject monitor's events (local empty).
 func servicesPermitted(local csta.LocalConnectionState) csta.RawXML {
-	var cc, ca []string
-	switch local {
-	case csta.StateInitiated, csta.StateFail:
-		cc = []string{"clearConnection"}
-	case csta.StateAlerting:
-		cc = []string{"answerCall", "clearConnection", "deflectCall"}
-	case csta.StateConnected:
-		cc = []string{"clearConnection", "consultationCall", "holdCall", "singleStepTransfer"}
-		ca = []string{"generateDigits"}
-	case csta.StateHold:
-		cc = []string{"clearConnection", "retrieveCall"}
-	default:
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString("<servicesPermitted><callControlServices>")
-	for _, s := range cc {
-		b.WriteString("<" + s + ">true</" + s + ">")
-	}
-	b.WriteString("</callControlServices>")
-	if len(ca) > 0 {
-		b.WriteString("<callAssociatedServices>")
-		for _, s := range ca {
+	return permitted[local]
+}
+
+// permitted is servicesPermitted for each state, written once.
+var permitted = func() map[csta.LocalConnectionState]csta.RawXML {
+	build := func(cc, ca []string) csta.RawXML {
+		var b strings.Builder
+		b.WriteString("<servicesPermitted><callControlServices>")
+		for _, s := range cc {
 			b.WriteString("<" + s + ">true</" + s + ">")
 		}
-		b.WriteString("</callAssociatedServices>")
+		b.WriteString("</callControlServices>")
+		if len(ca) > 0 {
+			b.WriteString("<callAssociatedServices>")
+			for _, s := range ca {
+				b.WriteString("<" + s + ">true</" + s + ">")
+			}
+			b.WriteString("</callAssociatedServices>")
+		}
+		b.WriteString("</servicesPermitted>")
+		return csta.RawXML(b.String())
 	}
-	b.WriteString("</servicesPermitted>")
-	return csta.RawXML(b.String())
-}
+	clearOnly := build([]string{"clearConnection"}, nil)
+	return map[csta.LocalConnectionState]csta.RawXML{
+		csta.StateInitiated: clearOnly,
+		csta.StateFail:      clearOnly,
+		csta.StateAlerting:  build([]string{"answerCall", "clearConnection", "deflectCall"}, nil),
+		csta.StateConnected: build([]string{"clearConnection", "consultationCall", "holdCall", "singleStepTransfer"}, []string{"generateDigits"}),
+		csta.StateHold:      build([]string{"clearConnection", "retrieveCall"}, nil),
+	}
+}()
