@@ -47,6 +47,7 @@ type options struct {
 	tlsCert      string
 	tlsKey       string
 	tlsSelf      bool
+	frameLog     int
 }
 
 // defaultListen are the endpoints fakecti serves without -listen.
@@ -87,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: off)")
 	fs.BoolVar(&o.noSession, "no-session", false, "accept requests without an ECMA-354 application session")
 	fs.BoolVar(&o.verbose, "v", false, "log every message")
+	fs.IntVar(&o.frameLog, "frame-log", ctitest.DefaultFrameLogSize, "how many frames (both ways) GET /frames keeps (0: none)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve CSTA over TLS with this PEM certificate `file` (with -tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key `file` of -tls-cert")
 	fs.BoolVar(&o.tlsSelf, "tls-self-signed", false, "serve CSTA over TLS with a new self-signed certificate for localhost (GET /tls/cert gives it)")
@@ -105,6 +107,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-listen: %d addresses, want 1 to %d", len(o.listen), ctitest.MaxClusterSize)
 	case o.answerDelay < 0 || o.hangUpDelay < 0 || o.noAnswer < 0 || o.systemStatus < 0:
 		return o, errors.New("delays must not be negative")
+	case o.frameLog < 0:
+		return o, errors.New("-frame-log must not be negative")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return o, errors.New("-tls-cert and -tls-key go together")
 	case o.tlsSelf && o.tlsCert != "":
@@ -150,6 +154,10 @@ func startTLS(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, []by
 		FarEnds:      ctitest.DemoFarEnds(o.answerDelay, o.hangUpDelay),
 		NoAnswerTime: o.noAnswer,
 		Logger:       log,
+		FrameLogSize: o.frameLog,
+	}
+	if o.frameLog == 0 {
+		cfg.FrameLogSize = -1 // off
 	}
 	if o.demo {
 		cfg.Directory = lineappearance.Demo()

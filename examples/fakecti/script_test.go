@@ -313,7 +313,17 @@ func TestTLSFlags(t *testing.T) {
 	plainHS, _ := plane(t)
 	require.Equal(t, http.StatusNotFound, call(t, plainHS, "GET", "/tls/cert", "", nil))
 
+	o, err = parseFlags([]string{"-demo", "-listen", "127.0.0.1:0", "-frame-log", "0"}, io.Discard)
+	require.NoError(t, err)
+	quiet, qcl, err := start(o, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = quiet.Close() })
+	qc := dialClient(t, qcl.Endpoint(0).Addr())
+	qc.do(&csta.GetCSTAFeatures{})
+	assert.Empty(t, quiet.Frames())
+
 	for _, bad := range [][]string{
+		{"-demo", "-frame-log", "-1"},
 		{"-demo", "-tls-cert", "c.pem"},
 		{"-demo", "-tls-key", "k.pem"},
 		{"-demo", "-tls-self-signed", "-tls-cert", "c.pem", "-tls-key", "k.pem"},
