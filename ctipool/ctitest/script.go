@@ -59,7 +59,9 @@ func ParseRuleAction(s string) (RuleAction, bool) {
 // for a time. Rules apply to every well-formed request, known to the codec
 // or not (a vendor request in a vendor namespace too), session requests
 // and heartbeats included; not to frames that do not decode. When several
-// rules match, the oldest wins. Endpoint faults (Server.Stall) come first.
+// rules match, the oldest wins. A stalled endpoint (Server.Stall) answers
+// nothing, rules or not; for a request a rule takes, the rule's delay or
+// drop replaces the endpoint's (Server.DelayResponses, DropResponses).
 type Rule struct {
 	// Name is the local name of the request's root element, for example
 	// "MakeCall" or "GetDeviceId". Required.
