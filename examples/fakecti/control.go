@@ -452,7 +452,7 @@ func garbageNames() []string {
 }
 
 // requests writes the request log, filtered by the query parameters name
-// (repeatable), endpoint and heartbeats=false.
+// (repeatable), endpoint, conn and heartbeats=false.
 func (c *controlPlane) requests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	log := c.pbx.Requests()
@@ -464,6 +464,14 @@ func (c *controlPlane) requests(w http.ResponseWriter, r *http.Request) {
 	}
 	if q.Get("heartbeats") == "false" {
 		log = log.WithoutHeartbeats()
+	}
+	conn, err := uintParam(q.Get("conn"), "conn")
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	if conn != 0 {
+		log = log.OnConn(conn)
 	}
 	out := make([]requestJSON, 0, len(log))
 	for _, rec := range log {
