@@ -20,6 +20,9 @@ type call struct {
 	// ConsultationCall that made the call, carried by its events.
 	correlator string
 	link       csta.RawXML // callLinkageData, made on first use
+	// netCalling and netCalled are the network devices of the call's
+	// events (see network).
+	netCalling, netCalled *csta.ExtendedDeviceID
 	// monitors are the monitors that follow the call: callObject
 	// monitors of it, and call-type monitors of lines that were in it.
 	monitors []*monitor
@@ -591,14 +594,24 @@ func (p *PBX) decorate(ev csta.Event, c *call, local csta.LocalConnectionState) 
 		*link = c.linkage()
 	}
 	if netCalling != nil && netCalled != nil && *netCalling == nil && *netCalled == nil {
-		callerExternal := p.lookupLine(c.calling) == nil
-		calledExternal := p.lookupLine(c.called) == nil
-		if callerExternal || calledExternal {
-			*netCalling = ptr(csta.Known(c.calling))
-			*netCalled = ptr(csta.Known(c.called))
-		}
+		*netCalling, *netCalled = p.network(c)
 	}
 	return ev
+}
+
+// network returns c's networkCallingDevice and networkCalledDevice: its
+// calling and called numbers when either is an external party, else nil.
+// They are made once per calling and called pair and shared by the
+// call's events, which nobody modifies.
+func (p *PBX) network(c *call) (calling, called *csta.ExtendedDeviceID) {
+	if c.netCalling != nil && c.netCalling.String() == c.calling && c.netCalled.String() == c.called {
+		return c.netCalling, c.netCalled
+	}
+	if p.lookupLine(c.calling) != nil && p.lookupLine(c.called) != nil {
+		return nil, nil
+	}
+	c.netCalling, c.netCalled = ptr(csta.Known(c.calling)), ptr(csta.Known(c.called))
+	return c.netCalling, c.netCalled
 }
 
 // linkage returns c's callLinkageData: a globally unique call linkage ID
