@@ -119,16 +119,34 @@ func (l FrameLog) Names() []string { return names(l, func(r FrameRecord) string 
 // frameLog is the PBX's frame log. It has its own lock, so the writers of
 // connections never wait for the PBX.
 type frameLog struct {
-	mu   sync.Mutex
-	seq  uint64
-	ring ring[FrameRecord]
+	mu     sync.Mutex
+	seq    uint64
+	ring   ring[FrameRecord]
+	intern map[string]string // root element names, so that logging a frame allocates nothing
 }
 
-func (l *frameLog) add(r FrameRecord) {
+// maxInterned bounds the names the frame log keeps for reuse.
+const maxInterned = 4096
+
+// add records a frame whose root element name is name.
+func (l *frameLog) add(r FrameRecord, name []byte) {
 	if l.ring.max <= 0 {
 		return
 	}
 	l.mu.Lock()
+	if len(name) > 0 {
+		n, ok := l.intern[string(name)]
+		if !ok {
+			n = string(name)
+			if l.intern == nil {
+				l.intern = make(map[string]string)
+			}
+			if len(l.intern) < maxInterned {
+				l.intern[n] = n
+			}
+		}
+		r.Name = n
+	}
 	l.seq++
 	r.Seq = l.seq
 	l.ring.add(r)
@@ -161,7 +179,7 @@ func (p *PBX) ClearFrames() {
 
 // logFrame records a frame of c.
 func (c *conn) logFrame(dir Direction, id int, body []byte) {
-	c.srv.pbx.frames.add(FrameRecord{Time: time.Now(), Dir: dir, Endpoint: c.srv.name, Conn: c.id, InvokeID: id, Name: rootName(body), Body: body})
+	c.srv.pbx.frames.add(FrameRecord{Time: time.Now(), Dir: dir, Endpoint: c.srv.name, Conn: c.id, InvokeID: id, Body: body}, rootName(body))
 }
 
 // logRaw records raw bytes c wrote: each frame they hold when they are
@@ -189,13 +207,13 @@ func (c *conn) logRaw(b []byte) {
 }
 
 // rootName returns the local name of the root element of an XML body, or
-// of the first element inside a SOAP Body; "" when there is none.
-func rootName(b []byte) string {
+// of the first element inside a SOAP Body; nil when there is none.
+func rootName(b []byte) []byte {
 	soap, inBody := false, false
 	for range 256 {
 		i := bytes.IndexByte(b, '<')
 		if i < 0 || i+1 >= len(b) {
-			return ""
+			return nil
 		}
 		b = b[i+1:]
 		if b[0] == '?' || b[0] == '!' || b[0] == '/' {
@@ -203,7 +221,7 @@ func rootName(b []byte) string {
 		}
 		end := bytes.IndexAny(b, " \t\r\n/>")
 		if end <= 0 {
-			return ""
+			return nil
 		}
 		name := b[:end]
 		if k := bytes.IndexByte(name, ':'); k >= 0 {
@@ -215,8 +233,8 @@ func rootName(b []byte) string {
 		case soap && !inBody:
 			inBody = string(name) == "Body"
 		default:
-			return string(name)
+			return name
 		}
 	}
-	return ""
+	return nil
 }

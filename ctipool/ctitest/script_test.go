@@ -184,7 +184,7 @@ func TestRootName(t *testing.T) {
 		`not xml`: "",
 		``:        "",
 	} {
-		assert.Equal(t, want, rootName([]byte(body)), body)
+		assert.Equal(t, want, string(rootName([]byte(body))), body)
 	}
 	assert.True(t, strings.HasPrefix(RuleAnswer.String(), "answer"))
 }
