@@ -41,7 +41,7 @@ func (*AnswerCall) isRequest()          {}
 
 func (m *AnswerCall) codec(c *fieldCodec) {
 	c.connection("callToBeAnswered", &m.CallToBeAnswered)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	c.extensions(&m.Extensions)
 }
@@ -77,7 +77,7 @@ func (*ClearConnection) isRequest()          {}
 
 func (m *ClearConnection) codec(c *fieldCodec) {
 	c.connection("connectionToBeCleared", &m.ConnectionToBeCleared)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	optText(c, "reason", &m.Reason)
 	c.extensions(&m.Extensions)
@@ -189,7 +189,7 @@ func (m *ConsultationCall) codec(c *fieldCodec) {
 	c.optBool("connectionReservation", &m.ConnectionReservation)
 	optText(c, "accountCode", &m.AccountCode)
 	optText(c, "authCode", &m.AuthCode)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	c.raw("callCharacteristics", &m.CallCharacteristics)
 	c.raw("mediaCallCharacteristics", &m.MediaCallCharacteristics)
@@ -357,7 +357,7 @@ func (m *SingleStepTransferCall) codec(c *fieldCodec) {
 	c.device("transferredTo", &m.TransferredTo)
 	optText(c, "accountCode", &m.AccountCode)
 	optText(c, "authCode", &m.AuthCode)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	c.raw("callCharacteristics", &m.CallCharacteristics)
 	optText(c, "subjectOfCall", &m.SubjectOfCall)
@@ -452,7 +452,7 @@ func (m *DeflectCall) codec(c *fieldCodec) {
 	c.connection("callToBeDiverted", &m.CallToBeDiverted)
 	c.device("newDestination", &m.NewDestination)
 	c.raw("addNewDestinationsList", &m.AddNewDestinationsList)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	c.raw("callCharacteristics", &m.CallCharacteristics)
 	optText(c, "subjectOfCall", &m.SubjectOfCall)

@@ -144,3 +144,17 @@ func ExampleRCCFeatures() {
 	// [clearConnection makeCall] [delivered established]
 	// <?xml version="1.0" encoding="UTF-8"?><GetCSTAFeaturesResponse xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3"><supportedServices><callControlServList><clearConnection/><makeCall><autoOriginateDoNotPrompt>true</autoOriginateDoNotPrompt></makeCall></callControlServList></supportedServices><supportedEvents><callControlEvtsList><delivered/><established/></callControlEvtsList></supportedEvents></GetCSTAFeaturesResponse>
 }
+
+// ExampleParseMonitorFilter reads the requestedMonitorFilter of a
+// MonitorStart: events set to true are the ones the client does not want.
+func ExampleParseMonitorFilter() {
+	f, err := csta.ParseMonitorFilter(`<requestedMonitorFilter><callcontrol><delivered>true</delivered><established>false</established></callcontrol></requestedMonitorFilter>`)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(f.Suppresses("DeliveredEvent"), f.Suppresses("EstablishedEvent"))
+	fmt.Println(f.XML("actualMonitorFilter"))
+	// Output:
+	// true false
+	// <actualMonitorFilter><callcontrol><delivered>true</delivered></callcontrol></actualMonitorFilter>
+}

@@ -505,3 +505,23 @@ func (c *fieldCodec) integer(name string, p *int) {
 		c.intOmitZero(name, p)
 	}
 }
+
+// correlator is the optional correlatorData field. It is written as text;
+// it is read from text or, as some PBXs and clients write it, from a
+// <string> child element (<correlatorData><string>C0FFEE</string>…).
+func (c *fieldCodec) correlator(p *string) {
+	switch c.mode {
+	case encoding:
+		c.w.opt("correlatorData", *p)
+	case decoding:
+		ch := c.child("correlatorData")
+		if ch == nil {
+			return
+		}
+		if s := ch.child("string"); s != nil {
+			*p = s.text()
+			return
+		}
+		*p = ch.text()
+	}
+}

@@ -45,7 +45,7 @@ func (m *MakeCall) codec(c *fieldCodec) {
 	optText(c, "accountCode", &m.AccountCode)
 	optText(c, "authCode", &m.AuthCode)
 	optText(c, "autoOriginate", &m.AutoOriginate)
-	optText(c, "correlatorData", &m.CorrelatorData)
+	c.correlator(&m.CorrelatorData)
 	c.raw("userData", &m.UserData)
 	c.raw("callCharacteristics", &m.CallCharacteristics)
 	c.raw("mediaCallCharacteristics", &m.MediaCallCharacteristics)

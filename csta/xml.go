@@ -23,6 +23,15 @@ type RawXML string
 // it can write back.
 func (r RawXML) check(maxDepth int) (string, error) {
 	maxDepth = max(maxDepth, DefaultMaxDepth)
+	if root, ok := fastCheck(r, maxDepth); ok {
+		return root, nil
+	}
+	return slowCheck(r, maxDepth)
+}
+
+// slowCheck is check with encoding/xml, for every fragment fastCheck is
+// not sure of.
+func slowCheck(r RawXML, maxDepth int) (string, error) {
 	d := xml.NewDecoder(strings.NewReader(string(r)))
 	d.Strict = true
 	depth := 0

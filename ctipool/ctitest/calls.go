@@ -1,7 +1,9 @@
 package ctitest
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rcc-go/rcc/csta"
 )
@@ -14,6 +16,16 @@ type call struct {
 	called   string // the number originally called
 	redirect string // the last device that redirected the call, or ""
 	parties  []*party
+	// correlator is the correlatorData of the MakeCall or
+	// ConsultationCall that made the call, carried by its events.
+	correlator string
+	link       csta.RawXML // callLinkageData, made on first use
+	// netCalling and netCalled are the network devices of the call's
+	// events (see network).
+	netCalling, netCalled *csta.ExtendedDeviceID
+	// monitors are the monitors that follow the call: callObject
+	// monitors of it, and call-type monitors of lines that were in it.
+	monitors []*monitor
 }
 
 // party is one connection to a call: a provisioned line, or a simulated
@@ -241,9 +253,11 @@ func (c *call) lastRedirection() csta.RedirectionDeviceID {
 
 // originate starts a call from line l to number: ServiceInitiated,
 // Originated, then the destination. cause is the cause of the first two
-// events (makeCall, newCall, consultation).
-func (p *PBX) originate(l *line, number string, cause csta.EventCause) *call {
+// events (makeCall, newCall, consultation); correlator is the
+// correlatorData the call's events carry.
+func (p *PBX) originate(l *line, number string, cause csta.EventCause, correlator string) *call {
 	c := p.newCall(l.key, number)
+	c.correlator = correlator
 	a := p.join(c, l.key, l, csta.StateInitiated)
 	aud := c.audience()
 	p.emit(aud, c, func(local csta.LocalConnectionState) csta.Event {
@@ -451,10 +465,11 @@ func (p *PBX) teardown(c *call, first *party, cause csta.EventCause) {
 		p.leave(pt)
 		p.emit(aud, c, connectionCleared(pt, cause))
 	}
-	delete(p.calls, c.id)
 	p.emit(aud, c, func(csta.LocalConnectionState) csta.Event {
 		return &csta.CallClearedEvent{ClearedCall: csta.ConnectionID{CallID: c.id}, Cause: cause}
 	})
+	delete(p.calls, c.id)
+	p.endCallMonitors(c)
 }
 
 func connectionCleared(pt *party, cause csta.EventCause) func(csta.LocalConnectionState) csta.Event {
@@ -502,6 +517,15 @@ func (p *PBX) merge(into, from *call, skip *party) []csta.ConnectionListItem {
 		into.parties = append(into.parties, pt)
 	}
 	from.parties = nil
+	for _, m := range from.monitors {
+		if m.call == from {
+			m.call = into
+		}
+		if !slices.Contains(into.monitors, m) {
+			into.monitors = append(into.monitors, m)
+		}
+	}
+	from.monitors = nil
 	delete(p.calls, from.id)
 	items := make([]csta.ConnectionListItem, 0, len(into.parties))
 	for _, pt := range into.parties {
@@ -516,3 +540,125 @@ func (p *PBX) merge(into, from *call, skip *party) []csta.ConnectionListItem {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// decorate fills in the fields of a call event that real PBXs send, where
+// the call model has them and the event has none yet:
+// networkCallingDevice and networkCalledDevice for a call to or from the
+// network (an external party), callLinkageData (the call's global
+// linkage ID), servicesPermitted (what the monitored line may do next in
+// the call, from its local connection state) and correlatorData (of the
+// MakeCall or ConsultationCall that made the call).
+func (p *PBX) decorate(ev csta.Event, c *call, local csta.LocalConnectionState) csta.Event {
+	var (
+		corr                  *string
+		perm, link            *csta.RawXML
+		netCalling, netCalled **csta.ExtendedDeviceID
+	)
+	switch e := ev.(type) {
+	case *csta.ServiceInitiatedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.OriginatedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.DeliveredEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.EstablishedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.FailedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.DivertedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.NetworkReachedEvent:
+		corr, perm, link, netCalling, netCalled = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData, &e.NetworkCallingDevice, &e.NetworkCalledDevice
+	case *csta.ConnectionClearedEvent:
+		corr, perm, link = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData
+	case *csta.HeldEvent:
+		corr, perm, link = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData
+	case *csta.RetrievedEvent:
+		corr, perm, link = &e.CorrelatorData, &e.ServicesPermitted, &e.CallLinkageData
+	case *csta.TransferredEvent:
+		corr, perm = &e.CorrelatorData, &e.ServicesPermitted
+	case *csta.ConferencedEvent:
+		corr, perm = &e.CorrelatorData, &e.ServicesPermitted
+	case *csta.CallClearedEvent:
+		corr, link = &e.CorrelatorData, &e.CallLinkageData
+	default:
+		return ev
+	}
+	if corr != nil && *corr == "" {
+		*corr = c.correlator
+	}
+	if perm != nil && *perm == "" {
+		*perm = servicesPermitted(local)
+	}
+	if link != nil && *link == "" {
+		*link = c.linkage()
+	}
+	if netCalling != nil && netCalled != nil && *netCalling == nil && *netCalled == nil {
+		*netCalling, *netCalled = p.network(c)
+	}
+	return ev
+}
+
+// network returns c's networkCallingDevice and networkCalledDevice: its
+// calling and called numbers when either is an external party, else nil.
+// They are made once per calling and called pair and shared by the
+// call's events, which nobody modifies.
+func (p *PBX) network(c *call) (calling, called *csta.ExtendedDeviceID) {
+	if c.netCalling != nil && c.netCalling.String() == c.calling && c.netCalled.String() == c.called {
+		return c.netCalling, c.netCalled
+	}
+	if p.lookupLine(c.calling) != nil && p.lookupLine(c.called) != nil {
+		return nil, nil
+	}
+	c.netCalling, c.netCalled = ptr(csta.Known(c.calling)), ptr(csta.Known(c.called))
+	return c.netCalling, c.netCalled
+}
+
+// linkage returns c's callLinkageData: a globally unique call linkage ID
+// made of the call's sequence number, kept while the call lives (a
+// transfer or conference keeps the held call's).
+func (c *call) linkage() csta.RawXML {
+	if c.link == "" {
+		c.link = csta.RawXML(fmt.Sprintf("<callLinkageData><globalCallData><globalCallLinkageID>"+
+			"<globallyUniqueCallLinkageID>%016x</globallyUniqueCallLinkageID>"+
+			"</globalCallLinkageID></globalCallData></callLinkageData>", c.seq))
+	}
+	return c.link
+}
+
+// servicesPermitted returns the servicesPermitted of a line whose
+// connection to a call is in state local: the services of the PBX that
+// apply to a connection in that state. Nothing for the null state or a
+// callObject monitor's events (local empty).
+func servicesPermitted(local csta.LocalConnectionState) csta.RawXML {
+	return permitted[local]
+}
+
+// permitted is servicesPermitted for each state, written once.
+var permitted = func() map[csta.LocalConnectionState]csta.RawXML {
+	build := func(cc, ca []string) csta.RawXML {
+		var b strings.Builder
+		b.WriteString("<servicesPermitted><callControlServices>")
+		for _, s := range cc {
+			b.WriteString("<" + s + ">true</" + s + ">")
+		}
+		b.WriteString("</callControlServices>")
+		if len(ca) > 0 {
+			b.WriteString("<callAssociatedServices>")
+			for _, s := range ca {
+				b.WriteString("<" + s + ">true</" + s + ">")
+			}
+			b.WriteString("</callAssociatedServices>")
+		}
+		b.WriteString("</servicesPermitted>")
+		return csta.RawXML(b.String())
+	}
+	clearOnly := build([]string{"clearConnection"}, nil)
+	return map[csta.LocalConnectionState]csta.RawXML{
+		csta.StateInitiated: clearOnly,
+		csta.StateFail:      clearOnly,
+		csta.StateAlerting:  build([]string{"answerCall", "clearConnection", "deflectCall"}, nil),
+		csta.StateConnected: build([]string{"clearConnection", "consultationCall", "holdCall", "singleStepTransfer"}, []string{"generateDigits"}),
+		csta.StateHold:      build([]string{"clearConnection", "retrieveCall"}, nil),
+	}
+}()

@@ -474,7 +474,8 @@ func TestFeaturesAndMonitors(t *testing.T) {
 	m2 := a.monitor("tel:1001;phone-context=dialstring")
 	assert.NotEqual(t, m1, m2)
 	a.fails(&csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1009")}}, csta.ErrInvalidDeviceID)
-	a.fails(&csta.MonitorStart{MonitorObject: csta.MonitorObject{Call: ptr(csta.Connection("0_1", ""))}}, csta.ErrServiceNotSupported)
+	a.fails(&csta.MonitorStart{MonitorObject: csta.MonitorObject{Call: ptr(csta.Connection("0_1", ""))}}, csta.ErrInvalidCallID)
+	a.fails(&csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}, MonitorType: "sideways"}, errInvalidParameterValue)
 	b.fails(&csta.MonitorStop{MonitorCrossRefID: m1}, csta.ErrInvalidMonitorCrossRefID)
 	a.fails(&csta.MonitorStop{MonitorCrossRefID: "nope"}, csta.ErrInvalidMonitorCrossRefID)
 
@@ -503,7 +504,7 @@ func TestServiceErrors(t *testing.T) {
 		{"unknown calling device", &csta.MakeCall{CallingDevice: csta.Device("9"), CalledDirectoryNumber: csta.Device("1002")}, csta.ErrInvalidDeviceID},
 		{"bad called number", &csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("tel:")}, csta.ErrInvalidCalledDevice},
 		{"unknown call", &csta.ClearConnection{ConnectionToBeCleared: csta.Connection("0_ffffffff", "1001")}, csta.ErrInvalidCallID},
-		{"no callID", &csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1001")}}, csta.ErrInvalidConnectionID},
+		{"no callID, device without calls", &csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1002")}}, csta.ErrInvalidConnectionID},
 		{"no device", &csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{CallID: id}}, csta.ErrInvalidConnectionID},
 		{"device not in call", &csta.HoldCall{CallToBeHeld: csta.Connection(id, "1002")}, csta.ErrInvalidConnectionID},
 		{"answer a connected line", &csta.AnswerCall{CallToBeAnswered: csta.Connection(id, "1001")}, csta.ErrNoCallToAnswer},

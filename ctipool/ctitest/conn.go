@@ -174,6 +174,7 @@ func (c *conn) writer(done chan struct{}) {
 				c.writeFailed(err)
 				continue
 			}
+			c.logFrame(FrameOut, it.id, body)
 			if c.log.Enabled(context.Background(), slog.LevelDebug) {
 				c.log.Debug("sent", "invokeID", it.id, "message", it.msg.MessageName())
 			}
@@ -182,9 +183,12 @@ func (c *conn) writer(done chan struct{}) {
 			} else if _, ok := it.msg.(csta.Response); ok {
 				s.stats.responses.Add(1)
 			}
-		} else if _, err := w.Write(it.raw); err != nil {
-			c.writeFailed(err)
-			continue
+		} else {
+			if _, err := w.Write(it.raw); err != nil {
+				c.writeFailed(err)
+				continue
+			}
+			c.logRaw(it.raw)
 		}
 		if len(c.out) == 0 || it.closeAfter {
 			if err := w.Flush(); err != nil {
@@ -247,6 +251,7 @@ func (c *conn) readFailed(err error) {
 func (c *conn) handleFrame(f framing.Frame) {
 	s, p := c.srv, c.srv.pbx
 	now := time.Now()
+	c.logFrame(FrameIn, f.InvokeID, f.Body)
 	m, err := csta.Decode(f.Body)
 	if err != nil {
 		s.stats.undecodable.Add(1)
@@ -276,10 +281,12 @@ func (c *conn) handleFrame(f framing.Frame) {
 	defer p.mu.Unlock()
 	p.reqs.add(RequestRecord{Time: now, Endpoint: s.name, Conn: c.id, InvokeID: f.InvokeID, Name: m.MessageName(), Message: m})
 	if !s.stall.Load() {
-		if resp := c.serve(m); resp != nil {
-			*resp.MessageHeader() = m.MessageHeader().Reply()
-			_, stop := resp.(*csta.StopApplicationSessionPosResponse)
-			c.respond(f.InvokeID, resp, stop)
+		if rule := c.matchRule(m); !rule.answered(c, f.InvokeID) {
+			if resp := c.serve(m); resp != nil {
+				*resp.MessageHeader() = m.MessageHeader().Reply()
+				_, stop := resp.(*csta.StopApplicationSessionPosResponse)
+				rule.respond(c, f.InvokeID, resp, stop)
+			}
 		}
 	}
 	p.flushLocked()

@@ -80,7 +80,7 @@ func (p *PBX) Call(from, to string) (csta.CallID, error) {
 			return
 		}
 		if l := p.lookupLine(from); l != nil {
-			id = p.originate(l, num, csta.CauseNewCall).id
+			id = p.originate(l, num, csta.CauseNewCall, "").id
 			return
 		}
 		caller, derr := p.dialString(from)

@@ -72,6 +72,10 @@
 // to each client itself and closes connections that leave
 // [ServerConfig].SystemStatusMisses of them in a row unanswered.
 //
+// With [ServerConfig].TLS set, an endpoint serves all of this over TLS
+// (on its listener and over Dial alike); [SelfSignedTLS] makes a
+// certificate for tests.
+//
 // A frame that is not CSTA XML is logged in the request log (with Err set),
 // counted, and not answered. A request the codec knows but cannot read (a
 // required element missing, a value of the wrong form) is logged and
@@ -83,6 +87,28 @@
 // a client sends are ignored, except answers to the endpoint's
 // SystemStatus. A root element the codec does not know is answered with
 // serviceNotSupported.
+//
+// # Call model
+//
+// # Monitors
+//
+// MonitorStart with a deviceObject monitors a line. Its monitorType is
+// device (the default: the events of the line's calls while the line is
+// in them) or call (a call-type device monitor: each call that reaches
+// the line is followed for as long as it lives, even after the line has
+// left it, for example by a transfer). MonitorStart with a callObject
+// (a callID, or a connection) monitors that one call until it ends: after
+// its CallClearedEvent the monitor is gone; its events carry no
+// localConnectionInfo. requestedMonitorFilter is honoured as ECMA-269
+// defines it: an event set to true in the filter is suppressed for that
+// monitor (and not recorded in the event log); the filter in force comes
+// back as actualMonitorFilter (empty when nothing is filtered). With
+// Avaya's private <AvayaEvents><invertFilter>true</invertFilter> in the
+// MonitorStart's extensions, the filter lists the events wanted instead,
+// and actualMonitorFilter reports the events suppressed. See
+// csta.MonitorFilter for the categories and spellings read. A monitor
+// type other than device or call, or a filter value that is not a
+// boolean, is answered with invalidParameterValue.
 //
 // # Call model
 //
@@ -126,6 +152,23 @@
 //	SnapshotDevice      the line's calls with their compound states (own first)
 //	GetCSTAFeatures     [Features]
 //
+// Call events carry, where the event has the field: servicesPermitted (the
+// services of the PBX that apply to the monitored line's connection in its
+// state: answer, deflect and clear while alerting; clear, hold,
+// consultation, single step transfer and generate digits while connected;
+// clear and retrieve while held; clear while initiated or failed);
+// callLinkageData (a globallyUniqueCallLinkageID made of the call's
+// number, kept by a transfer or conference); correlatorData when the
+// MakeCall or ConsultationCall that made the call carried one; and, for a
+// call to or from an external party, networkCallingDevice and
+// networkCalledDevice (the call's calling and called numbers).
+//
+// A ConnectionID may name a device without a callID, as the ECMA-323
+// schema allows (OpenScape Voice clients clear connections that way): it
+// names the device's only connection, or else its only connection that is
+// not on hold; a device with several such connections, or none, gets
+// invalidConnectionID with the connections listed in the error.
+//
 // Forwarding types with "Int" or "Ext" apply to calls from lines or from
 // external parties only. A line is busy, for forwarding on busy, while it
 // is alerting, connected or holding in another call; without forwarding
@@ -153,6 +196,18 @@
 // data ([Server.SendGarbage], [Server.SendRaw]). [Server.Stop] and
 // [Server.Restart] take the endpoint down and back on the same address.
 //
+// # Scripting
+//
+// A test scripts the PBX's answers with rules ([PBX.AddRule]): for the
+// requests with a root element name (and, optionally, a namespace and an
+// endpoint), for the next N of them or for a time, a canned answer
+// instead of the PBX's (any XML document: a vendor response, a made-up
+// error), a late answer, or none. It sends events of its own with
+// [PBX.InjectEvent] (a decoded event, to a monitor or a connection) and
+// [PBX.InjectRaw] (any bytes, as an event frame), and finds connections
+// and monitors with [PBX.Connections]. examples/fakecti offers the same
+// over HTTP and JSON, for tests in any language.
+//
 // # Request and event logs
 //
 // Every request an endpoint receives is recorded in the PBX's request log
@@ -160,9 +215,13 @@
 // ID; [RequestLog] has filters. Every event the PBX sends to a monitor is
 // recorded in its event log ([PBX.Events]), with a sequence number, the
 // monitor and its line, so a test can check that a client received each
-// event once and in order; [EventLog] has filters. Both are bounded
-// ([PBXConfig].RequestLogSize, EventLogSize). [PBX.Reset] clears calls,
-// settings, the logs and every fault, for the next test.
+// event once and in order; [EventLog] has filters. Every frame both ways
+// is recorded, as bytes on the wire, in the frame log ([PBX.Frames]), with
+// its direction, endpoint, connection, invoke ID and root element name;
+// [FrameLog] has filters. All three are bounded
+// ([PBXConfig].RequestLogSize, EventLogSize, FrameLogSize). [PBX.Reset]
+// clears calls, settings, the logs, the rules and every fault, for the
+// next test.
 //
 // # Concurrency
 //
@@ -186,7 +245,7 @@
 // invalidMonitorCrossRefID, notSameDevice, invalidParameterValue;
 // stateIncompatibility/noCallToAnswer, noHeldCall, noActiveCall or
 // invalidConnectionState for the wrong state; operation/serviceNotSupported
-// for anything else (call monitors included). The control methods return
+// for anything else. The control methods return
 // the same errors wrapped with detail: match them with errors.Is and the
 // csta.ErrX values. Methods of a closed PBX or endpoint return [ErrClosed].
 package ctitest

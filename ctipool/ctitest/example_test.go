@@ -202,3 +202,70 @@ func ExampleServer_Dial() {
 	// cti1.ctitest.invalid:2748
 	// security/generic
 }
+
+// ExamplePBX_AddRule scripts the answer to the next MakeCall: a canned
+// CSTA error instead of a call, then the PBX serves MakeCall again. The
+// frame log shows what went over the wire.
+func ExamplePBX_AddRule() {
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	srv := ctitest.NewServer(pbx)
+	nc, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer nc.Close()
+	c := &rawClient{nc: nc, r: framing.NewReader(nc, 0)}
+	c.send(&csta.StartApplicationSession{ApplicationID: "example", RequestedProtocolVersions: []string{csta.NamespaceEd3}})
+	c.read()
+
+	_, err = pbx.AddRule(ctitest.Rule{
+		Name:   "MakeCall",
+		Action: ctitest.RuleAnswer,
+		Answer: []byte(`<CSTAErrorCode xmlns="` + csta.NamespaceEd3 + `"><operation>invalidCalledDeviceID</operation></CSTAErrorCode>`),
+		Count:  1,
+	})
+	if err != nil {
+		panic(err)
+	}
+	mk := csta.MakeCall{Header: csta.Header{Namespace: csta.NamespaceEd3}, CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("3001")}
+	first := mk
+	c.send(&first)
+	fmt.Println(c.read().(*csta.CSTAErrorCode).Code)
+	c.send(&mk)
+	fmt.Println(c.read().MessageName())
+
+	fmt.Println(pbx.Frames().Named("MakeCall", "CSTAErrorCode", "MakeCallResponse").Names())
+	// Output:
+	// operation/invalidCalledDeviceID
+	// MakeCallResponse
+	// [MakeCall CSTAErrorCode MakeCall MakeCallResponse]
+}
+
+// ExamplePBX_InjectEvent sends a client an event the PBX's state does
+// not explain, to see how the client copes: a DoNotDisturbEvent for a
+// line whose do-not-disturb is off.
+func ExamplePBX_InjectEvent() {
+	pbx := ctitest.DemoPBX()
+	defer pbx.Close()
+	srv := ctitest.NewServer(pbx)
+	nc, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer nc.Close()
+	c := &rawClient{nc: nc, r: framing.NewReader(nc, 0)}
+	c.send(&csta.StartApplicationSession{ApplicationID: "example", RequestedProtocolVersions: []string{csta.NamespaceEd3}})
+	c.read()
+	c.send(&csta.MonitorStart{Header: csta.Header{Namespace: csta.NamespaceEd3}, MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}})
+	mon := c.read().(*csta.MonitorStartResponse).MonitorCrossRefID
+
+	err = pbx.InjectEvent(ctitest.EventTarget{Monitor: mon}, &csta.DoNotDisturbEvent{Device: csta.Known("1001"), DoNotDisturbOn: true})
+	if err != nil {
+		panic(err)
+	}
+	ev := c.read().(*csta.DoNotDisturbEvent)
+	fmt.Println(ev.MonitorCrossRefID == mon, ev.Device, ev.DoNotDisturbOn)
+	// Output:
+	// true 1001 true
+}

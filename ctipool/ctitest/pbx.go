@@ -52,6 +52,10 @@ type PBXConfig struct {
 	// EventLogSize is how many events the event log keeps; older records
 	// are dropped. Default: 10000.
 	EventLogSize int
+	// FrameLogSize is how many frames, both ways, the frame log keeps;
+	// older records are dropped. Negative turns the frame log off.
+	// Default: DefaultFrameLogSize.
+	FrameLogSize int
 	// Logger receives the PBX's and its endpoints' log records.
 	// Default: discard.
 	Logger *slog.Logger
@@ -76,7 +80,9 @@ type PBX struct {
 	reqs     ring[RequestRecord]
 	evs      ring[EventRecord]
 	changed  chan struct{} // closed and replaced on every change, for waiters
-	seq      struct{ call, monitor, session, conn, server, event uint64 }
+	seq      struct{ call, monitor, session, conn, server, event, rule uint64 }
+	rules    []*activeRule // scripted answers, oldest first
+	frames   frameLog
 	closed   bool
 
 	timers timerSet
@@ -98,12 +104,16 @@ type forwarding struct {
 	to string
 }
 
-// monitor is a device monitor a connection started on a line.
+// monitor is a monitor a connection started: on a line (the deviceObject
+// choice), of type device or call, or on one call (the callObject choice).
 type monitor struct {
-	id   csta.MonitorCrossRefID
-	line *line
-	conn *conn
-	hdr  csta.Header // of the MonitorStart request; events are written in it
+	id     csta.MonitorCrossRefID
+	line   *line // the monitored line; nil for a callObject monitor
+	conn   *conn
+	hdr    csta.Header // of the MonitorStart request; events are written in it
+	kind   csta.MonitorType
+	call   *call              // the monitored call of a callObject monitor
+	filter csta.MonitorFilter // the events the client does not want
 }
 
 // pendingEvent is an event built during a step, waiting to be sent.
@@ -135,6 +145,9 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 	if cfg.EventLogSize == 0 {
 		cfg.EventLogSize = DefaultEventLogSize
 	}
+	if cfg.FrameLogSize == 0 {
+		cfg.FrameLogSize = DefaultFrameLogSize
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -163,6 +176,7 @@ func NewPBX(cfg PBXConfig) (*PBX, error) {
 		changed:  make(chan struct{}),
 	}
 	p.reqs.max = cfg.RequestLogSize
+	p.frames.ring.max = cfg.FrameLogSize
 	p.evs.max = cfg.EventLogSize
 	for _, l := range d.Lines {
 		key := l.Key()
@@ -228,8 +242,8 @@ func (p *PBX) Close() error {
 // Reset returns the PBX to its provisioned state for the next test: every
 // call is cleared (with the usual ConnectionCleared and CallCleared
 // events), do-not-disturb and forwarding are switched off without events,
-// the request and event logs are emptied, and every endpoint's faults are
-// cleared.
+// the request, event and frame logs are emptied, every rule is removed,
+// and every endpoint's faults are cleared.
 // Connections, monitors and endpoint states (stopped or running) stay.
 func (p *PBX) Reset() {
 	p.mu.Lock()
@@ -241,10 +255,12 @@ func (p *PBX) Reset() {
 		l.fwd = nil
 	}
 	p.reqs.reset()
+	p.rules = nil
 	servers := slices.Clone(p.servers)
 	p.flushLocked()
 	p.evs.reset()
 	p.mu.Unlock()
+	p.ClearFrames()
 	for _, s := range servers {
 		s.ClearFaults()
 	}
@@ -316,23 +332,36 @@ func (p *PBX) nextCallID() csta.CallID {
 	return csta.CallID(fmt.Sprintf("0_%08x", p.seq.call))
 }
 
-// addMonitorLocked starts a device monitor of l for c.
-func (p *PBX) addMonitorLocked(c *conn, l *line, hdr csta.Header) *monitor {
+// addMonitorLocked starts a monitor for c: of line l (a device monitor,
+// or with kind call a call-type device monitor), or, with l nil, of call
+// cl (a callObject monitor).
+func (p *PBX) addMonitorLocked(c *conn, l *line, cl *call, kind csta.MonitorType, filter csta.MonitorFilter, hdr csta.Header) *monitor {
 	p.seq.monitor++
-	m := &monitor{id: csta.MonitorCrossRefID(strconv.FormatUint(p.seq.monitor, 10)), line: l, conn: c, hdr: hdr}
+	m := &monitor{id: csta.MonitorCrossRefID(strconv.FormatUint(p.seq.monitor, 10)), line: l, conn: c, hdr: hdr, kind: kind, call: cl, filter: filter}
 	p.monitors[m.id] = m
-	p.byLine[l] = append(p.byLine[l], m)
+	if l != nil {
+		p.byLine[l] = append(p.byLine[l], m)
+	} else {
+		cl.monitors = append(cl.monitors, m)
+	}
 	return m
 }
 
 // removeMonitorLocked ends m.
 func (p *PBX) removeMonitorLocked(m *monitor) {
 	delete(p.monitors, m.id)
-	ms := slices.DeleteFunc(p.byLine[m.line], func(x *monitor) bool { return x == m })
-	if len(ms) == 0 {
-		delete(p.byLine, m.line)
-	} else {
-		p.byLine[m.line] = ms
+	if m.line != nil {
+		ms := slices.DeleteFunc(p.byLine[m.line], func(x *monitor) bool { return x == m })
+		if len(ms) == 0 {
+			delete(p.byLine, m.line)
+		} else {
+			p.byLine[m.line] = ms
+		}
+	}
+	if m.call != nil || m.kind == csta.MonitorTypeCall {
+		for _, c := range p.calls {
+			c.monitors = slices.DeleteFunc(c.monitors, func(x *monitor) bool { return x == m })
+		}
 	}
 }
 
@@ -348,34 +377,71 @@ func (p *PBX) dropConnMonitors(c *conn) {
 	p.pending = slices.DeleteFunc(p.pending, func(e pendingEvent) bool { return e.m.conn == c })
 }
 
+// queue queues ev for monitor m, unless m's filter suppresses it.
+func (p *PBX) queue(m *monitor, ev csta.Event) {
+	if m.filter.Suppresses(ev.MessageName()) {
+		return
+	}
+	ev.SetCrossRefID(m.id)
+	*ev.MessageHeader() = m.hdr
+	p.pending = append(p.pending, pendingEvent{m: m, ev: ev})
+}
+
 // emitLine queues an event that concerns a line rather than a call
 // (forwarding, do-not-disturb) for the line's monitors.
 func (p *PBX) emitLine(l *line, build func() csta.Event) {
 	for _, m := range p.byLine[l] {
-		ev := build()
-		ev.SetCrossRefID(m.id)
-		*ev.MessageHeader() = m.hdr
-		p.pending = append(p.pending, pendingEvent{m: m, ev: ev})
+		p.queue(m, build())
 	}
 }
 
-// emit queues a call event for the monitors of every line in audience.
-// build is called once per monitor with the state of the monitored line's
-// connection to c (StateNull when it has none), the event's
-// localConnectionInfo.
+// emit queues a call event for the monitors of every line in audience and
+// for the monitors that follow c (callObject monitors of c, call-type
+// monitors of lines that were in c). build is called once per monitor
+// with the state of the monitored line's connection to c (StateNull when
+// it has none; empty for a callObject monitor), the event's
+// localConnectionInfo. A call-type monitor of a line in audience follows
+// c from then on.
 func (p *PBX) emit(audience []*line, c *call, build func(local csta.LocalConnectionState) csta.Event) {
+	var done []*monitor
 	for _, l := range audience {
 		local := csta.StateNull
 		if pt := c.partyOnLine(l); pt != nil {
 			local = pt.state
 		}
 		for _, m := range p.byLine[l] {
-			ev := build(local)
-			ev.SetCrossRefID(m.id)
-			*ev.MessageHeader() = m.hdr
-			p.pending = append(p.pending, pendingEvent{m: m, ev: ev})
+			if m.kind == csta.MonitorTypeCall {
+				if !slices.Contains(c.monitors, m) {
+					c.monitors = append(c.monitors, m)
+				}
+				done = append(done, m)
+			}
+			p.queue(m, p.decorate(build(local), c, local))
 		}
 	}
+	for _, m := range c.monitors {
+		if slices.Contains(done, m) {
+			continue
+		}
+		var local csta.LocalConnectionState
+		if m.line != nil {
+			local = csta.StateNull
+			if pt := c.partyOnLine(m.line); pt != nil {
+				local = pt.state
+			}
+		}
+		p.queue(m, p.decorate(build(local), c, local))
+	}
+}
+
+// endCallMonitors ends the callObject monitors of c, which has ended.
+func (p *PBX) endCallMonitors(c *call) {
+	for _, m := range slices.Clone(c.monitors) {
+		if m.call == c {
+			p.removeMonitorLocked(m)
+		}
+	}
+	c.monitors = nil
 }
 
 // flushLocked sends the queued events to their connections, in order,
@@ -386,10 +452,19 @@ func (p *PBX) flushLocked() {
 		p.seq.event++
 		p.evs.add(EventRecord{
 			Seq: p.seq.event, Time: time.Now(), Endpoint: e.m.conn.srv.name, Conn: e.m.conn.id,
-			Monitor: e.m.id, Line: e.m.line.key, Name: e.ev.MessageName(), Event: e.ev, Dropped: !sent,
+			Monitor: e.m.id, Line: e.m.lineKey(), Name: e.ev.MessageName(), Event: e.ev, Dropped: !sent,
 		})
 	}
 	clear(p.pending)
 	p.pending = p.pending[:0]
 	p.notifyLocked()
+}
+
+// lineKey returns the key of the monitored line, or "" for a callObject
+// monitor.
+func (m *monitor) lineKey() string {
+	if m.line == nil {
+		return ""
+	}
+	return m.line.key
 }

@@ -2,6 +2,7 @@ package ctitest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -82,6 +83,10 @@ type ServerConfig struct {
 	MaxFrameSize int
 	// Logger receives the endpoint's log records. Default: the PBX's.
 	Logger *slog.Logger
+	// TLS, when not nil, makes the endpoint serve CSTA over TLS with
+	// this configuration (it needs a certificate), on its TCP listener
+	// and over Dial alike.
+	TLS *tls.Config
 }
 
 // ServerStats counts what an endpoint did since it was created.
@@ -160,6 +165,8 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("ctitest: WriteTimeout is negative (%v)", cfg.WriteTimeout)
 	case cfg.MaxFrameSize < 0 || cfg.MaxFrameSize > framing.MaxFrameSize:
 		return nil, fmt.Errorf("ctitest: MaxFrameSize %d is outside 0..%d", cfg.MaxFrameSize, framing.MaxFrameSize)
+	case cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil:
+		return nil, errors.New("ctitest: TLS config has no certificate")
 	}
 	if cfg.SessionDuration == 0 {
 		cfg.SessionDuration = DefaultSessionDuration
@@ -269,6 +276,9 @@ func (s *Server) listenLocked() error {
 	if err != nil {
 		return fmt.Errorf("ctitest: endpoint %s: %w", s.name, err)
 	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	s.ln = ln
 	s.addr = ln.Addr().String()
 	done := make(chan struct{})
@@ -330,7 +340,11 @@ func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 	if !ok {
 		return nil, s.errRefused(s.Addr())
 	}
-	client, server := net.Pipe()
+	client, pipe := net.Pipe()
+	var server net.Conn = pipe
+	if s.cfg.TLS != nil {
+		server = tls.Server(pipe, s.cfg.TLS)
+	}
 	if !s.serveConn(server) {
 		_ = client.Close()
 		return nil, s.errRefused(s.Addr())

@@ -163,15 +163,21 @@ func (p *PBX) device(d csta.DeviceID) (*line, error) {
 
 // connection returns the party a ConnectionID names. The device part may
 // name a line by key, Line URI or DN, or an external party by its number.
+// A ConnectionID with a device and no callID (the schema allows it) names
+// the device's only connection, or else its only one that is not on
+// hold; with several, it is ambiguous and refused.
 func (p *PBX) connection(id csta.ConnectionID) (*party, error) {
+	dev := id.DeviceID.ID
 	if id.CallID == "" {
-		return nil, cerr(csta.ErrInvalidConnectionID, "connection without a callID")
+		if dev == "" {
+			return nil, cerr(csta.ErrInvalidConnectionID, "connection with neither callID nor deviceID")
+		}
+		return p.deviceConnection(dev)
 	}
 	c := p.calls[id.CallID]
 	if c == nil {
 		return nil, cerr(csta.ErrInvalidCallID, "no call %q", id.CallID)
 	}
-	dev := id.DeviceID.ID
 	if dev == "" {
 		return nil, cerr(csta.ErrInvalidConnectionID, "connection to call %q names no device", id.CallID)
 	}
@@ -185,6 +191,39 @@ func (p *PBX) connection(id csta.ConnectionID) (*party, error) {
 		return nil, cerr(csta.ErrInvalidConnectionID, "%q has no connection to call %q", dev, id.CallID)
 	}
 	return pt, nil
+}
+
+// deviceConnection resolves a ConnectionID that names only a device: its
+// only connection, or its only one not on hold.
+func (p *PBX) deviceConnection(dev string) (*party, error) {
+	l := p.lookupLine(dev)
+	var all, active []*party
+	for _, c := range p.callList() {
+		pt := c.party(dev)
+		if pt == nil && l != nil {
+			pt = c.partyOnLine(l)
+		}
+		if pt == nil {
+			continue
+		}
+		all = append(all, pt)
+		if pt.state != csta.StateHold {
+			active = append(active, pt)
+		}
+	}
+	switch {
+	case len(all) == 1:
+		return all[0], nil
+	case len(active) == 1:
+		return active[0], nil
+	case len(all) == 0:
+		return nil, cerr(csta.ErrInvalidConnectionID, "%q has no connection (the ConnectionID has no callID)", dev)
+	}
+	ids := make([]string, len(all))
+	for i, pt := range all {
+		ids[i] = string(pt.call.id) + " " + string(pt.state)
+	}
+	return nil, cerr(csta.ErrInvalidConnectionID, "%q has %d connections (%s): the ConnectionID needs a callID", dev, len(all), strings.Join(ids, ", "))
 }
 
 // lineConnection is connection for services only a line can ask for.
@@ -221,16 +260,52 @@ func (p *PBX) heldAndActive(heldID, activeID csta.ConnectionID) (held, active *p
 	return held, active, nil
 }
 
+// monitorStart starts a monitor: of a line (deviceObject), with
+// monitorType device (the default: the line's calls while the line is in
+// them) or call (each call that reaches the line, for as long as it
+// lives); or of a call (callObject, until it ends). requestedMonitorFilter
+// is honoured (read as the events wanted with Avaya's private
+// invertFilter) and answered as actualMonitorFilter.
 func (p *PBX) monitorStart(c *conn, r *csta.MonitorStart) (csta.Response, error) {
-	if r.MonitorObject.Call != nil {
-		return nil, cerr(csta.ErrServiceNotSupported, "call monitors are not supported")
+	filter, err := csta.ParseMonitorFilter(r.RequestedMonitorFilter)
+	if err != nil {
+		return nil, cerr(errInvalidParameterValue, "requestedMonitorFilter: %v", err)
 	}
-	l := p.lookupLine(r.MonitorObject.Device.ID)
-	if l == nil {
-		return nil, cerr(csta.ErrInvalidDeviceID, "no line %q to monitor", r.MonitorObject.Device.ID)
+	if csta.InvertFilter(r.Extensions) {
+		filter = filter.Inverted()
 	}
-	m := p.addMonitorLocked(c, l, r.Header.Reply())
-	return &csta.MonitorStartResponse{MonitorCrossRefID: m.id}, nil
+	kind := r.MonitorType
+	switch kind {
+	case "", csta.MonitorTypeDevice, csta.MonitorTypeCall:
+	default:
+		return nil, cerr(errInvalidParameterValue, "monitorType %q: want device or call", kind)
+	}
+	var m *monitor
+	if obj := r.MonitorObject.Call; obj != nil {
+		var cl *call
+		if obj.DeviceID.ID == "" {
+			if cl = p.calls[obj.CallID]; cl == nil {
+				return nil, cerr(csta.ErrInvalidCallID, "no call %q to monitor", obj.CallID)
+			}
+		} else {
+			pt, err := p.connection(*obj)
+			if err != nil {
+				return nil, err
+			}
+			cl = pt.call
+		}
+		m = p.addMonitorLocked(c, nil, cl, csta.MonitorTypeCall, filter, r.Header.Reply())
+	} else {
+		l := p.lookupLine(r.MonitorObject.Device.ID)
+		if l == nil {
+			return nil, cerr(csta.ErrInvalidDeviceID, "no line %q to monitor", r.MonitorObject.Device.ID)
+		}
+		if kind == "" {
+			kind = csta.MonitorTypeDevice
+		}
+		m = p.addMonitorLocked(c, l, nil, kind, filter, r.Header.Reply())
+	}
+	return &csta.MonitorStartResponse{MonitorCrossRefID: m.id, ActualMonitorFilter: filter.XML("actualMonitorFilter")}, nil
 }
 
 func (p *PBX) snapshot(r *csta.SnapshotDevice) (csta.Response, error) {
@@ -265,7 +340,7 @@ func (p *PBX) makeCall(r *csta.MakeCall) (csta.Response, error) {
 	if err != nil {
 		return nil, cerr(csta.ErrInvalidCalledDevice, "called number %q: %v", r.CalledDirectoryNumber.ID, err)
 	}
-	c := p.originate(l, num, csta.CauseMakeCall)
+	c := p.originate(l, num, csta.CauseMakeCall, r.CorrelatorData)
 	return &csta.MakeCallResponse{CallingDevice: csta.Connection(c.id, l.key)}, nil
 }
 
@@ -282,7 +357,7 @@ func (p *PBX) consultation(r *csta.ConsultationCall) (csta.Response, error) {
 		return nil, cerr(csta.ErrInvalidDestination, "consulted device %q: %v", r.ConsultedDevice.ID, err)
 	}
 	p.hold(pt, csta.CauseConsultation)
-	c2 := p.originate(pt.line, num, csta.CauseConsultation)
+	c2 := p.originate(pt.line, num, csta.CauseConsultation, r.CorrelatorData)
 	return &csta.ConsultationCallResponse{InitiatedCall: csta.Connection(c2.id, pt.id)}, nil
 }
 

@@ -5,10 +5,12 @@
 // # Overview
 //
 // fakecti serves one simulated PBX on one to eight CSTA XML over TCP
-// endpoints, like the CTI Managers of one cluster, and offers a JSON HTTP
+// endpoints, like the CTI Managers of one cluster (over TLS with
+// -tls-cert and -tls-key, or -tls-self-signed), and offers a JSON HTTP
 // control plane to place calls, answer and hang up for phones and far ends,
-// inject faults, stop and restart endpoints, read the request log and reset
-// everything between tests. The PBX's behaviour (event flows and causes,
+// inject faults, stop and restart endpoints, list connections and
+// monitors, inject events, script canned, late or missing answers, read
+// the request, event and frame logs and reset everything between tests. The PBX's behaviour (event flows and causes,
 // error codes, sessions, heartbeats) is that of package ctitest.
 //
 // # Usage
@@ -33,6 +35,7 @@
 // Bad flags, an unreadable directory or an address that cannot be bound
 // stop fakecti at start with a message and exit status 1. The control
 // plane answers errors as {"error": "..."} with status 400 for bad input,
-// 404 for an unknown call, party or endpoint, 409 for a party in the wrong
-// state and 503 while shutting down.
+// 404 for an unknown call, party, endpoint, connection, monitor or rule,
+// 409 for a party in the wrong state and 503 while shutting down. Every
+// JSON key is in lowerCamelCase.
 package main

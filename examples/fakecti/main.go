@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,10 @@ type options struct {
 	systemStatus time.Duration
 	noSession    bool
 	verbose      bool
+	tlsCert      string
+	tlsKey       string
+	tlsSelf      bool
+	frameLog     int
 }
 
 // defaultListen are the endpoints fakecti serves without -listen.
@@ -73,7 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("fakecti", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := &listFlag{vals: strings.Split(defaultListen, ",")}
-	fs.Var(listen, "listen", "CTI endpoint `address`es, comma separated or repeated, 1 to 8 (default "+defaultListen+")")
+	fs.Var(listen, "listen", "CTI endpoint `address`es, comma separated or repeated, 1 to 8")
 	fs.StringVar(&o.http, "http", "127.0.0.1:7080", "control plane `address`")
 	fs.BoolVar(&o.demo, "demo", false, "provision the demo directory (lines 1001 to 1004)")
 	fs.StringVar(&o.directory, "directory", "", "provision the lines of a lineappearance directory `file` (YAML or JSON)")
@@ -83,6 +88,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: off)")
 	fs.BoolVar(&o.noSession, "no-session", false, "accept requests without an ECMA-354 application session")
 	fs.BoolVar(&o.verbose, "v", false, "log every message")
+	fs.IntVar(&o.frameLog, "frame-log", ctitest.DefaultFrameLogSize, "how many frames (both ways) GET /frames keeps (0: none)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve CSTA over TLS with this PEM certificate `file` (with -tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key `file` of -tls-cert")
+	fs.BoolVar(&o.tlsSelf, "tls-self-signed", false, "serve CSTA over TLS with a new self-signed certificate for localhost (GET /tls/cert gives it)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -98,40 +107,81 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-listen: %d addresses, want 1 to %d", len(o.listen), ctitest.MaxClusterSize)
 	case o.answerDelay < 0 || o.hangUpDelay < 0 || o.noAnswer < 0 || o.systemStatus < 0:
 		return o, errors.New("delays must not be negative")
+	case o.frameLog < 0:
+		return o, errors.New("-frame-log must not be negative")
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return o, errors.New("-tls-cert and -tls-key go together")
+	case o.tlsSelf && o.tlsCert != "":
+		return o, errors.New("-tls-self-signed and -tls-cert exclude each other")
 	}
 	return o, nil
 }
 
+// tlsConfig returns the endpoints' TLS configuration and the certificate
+// in PEM, or nil when fakecti serves plain TCP.
+func tlsConfig(o options) (*tls.Config, []byte, error) {
+	switch {
+	case o.tlsSelf:
+		return ctitest.SelfSignedTLS()
+	case o.tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TLS: %w", err)
+		}
+		certPEM, err := os.ReadFile(o.tlsCert)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TLS: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, certPEM, nil
+	}
+	return nil, nil, nil
+}
+
 // start builds the PBX and its endpoints.
 func start(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, error) {
+	pbx, cl, _, err := startTLS(o, log)
+	return pbx, cl, err
+}
+
+// startTLS builds the PBX and its endpoints, and returns the certificate
+// they serve in PEM (nil without TLS).
+func startTLS(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, []byte, error) {
+	tcfg, certPEM, err := tlsConfig(o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	cfg := ctitest.PBXConfig{
 		FarEnds:      ctitest.DemoFarEnds(o.answerDelay, o.hangUpDelay),
 		NoAnswerTime: o.noAnswer,
 		Logger:       log,
+		FrameLogSize: o.frameLog,
+	}
+	if o.frameLog == 0 {
+		cfg.FrameLogSize = -1 // off
 	}
 	if o.demo {
 		cfg.Directory = lineappearance.Demo()
 	} else {
 		d, err := lineappearance.LoadFile(o.directory)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cfg.Directory = d
 	}
 	pbx, err := ctitest.NewPBX(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	scfgs := make([]ctitest.ServerConfig, len(o.listen))
 	for i, a := range o.listen {
-		scfgs[i] = ctitest.ServerConfig{Addr: a, NoSession: o.noSession, SystemStatusInterval: o.systemStatus}
+		scfgs[i] = ctitest.ServerConfig{Addr: a, NoSession: o.noSession, SystemStatusInterval: o.systemStatus, TLS: tcfg}
 	}
 	cl, err := pbx.ServeCluster(scfgs...)
 	if err != nil {
 		_ = pbx.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return pbx, cl, nil
+	return pbx, cl, certPEM, nil
 }
 
 // run runs fakecti until ctx is done. ready, when not nil, receives the
@@ -146,7 +196,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	pbx, cl, err := start(o, log)
+	pbx, cl, certPEM, err := startTLS(o, log)
 	if err != nil {
 		return err
 	}
@@ -155,11 +205,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	if err != nil {
 		return fmt.Errorf("control plane: %w", err)
 	}
-	hs := &http.Server{Handler: newControlPlane(cl), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: newControlPlaneTLS(cl, certPEM), ReadHeaderTimeout: 10 * time.Second}
 	for _, ep := range cl.Endpoints() {
-		log.Info("CTI endpoint listening", "endpoint", ep.Name(), "addr", ep.Addr())
+		log.Info("CTI endpoint listening", "endpoint", ep.Name(), "addr", ep.Addr(), "tls", certPEM != nil)
 	}
-	log.Info("control plane listening", "url", "http://"+ln.Addr().String(), "lines", strings.Join(pbx.Lines(), " "))
+	logProvisioned(log, pbx)
+	log.Info("control plane listening", "url", "http://"+ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	if ready != nil {
@@ -177,4 +228,29 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return fmt.Errorf("control plane: %w", err)
 	}
 	return nil
+}
+
+// logProvisioned summarises what the PBX was provisioned with: counts at
+// info level, each line (with its devices) at debug level.
+func logProvisioned(log *slog.Logger, pbx *ctitest.PBX) {
+	keys := pbx.Lines()
+	devices := map[string]bool{}
+	debug := log.Enabled(context.Background(), slog.LevelDebug)
+	for _, k := range keys {
+		ls, ok := pbx.Line(k)
+		if !ok {
+			continue
+		}
+		for _, d := range ls.Devices {
+			devices[d] = true
+		}
+		if debug {
+			log.Debug("line provisioned", "line", k, "devices", strings.Join(ls.Devices, " "))
+		}
+	}
+	first, last := "", ""
+	if len(keys) > 0 {
+		first, last = keys[0], keys[len(keys)-1]
+	}
+	log.Info("PBX provisioned", "lines", len(keys), "devices", len(devices), "first", first, "last", last)
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,9 @@ func TestRequestsAndReset(t *testing.T) {
 	assert.Contains(t, recs[0].XML, "<GetDoNotDisturb")
 	require.Equal(t, http.StatusOK, call(t, hs, "GET", "/requests?endpoint=cti1", "", &recs))
 	assert.Len(t, recs, 2)
+	require.Equal(t, http.StatusOK, call(t, hs, "GET", "/requests?conn="+strconv.FormatUint(recs[0].Conn, 10), "", &recs))
+	assert.Len(t, recs, 2)
+	require.Equal(t, http.StatusBadRequest, call(t, hs, "GET", "/requests?conn=x", "", nil))
 
 	require.Equal(t, http.StatusNoContent, call(t, hs, "DELETE", "/requests", "", nil))
 	require.Equal(t, http.StatusOK, call(t, hs, "GET", "/requests", "", &recs))
