@@ -17,6 +17,7 @@ import (
 
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 )
 
 func main() {
@@ -112,7 +113,7 @@ func start(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, error) 
 	if o.demo {
 		cfg.Directory = lineappearance.Demo()
 	} else {
-		d, err := lineappearance.LoadFile(o.directory)
+		d, err := dirfile.Load(o.directory)
 		if err != nil {
 			return nil, nil, err
 		}

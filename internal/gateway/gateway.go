@@ -38,6 +38,7 @@ import (
 	"github.com/rcc-go/rcc/internal/admin"
 	"github.com/rcc-go/rcc/internal/wiring"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
 )
@@ -177,7 +178,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 			eps = append(eps, e)
 		}
 		if opts.Directory == nil {
-			if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
+			if data, err = dirfile.Load(cfg.Directory.File); err != nil {
 				return nil, fmt.Errorf("directory: %w", err)
 			}
 		}
@@ -413,7 +414,7 @@ func (g *Gateway) Reload() (ended int, err error) {
 	if g.opts.Demo || g.opts.Directory != nil || g.cfg.Directory.File == "" {
 		return 0, ErrNoDirectoryFile
 	}
-	if err := g.dir.ReloadFile(g.cfg.Directory.File); err != nil {
+	if err := dirfile.Reload(g.dir, g.cfg.Directory.File); err != nil {
 		g.log.Warn("directory reload refused; keeping the directory in use", "file", g.cfg.Directory.File, "err", err)
 		return 0, err
 	}

@@ -89,7 +89,9 @@ func (s *jsonSource) errorAt(p pos, msg string) *lineappearance.DataError {
 	return &lineappearance.DataError{Line: line, Column: col, Msg: msg}
 }
 
-func (s *jsonSource) errorHere(msg string) *lineappearance.DataError { return s.errorAt(pos(s.off+1), msg) }
+func (s *jsonSource) errorHere(msg string) *lineappearance.DataError {
+	return s.errorAt(pos(s.off+1), msg)
+}
 
 func (s *jsonSource) ws() {
 	for s.off < len(s.data) {
