@@ -492,3 +492,44 @@ func newTestStore(t *testing.T, d *lineappearance.Data, opts lineappearance.Opti
 	require.NoError(t, err)
 	return s
 }
+
+// TestHostileYAML checks the bounds on YAML a hostile or broken file
+// meets: deep nesting is refused before parsing, aliases (and so alias
+// expansion) anywhere, an alias to an unknown anchor with its place.
+func TestHostileYAML(t *testing.T) {
+	laughs := "lines: &a [{dn: '1'}, {dn: '2'}, {dn: '3'}, {dn: '4'}, {dn: '5'}, {dn: '6'}, {dn: '7'}, {dn: '8'}, {dn: '9'}]\n"
+	prev := "a"
+	for _, c := range "bcdefghi" {
+		laughs += string(c) + ": &" + string(c) + " [" + strings.Repeat("*"+prev+", ", 8) + "*" + prev + "]\n"
+		prev = string(c)
+	}
+	tests := []struct{ name, in, want string }{
+		{"deep flow", strings.Repeat("[", 1001), "1:1001: YAML: nested more than 1000 levels deep"},
+		{"deep block", "lines:\n" + strings.Repeat("- ", 1001) + "x\n", "2:2001: YAML: nested more than 1000 levels deep"},
+		{"deep indentation", deepIndent(600), "501:502: YAML: nested more than 1000 levels deep"},
+		{"billion laughs", laughs, `2:1: unknown field "b" in the directory (want version, lines, devices, users)`},
+		{"alias in a list", "lines:\n  - &a {dn: '1'}\n  - *a\n", "3:5: YAML aliases are not supported"},
+		{"alias to an unknown anchor", "lines:\n  - *nope\n", "2:5: YAML aliases are not supported"},
+		{"alias as a key", "lines:\n  - {*k : 1}\n", "2:6: YAML aliases are not supported"},
+		{"columns count characters", "lines:\n  - {partition: ü, dn: x}\n", `2:24: directory number "x": invalid character 'x' in number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), FormatYAML)
+			require.ErrorIs(t, err, lineappearance.ErrInvalid)
+			assert.EqualError(t, err, "lineappearance: "+tt.want)
+		})
+	}
+	// Within the bound, nesting is the schema's business.
+	_, err := Parse([]byte("lines: "+strings.Repeat("[", 900)+strings.Repeat("]", 900)), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: 1:9: want a mapping for a line, got a sequence")
+}
+
+// deepIndent returns a block mapping nested n levels, one more space each.
+func deepIndent(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat(" ", i) + "k:\n")
+	}
+	return b.String()
+}
