@@ -246,7 +246,7 @@ func ParseConfig(name string, data []byte) (Config, error) {
 			err.File = name
 			return cfg, err
 		}
-		if err := yaml.NodeToValue(root, &cfg, yaml.Strict()); err != nil {
+		if err := yamlparse.Decode(root, &cfg, yaml.Strict()); err != nil {
 			return cfg, decodeError(name, root, err)
 		}
 	}

@@ -49,6 +49,17 @@ func Parse(data []byte, opts ...parser.Option) (f *ast.File, err error) {
 	return f, nil
 }
 
+// Decode decodes n into v with the goccy decoder (see yaml.NodeToValue).
+// Like Parse, it reports a panic as an error.
+func Decode(n ast.Node, v any, opts ...yaml.DecodeOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &Error{Msg: fmt.Sprintf("the YAML decoder failed: %v", r)}
+		}
+	}()
+	return yaml.NodeToValue(n, v, opts...)
+}
+
 // Located turns an error of the goccy parser or decoder into an *Error at
 // the token it names; an *Error is returned as it is.
 func Located(err error) *Error {
