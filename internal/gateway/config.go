@@ -500,7 +500,7 @@ func pathAt(root ast.Node, line, col int) string {
 	var walk func(n ast.Node, path string) (string, bool)
 	walk = func(n ast.Node, path string) (string, bool) {
 		n = yamlparse.Unwrap(n)
-		if _, ok := yamlparse.Entries(n); !ok && n != nil {
+		if n != nil {
 			l, c := yamlparse.Pos(n)
 			tl, tc := yamlparse.TokenPos(n.GetToken())
 			if l == line && c == col || tl == line && tc == col {
