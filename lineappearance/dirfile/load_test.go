@@ -533,3 +533,13 @@ func deepIndent(n int) string {
 	}
 	return b.String()
 }
+
+func TestYAMLDocuments(t *testing.T) {
+	d, err := Parse([]byte("# the directory\n---\nlines: [{dn: '1'}]\n...\n"), FormatYAML)
+	require.NoError(t, err)
+	assert.Len(t, d.Lines, 1)
+	_, err = Parse([]byte("lines: []\n---\n"), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: 2:1: more than one YAML document")
+	_, err = Parse([]byte("---\n"), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: no directory in the file (it is empty)")
+}

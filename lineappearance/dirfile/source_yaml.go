@@ -25,11 +25,11 @@ func newYAMLSource(data []byte) (*yamlSource, *lineappearance.DataError) {
 		return nil, &lineappearance.DataError{Line: e.Line, Column: e.Column, Msg: "YAML: " + e.Msg}
 	}
 	var root ast.Node
-	for i, doc := range f.Docs {
+	for _, doc := range f.Docs {
 		if doc == nil || doc.Body == nil && doc.Start == nil {
-			continue
+			continue // nothing, not even "---"
 		}
-		if root != nil || i > 0 && f.Docs[0].Body != nil {
+		if root != nil {
 			line, col := yamlparse.TokenPos(doc.Start)
 			if doc.Start == nil {
 				line, col = yamlparse.Pos(doc.Body)
