@@ -56,8 +56,10 @@
 //
 // YAML files are parsed with github.com/goccy/go-yaml, one document, with
 // no aliases; a file that nests collections more than 1000 levels deep is
-// refused before it is parsed. JSON files are decoded by this package as
-// they are read, without building a tree.
+// refused before it is parsed. The parser builds a syntax tree: a YAML
+// file costs about 40 times the CPU time and 19 times the memory of the
+// same directory in JSON (26 s and 5 GB allocated for 200,000 devices),
+// which this package decodes as it reads, without building a tree.
 //
 // # Errors
 //
