@@ -113,35 +113,30 @@ type LogConfig struct {
 // number of seconds.
 type Duration time.Duration
 
-// UnmarshalYAML accepts "1m30s" style strings and plain seconds.
-func (d *Duration) UnmarshalYAML(n ast.Node) error {
-	v, ok := yamlparse.Scalar(yamlparse.Unwrap(n))
-	if !ok {
-		return &nodeError{n, "duration must be a scalar"}
+// UnmarshalText accepts "1m30s" style strings and plain seconds.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := parseDuration(string(b))
+	if err != nil {
+		return err
 	}
-	if dur, err := time.ParseDuration(v); err == nil {
-		if dur < 0 {
-			return &nodeError{n, fmt.Sprintf("negative duration %q", v)}
-		}
-		*d = Duration(dur)
-		return nil
-	}
-	secs, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || strconv.FormatInt(secs, 10) != v || secs < 0 || secs > int64(1<<63-1)/int64(time.Second) {
-		return &nodeError{n, fmt.Sprintf("invalid duration %q (want e.g. 10s, 500ms, 2m)", v)}
-	}
-	*d = Duration(time.Duration(secs) * time.Second)
+	*d = v
 	return nil
 }
 
-// nodeError is a problem with a value, which the decoder reports without
-// its place.
-type nodeError struct {
-	node ast.Node
-	msg  string
+// parseDuration parses a Duration as UnmarshalText does.
+func parseDuration(v string) (Duration, error) {
+	if dur, err := time.ParseDuration(v); err == nil {
+		if dur < 0 {
+			return 0, fmt.Errorf("negative duration %q", v)
+		}
+		return Duration(dur), nil
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || strconv.FormatInt(secs, 10) != v || secs < 0 || secs > int64(1<<63-1)/int64(time.Second) {
+		return 0, fmt.Errorf("invalid duration %q (want e.g. 10s, 500ms, 2m)", v)
+	}
+	return Duration(time.Duration(secs) * time.Second), nil
 }
-
-func (e *nodeError) Error() string { return e.msg }
 
 // MarshalYAML writes the duration as a Go duration string.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
@@ -267,12 +262,8 @@ func ParseConfig(name string, data []byte) (Config, error) {
 // failed, named by its key path.
 func decodeError(name string, root ast.Node, err error) *ConfigError {
 	ce := &ConfigError{File: name}
-	var ne *nodeError
 	var te *yaml.TypeError
 	switch {
-	case errors.As(err, &ne):
-		ce.Line, ce.Column = yamlparse.Pos(ne.node)
-		ce.Msg = ne.msg
 	case errors.As(err, &te) && te.SrcType != nil && te.DstType != nil:
 		// Its own message names the enclosing struct field, not the key.
 		ce.Line, ce.Column = yamlparse.TokenPos(te.Token)
@@ -289,10 +280,29 @@ func decodeError(name string, root ast.Node, err error) *ConfigError {
 }
 
 // checkKeys checks that every key of the mapping n names a field of the
-// struct type t (by its yaml tag), once, and so on down the tree; path is
-// n's key path. Values of the wrong shape are left to the decoder.
+// struct type t (by its yaml tag), once, and so on down the tree, and that
+// every Duration parses; path is n's key path. It runs before the decoder,
+// which reports neither key paths nor where a Duration failed. Other
+// values of the wrong shape are left to the decoder.
 func checkKeys(n ast.Node, t reflect.Type, path string) *ConfigError {
+	if _, alias := n.(*ast.AliasNode); alias {
+		return nil // checked at its anchor; an unknown one is the decoder's
+	}
 	n = yamlparse.Unwrap(n)
+	if t == reflect.TypeFor[Duration]() {
+		if _, null := n.(*ast.NullNode); null || n == nil {
+			return nil
+		}
+		line, col := yamlparse.Pos(n)
+		v, ok := yamlparse.Scalar(n)
+		if !ok {
+			return &ConfigError{Path: path, Line: line, Column: col, Msg: path + ": duration must be a scalar"}
+		}
+		if _, err := parseDuration(v); err != nil {
+			return &ConfigError{Path: path, Line: line, Column: col, Msg: path + ": " + err.Error()}
+		}
+		return nil
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		entries, ok := yamlparse.Entries(n)

@@ -50,6 +50,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"duplicate key", "cti:\n  dial_timeout: 1s\n  dial_timeout: 2s\n", "config: c.yaml:3:3: cti.dial_timeout: duplicate key (first at 2:3)"},
 		{"bad duration", "cti:\n  heartbeat_interval: soon\n", `config: c.yaml:2:23: cti.heartbeat_interval: invalid duration "soon" (want e.g. 10s, 500ms, 2m)`},
 		{"negative duration", "cti:\n  dial_timeout: -1s\n", `config: c.yaml:2:17: cti.dial_timeout: negative duration "-1s"`},
+		{"empty duration", "cti: {dial_timeout: \"\"}\n", `config: c.yaml:1:21: cti.dial_timeout: invalid duration "" (want e.g. 10s, 500ms, 2m)`},
 		{"duration not a scalar", "cti:\n  dial_timeout: [1s]\n", "config: c.yaml:2:17: cti.dial_timeout: duration must be a scalar"},
 		{"type error", "sip:\n  max_body_size: lots\n", "config: c.yaml:2:18: sip.max_body_size: cannot unmarshal string into int"},
 		{"list for a mapping", "sip: [1]\n", "config: c.yaml:1:6: sip: sequence was used where mapping is expected"},
@@ -83,6 +84,11 @@ func TestParseConfigAliases(t *testing.T) {
 	cfg, err := ParseConfig("c.yaml", []byte("sip:\n  trusted_peers: &peers [\"10.0.0.0/8\"]\n  trusted_subjects: *peers\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"10.0.0.0/8"}, cfg.SIP.TrustedSubjects)
+	cfg, err = ParseConfig("c.yaml", []byte("cti:\n  dial_timeout: &d 2s\n  request_timeout: *d\n  reconnect_min: !!str 1s\n  heartbeat_interval:\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{2 * time.Second, 2 * time.Second, time.Second, 10 * time.Second},
+		[]time.Duration{cfg.CTI.DialTimeout.D(), cfg.CTI.RequestTimeout.D(), cfg.CTI.ReconnectMin.D(), cfg.CTI.HeartbeatInterval.D()},
+		"an alias, a tag, and null for the default")
 
 	laughs := "sip:\n  trusted_subjects: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
 	prev := "a"
