@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/rcc-go/rcc/lineappearance/internal/located"
 )
 
 // maxProblems is how many problems a validation error lists.
@@ -73,36 +75,16 @@ type userEntry struct {
 	devLo, devHi int32 // range in userDevs
 }
 
-// pos is a place in a directory file, decoded by positions.resolve; 0 is
-// unknown.
-type pos int64
-
-// positions locates the elements of a Data in the file it was decoded from.
-// Each slice runs parallel to the Data slice of the same name.
-type positions struct {
-	file    string
-	resolve func(pos) (line, col int)
-	lines   []linePos
-	devices []devicePos
-	apps    []appPos
-	users   []userPos
-}
-
-type linePos struct{ at, dn, partition pos }
-
-type devicePos struct{ at, name, kind pos }
-
-// appPos locates an appearance; dev, when not 0, is 1 + the index in
-// Data.Devices of the device the file lists it under.
-type appPos struct {
-	at, dn, index pos
-	dev           int32
-}
-
-type userPos struct {
-	at, aor pos
-	devices []pos
-}
+// The places of a Data's elements in a file, as the directory file loader
+// records them (package dirfile).
+type (
+	pos       = located.Pos
+	positions = located.Places
+	linePos   = located.Line
+	devicePos = located.Device
+	appPos    = located.App
+	userPos   = located.User
+)
 
 // elem names an element of a Data for messages: list[i], or
 // list[i].devices[j] when j >= 0. It is formatted only for an error.
@@ -167,13 +149,13 @@ func (ps *problems) insert(pr problem, format string, args []any) {
 }
 
 // located reports whether places can be turned into lines and columns.
-func (ps *problems) located() bool { return ps.p != nil && ps.p.resolve != nil }
+func (ps *problems) located() bool { return ps.p != nil && ps.p.Resolve != nil }
 
 // where describes a place for a message: "line:col" when known, otherwise
 // the element's path.
 func (ps *problems) where(path elem, at pos) string {
 	if ps.located() && at != 0 {
-		l, c := ps.p.resolve(at)
+		l, c := ps.p.Resolve(at)
 		return strconv.Itoa(l) + ":" + strconv.Itoa(c)
 	}
 	return path.String()
@@ -188,7 +170,7 @@ func (ps *problems) err() error {
 	errs := make([]error, 0, len(ps.list)+1)
 	file := ""
 	if ps.p != nil {
-		file = ps.p.file
+		file = ps.p.File
 	}
 	for _, pr := range ps.list {
 		e := &DataError{File: file, Path: pr.path.String(), Msg: pr.msg}
@@ -196,7 +178,7 @@ func (ps *problems) err() error {
 			e.Msg += " (first at " + ps.where(pr.refPath, pr.refAt) + ")"
 		}
 		if ps.located() && pr.at != 0 {
-			e.Line, e.Column = ps.p.resolve(pr.at)
+			e.Line, e.Column = ps.p.Resolve(pr.at)
 			e.Path = ""
 		}
 		errs = append(errs, e)
@@ -268,7 +250,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 	var ap []appPos
 	var up []userPos
 	if p != nil {
-		lp, dp, ap, up = p.lines, p.devices, p.apps, p.users
+		lp, dp, ap, up = p.Lines, p.Devices, p.Apps, p.Users
 	}
 	s := &snapshot{
 		lines:         make([]lineEntry, 0, len(d.Lines)),
@@ -290,12 +272,12 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		pp := at(lp, i)
 		dn, nerr := normalizeNumber(l.DN)
 		if nerr != nil {
-			ps.add(path, cmp.Or(pp.dn, pp.at), "directory number %q: %s", l.DN, nerr.msg)
+			ps.add(path, cmp.Or(pp.DN, pp.At), "directory number %q: %s", l.DN, nerr.msg)
 			continue
 		}
 		if l.Partition != "" {
 			if msg := checkPartition(l.Partition); msg != "" {
-				ps.add(path, cmp.Or(pp.partition, pp.at), "line %s: %s", dn, msg)
+				ps.add(path, cmp.Or(pp.Partition, pp.At), "line %s: %s", dn, msg)
 				continue
 			}
 		}
@@ -303,7 +285,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		key := line.Key()
 		if first, dup := s.lineByKey[key]; dup {
 			fi := int(lineSrc[first])
-			ps.dup(path, pp.at, elem{"lines", fi, -1}, at(lp, fi).at, "duplicate line %s", key)
+			ps.dup(path, pp.At, elem{"lines", fi, -1}, at(lp, fi).At, "duplicate line %s", key)
 			continue
 		}
 		id := int32(len(s.lines))
@@ -324,17 +306,17 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		pp := at(dp, i)
 		devID[i] = -1
 		if msg := checkDeviceName(dev.Name); msg != "" {
-			ps.add(path, cmp.Or(pp.name, pp.at), "%s: %q", msg, dev.Name)
+			ps.add(path, cmp.Or(pp.Name, pp.At), "%s: %q", msg, dev.Name)
 			continue
 		}
 		if dev.Kind != HardPhone && dev.Kind != SoftPhone {
-			ps.add(path, cmp.Or(pp.kind, pp.at), "device %s: unknown kind %d", dev.Name, dev.Kind)
+			ps.add(path, cmp.Or(pp.Kind, pp.At), "device %s: unknown kind %d", dev.Name, dev.Kind)
 			continue
 		}
 		key := upperASCII(dev.Name)
 		if first, dup := s.devByName[key]; dup {
 			fi := int(devSrc[first])
-			ps.dup(path, cmp.Or(pp.name, pp.at), elem{"devices", fi, -1}, cmp.Or(at(dp, fi).name, at(dp, fi).at),
+			ps.dup(path, cmp.Or(pp.Name, pp.At), elem{"devices", fi, -1}, cmp.Or(at(dp, fi).Name, at(dp, fi).At),
 				"duplicate device %s", dev.Name)
 			continue
 		}
@@ -355,27 +337,27 @@ func build(d *Data, p *positions) (*snapshot, error) {
 		pp := at(ap, i)
 		dn, nerr := normalizeNumber(a.Line.DN)
 		if nerr != nil {
-			ps.add(path, cmp.Or(pp.dn, pp.at), "directory number %q: %s", a.Line.DN, nerr.msg)
+			ps.add(path, cmp.Or(pp.DN, pp.At), "directory number %q: %s", a.Line.DN, nerr.msg)
 			continue
 		}
 		key := Line{DN: dn, Partition: a.Line.Partition}.Key()
 		line, ok := s.lineByKey[key]
 		if !ok {
-			ps.add(path, cmp.Or(pp.dn, pp.at), "appearance of unknown line %s on device %s", key, a.Device)
+			ps.add(path, cmp.Or(pp.DN, pp.At), "appearance of unknown line %s on device %s", key, a.Device)
 			continue
 		}
 		var dev int32
-		if h := int(pp.dev) - 1; h >= 0 && h < len(d.Devices) && devID[h] >= 0 && d.Devices[h].Name == a.Device {
+		if h := int(pp.Dev) - 1; h >= 0 && h < len(d.Devices) && devID[h] >= 0 && d.Devices[h].Name == a.Device {
 			dev, ok = devID[h], true // the file lists the appearance under this device
 		} else {
 			dev, ok = s.devByName[upperASCII(a.Device)]
 		}
 		if !ok {
-			ps.add(path, pp.at, "appearance of line %s on unknown device %q", key, a.Device)
+			ps.add(path, pp.At, "appearance of line %s on unknown device %q", key, a.Device)
 			continue
 		}
 		if a.Index < 1 || a.Index > 1<<30 {
-			ps.add(path, cmp.Or(pp.index, pp.at), "line %s on device %s: index %d is not a positive number", key, a.Device, a.Index)
+			ps.add(path, cmp.Or(pp.Index, pp.At), "line %s on device %s: index %d is not a positive number", key, a.Device, a.Index)
 			continue
 		}
 		appLine[i], appDev[i] = line, dev
@@ -400,7 +382,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			pp := at(ap, int(src))
 			if lastDev[line] == int32(di) {
 				first := lastSrc[line]
-				ps.dup(appPath(src), pp.at, appPath(first), at(ap, int(first)).at,
+				ps.dup(appPath(src), pp.At, appPath(first), at(ap, int(first)).At,
 					"line %s appears twice on device %s", s.lines[line].line.Key(), e.dev.Name)
 				continue
 			}
@@ -408,7 +390,7 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			if gi > 0 && d.Appearances[group[gi-1]].Index == index {
 				prev := group[gi-1]
 				bp := at(ap, int(prev))
-				ps.dup(appPath(src), cmp.Or(pp.index, pp.at), appPath(prev), cmp.Or(bp.index, bp.at),
+				ps.dup(appPath(src), cmp.Or(pp.Index, pp.At), appPath(prev), cmp.Or(bp.Index, bp.At),
 					"index %d clash on device %s: lines %s and %s",
 					index, e.dev.Name, s.lines[appLine[prev]].line.Key(), s.lines[line].line.Key())
 				continue
@@ -438,18 +420,18 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			if errors.As(err, &pe) {
 				msg = pe.Msg
 			}
-			ps.add(path, cmp.Or(pp.aor, pp.at), "user %q: %s", u.AOR, msg)
+			ps.add(path, cmp.Or(pp.AOR, pp.At), "user %q: %s", u.AOR, msg)
 			continue
 		}
 		if first, dup := s.userByAOR[aor]; dup {
 			fi := int(userSrc[first])
-			ps.dup(path, cmp.Or(pp.aor, pp.at), elem{"users", fi, -1}, cmp.Or(at(up, fi).aor, at(up, fi).at),
+			ps.dup(path, cmp.Or(pp.AOR, pp.At), elem{"users", fi, -1}, cmp.Or(at(up, fi).AOR, at(up, fi).At),
 				"duplicate user %s", aor)
 			continue
 		}
 		e := userEntry{aor: aor, devLo: int32(len(s.userDevs))}
 		for j, name := range u.Devices {
-			dpos := cmp.Or(at(pp.devices, j), pp.at)
+			dpos := cmp.Or(at(pp.Devices, j), pp.At)
 			dev, ok := s.devByName[upperASCII(name)]
 			if !ok {
 				ps.add(elem{"users", i, j}, dpos, "user %s: unknown device %q", aor, name)

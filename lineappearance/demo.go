@@ -1,7 +1,7 @@
 package lineappearance
 
 // Demo returns the demo directory that the example gateway and the fake CTI
-// server provision, the same as testdata/demo.yaml:
+// server provision, the same as dirfile/testdata/demo.yaml:
 //
 //	user                    line                         devices
 //	sip:alice@example.com   1001                         SEP000000001001 (desk phone)

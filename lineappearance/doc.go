@@ -64,9 +64,12 @@
 //
 // # Usage
 //
-//	dir, err := lineappearance.LoadStore("directory.yaml", lineappearance.Options{})
+// A host builds its directory as [Data] (from its own database, say) and
+// hands it to [NewStore]:
+//
+//	dir, err := lineappearance.NewStore(data, lineappearance.Options{})
 //	if err != nil {
-//		return err // every problem with file:line:column
+//		return err // every problem with the element's path
 //	}
 //	...
 //	uri, err := lineappearance.ParseLineURI("tel:1001;phone-context=dialstring")
@@ -78,53 +81,24 @@
 //	}
 //	// app.Line.Key() is the CTI identifier; app.Device the phone.
 //
-// [LoadFile] and [Parse] return a file's [Data] for tools that want it;
-// [NewStore] takes Data built in code, such as [Demo]. Later,
-// dir.ReloadFile("directory.yaml") replaces the directory, or keeps the old
-// one if the new file has problems; dir.SetRegistered records a device's
-// registration as the CTI side reports it.
+// Later, dir.Replace(data) replaces the directory, or keeps the old one if
+// the new data has problems; dir.SetRegistered records a device's
+// registration as the CTI side reports it. [Demo] returns the demo
+// directory.
 //
 // # Directory files
 //
-// A directory file is YAML or JSON (JSON loads much faster; prefer it for
-// large generated directories) with this schema:
-//
-//	version: 1                       # optional; only 1 exists
-//	lines:                           # every line
-//	  - dn: "1001"                   # a directory number,
-//	  - dn: "+14085551002"
-//	    partition: Internal          # in a route partition (optional),
-//	  - uri: "tel:1003;phone-context=dialstring"   # or a Line URI instead
-//	devices:
-//	  - name: SEP000000001001        # required; letters, digits, . _ -
-//	    model: Cisco 7975            # optional, informational
-//	    kind: hard                   # hard (default) or soft
-//	    registered: true             # initial registration; default false
-//	    lines:                       # the device's line appearances
-//	      - dn: "1001"               # a line declared above
-//	        index: 1                 # button; default: position in this list, from 1
-//	      - dn: "+14085551002"
-//	        partition: Internal      # when the line has one
-//	users:
-//	  - uri: sip:alice@example.com   # SIP address of record
-//	    devices: [SEP000000001001]   # devices the user may control, preferred first
-//
-// Quote directory numbers in YAML ("1001", not 1001) so that numbers such
-// as "0123" or "*99" keep their form. Unknown fields are errors, to catch
-// typing mistakes. A file is refused, each problem reported with its
-// place, when it is not valid YAML or JSON, when a value has the wrong
-// form (a bad number, device name, user address or Line URI), or when the
-// data contradicts itself: a duplicate line, device or user, an appearance
-// of an undeclared line, a user with an unknown device, a line twice on a
-// device, two lines with the same index on a device. testdata/demo.yaml
-// holds the demo directory that [Demo] returns.
+// This package reads no files and links no parser. Package
+// [github.com/rcc-go/rcc/lineappearance/dirfile] loads a directory from a
+// YAML or JSON file (its documentation has the schema), reporting every
+// problem with the file, line and column, and reloads one into a Store.
 //
 // # Concurrency
 //
 // A [Store] is safe for concurrent use. Readers (Resolve, Lookup,
 // AppearancesOfLine, UsersOfDevice, Device, Stats) take no lock: the store
 // keeps an immutable indexed snapshot behind an atomic pointer, and
-// Replace and ReloadFile build a complete new snapshot before swapping it
+// Replace (and dirfile.Reload) build a complete new snapshot before swapping it
 // in, so a reader sees either the old directory or the new one, never a
 // mixture. SetRegistered changes one device's registration atomically.
 // Writers are serialised. Results are copies the caller may keep.
@@ -136,8 +110,8 @@
 // with a Line URI, number or user address, and where. [ResolveError] wraps
 // [ErrUnknownLine], [ErrUnknownDevice], [ErrLineNotOnDevice],
 // [ErrAmbiguous] or [ErrNotAllowed]. [DataError] ([ErrInvalid]) reports
-// one problem in directory data, with file, line and column when it came
-// from a file (a YAML syntax error too, but for the few that can be
-// placed by line only, such as an alias to an unknown anchor); several
-// are joined with errors.Join, at most 20 and a count of the rest.
+// one problem in directory data: the element's path, such as
+// "appearances[4]", for Data built in code, or the file, line and column
+// for a file that package dirfile loaded; several are joined with
+// errors.Join, at most 20 and a count of the rest.
 package lineappearance

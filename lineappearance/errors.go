@@ -37,10 +37,6 @@ var (
 	// contradicts itself. The error is a *[DataError], or several of them
 	// joined with errors.Join.
 	ErrInvalid = errors.New("lineappearance: invalid directory")
-
-	// ErrUnknownFormat reports a directory file whose format is neither
-	// YAML nor JSON.
-	ErrUnknownFormat = errors.New("lineappearance: unknown directory format")
 )
 
 // maxQuoted is how much of an input a ParseError quotes.
@@ -103,11 +99,10 @@ func (e *ResolveError) Error() string {
 func (e *ResolveError) Unwrap() error { return e.Err }
 
 // DataError reports one problem in directory data. When the data came from
-// a file, File, Line and Column locate the problem (Column is 0 for the
-// rare YAML syntax error that can be placed by line only, and both are 0
-// for one with no position at all, such as an alias to an unknown
-// anchor); otherwise Path names
-// the element, such as "appearances[4]". Msg says what is wrong.
+// a file (package dirfile), File, Line and Column locate the problem (both
+// are 0 for a problem with the file as a whole, such as an empty file);
+// otherwise Path names the element, such as "appearances[4]". Msg says
+// what is wrong.
 type DataError struct {
 	File   string
 	Line   int

@@ -87,11 +87,17 @@ func ExampleParseLineURI() {
 	// lineappearance: bad line URI "sip:alice@example.com": scheme "sip" is not tel at byte 0
 }
 
-func ExampleLoadFile() {
-	d, err := lineappearance.LoadFile("testdata/demo.yaml")
-	if err != nil {
-		fmt.Println(err)
-		return
+// A host that keeps its directory in its own database builds the Data in
+// code: no file format is involved. Problems name the element, such as
+// appearances[1].
+func ExampleNewStore() {
+	d := &lineappearance.Data{
+		Lines:   []lineappearance.Line{{DN: "1001"}},
+		Devices: []lineappearance.Device{{Name: "SEP000000001001", Kind: lineappearance.HardPhone, Registered: true}},
+		Appearances: []lineappearance.Appearance{
+			{Line: lineappearance.Line{DN: "1001"}, Device: "SEP000000001001", Index: 1},
+		},
+		Users: []lineappearance.User{{AOR: "sip:alice@example.com", Devices: []string{"SEP000000001001"}}},
 	}
 	dir, err := lineappearance.NewStore(d, lineappearance.Options{})
 	if err != nil {
@@ -99,16 +105,12 @@ func ExampleLoadFile() {
 		return
 	}
 	fmt.Printf("%+v\n", dir.Stats())
-	fmt.Println(dir.UsersOfDevice("SEP000000001003"))
-	fmt.Println(dir.AppearancesOfLine(lineappearance.Line{DN: "1003"}))
 
-	_, err = lineappearance.Parse([]byte("devices:\n  - name: SEP1\n    lines:\n      - dn: \"1001\"\n"), lineappearance.FormatYAML)
-	fmt.Println(err)
+	d.Appearances = append(d.Appearances, lineappearance.Appearance{Line: lineappearance.Line{DN: "1002"}, Device: "SEP000000001001", Index: 2})
+	fmt.Println(dir.Replace(d))
 	// Output:
-	// {Generation:1 Users:3 Lines:4 Devices:4 Appearances:5 Registered:4}
-	// [sip:carol@example.com]
-	// [1003 on SEP000000001003 (line 1) 1003 on CSFCAROL (line 1)]
-	// lineappearance: 4:13: appearance of unknown line 1001 on device SEP1
+	// {Generation:1 Users:1 Lines:1 Devices:1 Appearances:1 Registered:1}
+	// lineappearance: appearances[1]: appearance of unknown line 1002 on device SEP000000001001
 }
 
 func ExamplePartyURI() {

@@ -85,10 +85,11 @@ type User struct {
 	Devices []string
 }
 
-// Data is a whole directory as plain values: what [Parse] and [LoadFile]
-// return and what [NewStore] and [Store.Replace] take. Lines lists every
-// line; Appearances puts lines on devices (a line may be on many devices, a
-// device may carry many lines); Users says who may control which devices.
+// Data is a whole directory as plain values: what a host builds from its
+// own records (or package dirfile reads from a file) and what [NewStore]
+// and [Store.Replace] take. Lines lists every line; Appearances puts lines
+// on devices (a line may be on many devices, a device may carry many
+// lines); Users says who may control which devices.
 // The store validates and indexes a copy, so the caller may change Data
 // afterwards.
 type Data struct {

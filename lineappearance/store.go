@@ -86,8 +86,8 @@ type Options struct {
 // Stats is a snapshot of a Store's size.
 type Stats struct {
 	// Generation counts the directories the Store has held: 1 after
-	// NewStore or LoadStore, one more after each successful Replace or
-	// ReloadFile.
+	// NewStore (or dirfile.LoadStore), one more after each successful
+	// Replace (or dirfile.Reload).
 	Generation uint64
 	// Users, Lines, Devices and Appearances count the directory's entries.
 	Users, Lines, Devices, Appearances int
@@ -97,12 +97,13 @@ type Stats struct {
 
 // Store is the in-memory directory; *Store satisfies session.Directory.
 // Readers never block and always see one whole directory: every update
-// builds a new immutable snapshot and swaps it in atomically. Only the devices' registration states change in
-// place, each atomically. Create one with [NewStore] or [LoadStore]; the
+// builds a new immutable snapshot and swaps it in atomically. Only the
+// devices' registration states change in place, each atomically. Create
+// one with [NewStore], or load one from a file with package dirfile; the
 // zero Store is an empty directory with the default preference.
 type Store struct {
 	pref []Rule
-	mu   sync.Mutex // serialises writers: Replace, ReloadFile, SetRegistered
+	mu   sync.Mutex // serialises writers: Replace, SetRegistered
 	cur  atomic.Pointer[snapshot]
 }
 
@@ -115,23 +116,6 @@ func NewStore(d *Data, opts Options) (*Store, error) {
 		return nil, err
 	}
 	snap, err := build(d, nil)
-	if err != nil {
-		return nil, err
-	}
-	snap.gen = 1
-	s.cur.Store(snap)
-	return s, nil
-}
-
-// LoadStore loads a directory file as [LoadFile] does and returns a Store
-// holding it, like NewStore. It validates and indexes the file once, where
-// LoadFile followed by NewStore does both twice.
-func LoadStore(path string, opts Options) (*Store, error) {
-	s, err := newStore(opts)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := loadSnapshot(path)
 	if err != nil {
 		return nil, err
 	}
@@ -165,19 +149,6 @@ func newStore(opts Options) (*Store, error) {
 // carry over to devices of the same name; the others start as d says.
 func (s *Store) Replace(d *Data) error {
 	snap, err := build(d, nil)
-	if err != nil {
-		return err
-	}
-	s.swap(snap)
-	return nil
-}
-
-// ReloadFile loads a directory file as [LoadFile] does and makes it the
-// Store's directory, like Replace. If the file cannot be read or fails
-// validation, the Store keeps its directory and the error says why, with
-// the file, line and column of each problem.
-func (s *Store) ReloadFile(path string) error {
-	snap, err := loadSnapshot(path)
 	if err != nil {
 		return err
 	}
@@ -219,7 +190,7 @@ func (s *Store) swap(snap *snapshot) {
 
 // SetRegistered records that a device registered with the PBX or lost its
 // registration, as the CTI side reports it. The state is kept across
-// Replace and ReloadFile. The error wraps [ErrUnknownDevice].
+// Replace. The error wraps [ErrUnknownDevice].
 func (s *Store) SetRegistered(device string, registered bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +44,7 @@ func TestWriteGeneratedDirectory(t *testing.T) {
 	for _, n := range []int{1, 5} {
 		var buf bytes.Buffer
 		require.NoError(t, WriteGeneratedDirectory(&buf, n))
-		got, err := lineappearance.Parse(buf.Bytes(), lineappearance.FormatJSON)
+		got, err := dirfile.Parse(buf.Bytes(), dirfile.FormatJSON)
 		require.NoError(t, err, "%s", buf.String())
 		want, err := GenerateDirectory(n)
 		require.NoError(t, err)

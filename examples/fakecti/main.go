@@ -18,6 +18,7 @@ import (
 
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 )
 
 func main() {
@@ -162,7 +163,7 @@ func startTLS(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, []by
 	if o.demo {
 		cfg.Directory = lineappearance.Demo()
 	} else {
-		d, err := lineappearance.LoadFile(o.directory)
+		d, err := dirfile.Load(o.directory)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 )
 
 func TestHistogramBuckets(t *testing.T) {
@@ -128,7 +128,7 @@ func TestWriteFiles(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-users", "3", "-write-directory", filepath.Join(dir, "d.json")}, &out, io.Discard))
-	d, err := lineappearance.LoadFile(filepath.Join(dir, "d.json"))
+	d, err := dirfile.Load(filepath.Join(dir, "d.json"))
 	require.NoError(t, err)
 	assert.Len(t, d.Users, 3)
 

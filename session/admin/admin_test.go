@@ -18,6 +18,7 @@ import (
 
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/session/admin"
 )
@@ -151,7 +152,7 @@ func TestReload(t *testing.T) {
 			"directory reloaded: generation 2, 3 users, 4 lines, 4 devices, 5 appearances; 2 sessions ended\n"},
 		{"invalid", 0, invalid, 422,
 			"directory refused, the old one stays: " + invalid.Error() + "\n"},
-		{"unknown format", 0, fmt.Errorf("x: %w", lineappearance.ErrUnknownFormat), 422,
+		{"unknown format", 0, fmt.Errorf("x: %w", dirfile.ErrUnknownFormat), 422,
 			"directory refused, the old one stays: x: lineappearance: unknown directory format\n"},
 		{"io error", 0, errors.New("open dir.yaml: permission denied"), 500,
 			"directory reload failed: open dir.yaml: permission denied\n"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 )
 
 // serveHealth answers /healthz: the process is alive and serving HTTP.
@@ -65,7 +66,7 @@ func reloadResult(err error) string {
 	switch {
 	case err == nil:
 		return reloadOK
-	case errors.Is(err, lineappearance.ErrInvalid), errors.Is(err, lineappearance.ErrUnknownFormat):
+	case errors.Is(err, lineappearance.ErrInvalid), errors.Is(err, dirfile.ErrUnknownFormat):
 		return reloadInvalid
 	}
 	return reloadFailed

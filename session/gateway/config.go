@@ -7,15 +7,20 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/rcc-go/rcc/internal/yamlparse"
+
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
-	"github.com/rcc-go/rcc/internal/yamlpos"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the gateway's configuration file. Every field has a default (see
@@ -113,24 +118,29 @@ type LogConfig struct {
 // number of seconds.
 type Duration time.Duration
 
-// UnmarshalYAML accepts "1m30s" style strings and plain seconds.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d column %d: duration must be a scalar", n.Line, n.Column)
+// UnmarshalText accepts "1m30s" style strings and plain seconds.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := parseDuration(string(b))
+	if err != nil {
+		return err
 	}
-	if v, err := time.ParseDuration(n.Value); err == nil {
-		if v < 0 {
-			return fmt.Errorf("line %d column %d: negative duration %q", n.Line, n.Column, n.Value)
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var secs int64
-	if _, err := fmt.Sscanf(n.Value, "%d", &secs); err != nil || fmt.Sprint(secs) != n.Value || secs < 0 {
-		return fmt.Errorf("line %d column %d: invalid duration %q (want e.g. 10s, 500ms, 2m)", n.Line, n.Column, n.Value)
-	}
-	*d = Duration(time.Duration(secs) * time.Second)
+	*d = v
 	return nil
+}
+
+// parseDuration parses a Duration as UnmarshalText does.
+func parseDuration(v string) (Duration, error) {
+	if dur, err := time.ParseDuration(v); err == nil {
+		if dur < 0 {
+			return 0, fmt.Errorf("negative duration %q", v)
+		}
+		return Duration(dur), nil
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || strconv.FormatInt(secs, 10) != v || secs < 0 || secs > int64(1<<63-1)/int64(time.Second) {
+		return 0, fmt.Errorf("invalid duration %q (want e.g. 10s, 500ms, 2m)", v)
+	}
+	return Duration(time.Duration(secs) * time.Second), nil
 }
 
 // MarshalYAML writes the duration as a Go duration string.
@@ -221,29 +231,40 @@ const maxConfigSize = 1 << 20
 
 // ParseConfig parses and validates configuration YAML; name is used in
 // errors. Unknown keys are errors, so a misspelt setting is not silently
-// ignored.
+// ignored; so are duplicate keys. Every error from the file has its line
+// and column, and names the key path, such as "sip.listen[1].transport".
 func ParseConfig(name string, data []byte) (Config, error) {
 	cfg := defaultConfig()
 	if len(data) > maxConfigSize {
 		return cfg, &ConfigError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", maxConfigSize)}
 	}
-	var root yaml.Node
+	var root ast.Node
 	if len(bytes.TrimSpace(data)) > 0 {
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, yamlError(name, data, err)
+		// Duplicate keys are reported by checkKeys, with their path.
+		f, err := yamlparse.Parse(data, parser.AllowDuplicateMapKey())
+		if err != nil {
+			e := yamlparse.Located(err)
+			return cfg, &ConfigError{File: name, Line: e.Line, Column: e.Column, Msg: e.Msg}
 		}
-		// A second pass keeps the node tree, to put positions on
-		// validation errors.
-		_ = yaml.Unmarshal(data, &root)
+		if len(f.Docs) > 0 {
+			root = f.Docs[0].Body
+		}
+	}
+	if root != nil {
+		if err := checkKeys(root, reflect.TypeFor[Config](), ""); err != nil {
+			err.File = name
+			return cfg, err
+		}
+		if err := yamlparse.Decode(root, &cfg, yaml.Strict()); err != nil {
+			return cfg, decodeError(name, root, err)
+		}
 	}
 	if err := cfg.validate(); err != nil {
 		var ce *ConfigError
 		if errors.As(err, &ce) {
 			ce.File = name
-			if n := findNode(&root, ce.Path); n != nil {
-				ce.Line, ce.Column = n.Line, n.Column
+			if n := findNode(root, ce.Path); n != nil {
+				ce.Line, ce.Column = yamlparse.Pos(n)
 			}
 		}
 		return cfg, err
@@ -251,18 +272,100 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
-// yamlError turns a yaml error into a ConfigError with line information:
-// type errors name their lines; a syntax error is located again
-// (internal/yamlpos) for its line and column.
-func yamlError(name string, data []byte, err error) error {
+// decodeError turns a decoding error into a ConfigError at the value that
+// failed, named by its key path.
+func decodeError(name string, root ast.Node, err error) *ConfigError {
+	ce := &ConfigError{File: name}
 	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		return &ConfigError{File: name, Msg: strings.Join(te.Errors, "; ")}
+	switch {
+	case errors.As(err, &te) && te.SrcType != nil && te.DstType != nil:
+		// Its own message names the enclosing struct field, not the key.
+		ce.Line, ce.Column = yamlparse.TokenPos(te.Token)
+		ce.Msg = "cannot unmarshal " + te.SrcType.String() + " into " + te.DstType.String()
+	default:
+		e := yamlparse.Located(err)
+		ce.Line, ce.Column, ce.Msg = e.Line, e.Column, e.Msg
 	}
-	if line, col, what, ok := yamlpos.Locate(data, err); ok {
-		return &ConfigError{File: name, Line: line, Column: col, Msg: what}
+	if path := pathAt(root, ce.Line, ce.Column); path != "" {
+		ce.Path = path
+		ce.Msg = path + ": " + ce.Msg
 	}
-	return &ConfigError{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	return ce
+}
+
+// checkKeys checks that every key of the mapping n names a field of the
+// struct type t (by its yaml tag), once, and so on down the tree, and that
+// every Duration parses; path is n's key path. It runs before the decoder,
+// which reports neither key paths nor where a Duration failed. Other
+// values of the wrong shape are left to the decoder.
+func checkKeys(n ast.Node, t reflect.Type, path string) *ConfigError {
+	if _, alias := n.(*ast.AliasNode); alias {
+		return nil // checked at its anchor; an unknown one is the decoder's
+	}
+	n = yamlparse.Unwrap(n)
+	if t == reflect.TypeFor[Duration]() {
+		if _, null := n.(*ast.NullNode); null || n == nil {
+			return nil
+		}
+		line, col := yamlparse.Pos(n)
+		v, ok := yamlparse.Scalar(n)
+		if !ok {
+			return &ConfigError{Path: path, Line: line, Column: col, Msg: path + ": duration must be a scalar"}
+		}
+		if _, err := parseDuration(v); err != nil {
+			return &ConfigError{Path: path, Line: line, Column: col, Msg: path + ": " + err.Error()}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		entries, ok := yamlparse.Entries(n)
+		if !ok {
+			return nil
+		}
+		seen := make(map[string]ast.Node, len(entries))
+		for _, mv := range entries {
+			k := yamlparse.Key(mv)
+			key, _ := yamlparse.Scalar(yamlparse.Unwrap(k))
+			kp := key
+			if path != "" {
+				kp = path + "." + key
+			}
+			line, col := yamlparse.Pos(k)
+			if first, dup := seen[key]; dup {
+				fl, fc := yamlparse.Pos(first)
+				return &ConfigError{Path: kp, Line: line, Column: col, Msg: fmt.Sprintf("%s: duplicate key (first at %d:%d)", kp, fl, fc)}
+			}
+			seen[key] = k
+			f, ok := fieldByKey(t, key)
+			if !ok {
+				return &ConfigError{Path: kp, Line: line, Column: col, Msg: kp + ": unknown key"}
+			}
+			if err := checkKeys(mv.Value, f.Type, kp); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for i, v := range seq.Values {
+				if err := checkKeys(v, t.Elem(), path+"["+strconv.Itoa(i)+"]"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fieldByKey returns the field of struct type t whose yaml tag is key.
+func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == key && key != "" {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}
@@ -381,21 +484,18 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // findNode returns the node at a dotted path such as "sip.listen[1].address",
 // or the nearest ancestor that exists, or nil.
-func findNode(root *yaml.Node, path string) *yaml.Node {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	if n.Kind == 0 || path == "" {
+func findNode(root ast.Node, path string) ast.Node {
+	if root == nil || path == "" {
 		return nil
 	}
+	n := yamlparse.Unwrap(root)
 	best := n
 	for _, part := range strings.Split(path, ".") {
 		key, idx := part, -1
 		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
 			key = part[:i]
-			if _, err := fmt.Sscanf(part[i+1:len(part)-1], "%d", &idx); err != nil {
-				idx = -1
+			if v, err := strconv.Atoi(part[i+1 : len(part)-1]); err == nil {
+				idx = v
 			}
 		}
 		next := mapValue(n, key)
@@ -404,23 +504,72 @@ func findNode(root *yaml.Node, path string) *yaml.Node {
 		}
 		n, best = next, next
 		if idx >= 0 {
-			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+			seq, ok := n.(*ast.SequenceNode)
+			if !ok || idx >= len(seq.Values) {
 				return best
 			}
-			n, best = n.Content[idx], n.Content[idx]
+			n = yamlparse.Unwrap(seq.Values[idx])
+			best = n
 		}
 	}
 	return best
 }
 
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
+// mapValue returns the value of key in mapping n, or nil.
+func mapValue(n ast.Node, key string) ast.Node {
+	entries, _ := yamlparse.Entries(n)
+	for _, mv := range entries {
+		if k, _ := yamlparse.Scalar(yamlparse.Unwrap(yamlparse.Key(mv))); k == key {
+			return yamlparse.Unwrap(mv.Value)
 		}
 	}
 	return nil
+}
+
+// pathAt returns the key path of the value at line:col under root, or "".
+func pathAt(root ast.Node, line, col int) string {
+	var walk func(n ast.Node, path string) (string, bool)
+	walk = func(n ast.Node, path string) (string, bool) {
+		n = yamlparse.Unwrap(n)
+		if n != nil {
+			l, c := yamlparse.Pos(n)
+			tl, tc := yamlparse.TokenPos(n.GetToken())
+			if l == line && c == col || tl == line && tc == col {
+				return path, true
+			}
+			if a, ok := n.(*ast.AliasNode); ok { // the decoder names the alias's name
+				if l, c := yamlparse.Pos(a.Value); l == line && c == col {
+					return path, true
+				}
+			}
+		}
+		if entries, ok := yamlparse.Entries(n); ok {
+			for _, mv := range entries {
+				key, _ := yamlparse.Scalar(yamlparse.Unwrap(yamlparse.Key(mv)))
+				kp := key
+				if path != "" {
+					kp = path + "." + key
+				}
+				if l, c := yamlparse.Pos(yamlparse.Key(mv)); l == line && c == col {
+					return kp, true
+				}
+				if p, ok := walk(mv.Value, kp); ok {
+					return p, true
+				}
+			}
+		}
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for i, v := range seq.Values {
+				if p, ok := walk(v, path+"["+strconv.Itoa(i)+"]"); ok {
+					return p, true
+				}
+			}
+		}
+		return "", false
+	}
+	if line <= 0 || root == nil {
+		return ""
+	}
+	p, _ := walk(root, "")
+	return p
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -67,14 +68,28 @@ func TestParseConfigErrors(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", "sip:\n  sesion_expires: 10s\n", "c.yaml: line 2: field sesion_expires not found"},
-		{"bad duration", "cti:\n  heartbeat_interval: soon\n", `c.yaml: line 2 column 23: invalid duration "soon"`},
+		{"unknown key", "sip:\n  sesion_expires: 10s\n", "config: c.yaml:2:3: sip.sesion_expires: unknown key"},
+		{"unknown key in a list", "cti:\n  endpoints:\n    - {address: \"127.0.0.1:1\"}\n    - {adress: \"127.0.0.1:2\"}\n",
+			"config: c.yaml:4:8: cti.endpoints[1].adress: unknown key"},
+		{"unknown top-level key", "sip: {}\nctl: {}\n", "config: c.yaml:2:1: ctl: unknown key"},
+		{"duplicate key", "cti:\n  dial_timeout: 1s\n  dial_timeout: 2s\n", "config: c.yaml:3:3: cti.dial_timeout: duplicate key (first at 2:3)"},
+		{"bad duration", "cti:\n  heartbeat_interval: soon\n", `config: c.yaml:2:23: cti.heartbeat_interval: invalid duration "soon" (want e.g. 10s, 500ms, 2m)`},
+		{"negative duration", "cti:\n  dial_timeout: -1s\n", `config: c.yaml:2:17: cti.dial_timeout: negative duration "-1s"`},
+		{"empty duration", "cti: {dial_timeout: \"\"}\n", `config: c.yaml:1:21: cti.dial_timeout: invalid duration "" (want e.g. 10s, 500ms, 2m)`},
+		{"duration not a scalar", "cti:\n  dial_timeout: [1s]\n", "config: c.yaml:2:17: cti.dial_timeout: duration must be a scalar"},
+		{"type error", "sip:\n  max_body_size: lots\n", "config: c.yaml:2:18: sip.max_body_size: cannot unmarshal string into int"},
+		{"list for a mapping", "sip: [1]\n", "config: c.yaml:1:6: sip: sequence was used where mapping is expected"},
+		{"mapping for a list", "sip:\n  listen: {a: b}\n", "config: c.yaml:2:11: sip.listen: mapping was used where sequence is expected"},
+		{"overflow", "sip: {max_body_size: 1e99}\n", "config: c.yaml:1:22: sip.max_body_size: cannot unmarshal 1e99 into Go value of type int ( overflow )"},
+		{"alias to an unknown anchor", "cti:\n  dial_timeout: *nope\n", `config: c.yaml:2:18: cti.dial_timeout: could not find alias "nope"`},
+		{"too deep", "sip: " + strings.Repeat("[", 1001), "config: c.yaml:1:1005: nested more than 1000 levels deep"},
+		{"too large", "log: {level: info}\n" + strings.Repeat("#", 1<<20), "config: c.yaml: file larger than 1048576 bytes"},
 		{"too many endpoints", "cti:\n  endpoints:\n" + nineEndpoints(), "c.yaml:3:5: cti.endpoints: 9 endpoints configured, at most 8 are allowed"},
 		{"bad transport", "sip:\n  listen:\n    - {transport: sctp, address: \"127.0.0.1:5060\"}\n", "c.yaml:3:19: sip.listen[0].transport: \"sctp\" is not udp, tcp or tls"},
 		{"bad policy", "session:\n  loss_policy: panic\n", `c.yaml:2:16: session.loss_policy: "panic" is not rehome or reconnect`},
 		{"bad peer", "sip:\n  trusted_peers: [\"10.0.0.0/33\"]\n", "c.yaml:2:19: sip.trusted_peers[0]:"},
 		{"short session timer", "sip:\n  session_expires: 30s\n", "c.yaml:2:20: sip.session_expires: 30s is below the RFC 4028 minimum of 90s"},
-		{"syntax", "sip: [\n", "c.yaml:"},
+		{"syntax", "sip: [\n", "config: c.yaml:1:6: sequence end token ']' not found"},
 		{"negative size", "sip:\n  max_body_size: -1\n", "c.yaml:2:18: sip.max_body_size: -1 is negative (0 selects the default)"},
 		{"negative queue", "sip:\n  event_queue_size: -5\n", "c.yaml:2:21: sip.event_queue_size: -5 is negative"},
 		{"negative misses", "cti:\n  heartbeat_misses: -1\n", "c.yaml:2:21: cti.heartbeat_misses: -1 is negative"},
@@ -82,6 +97,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"negative duration", "cti:\n  request_timeout: -1s\n", `negative duration "-1s"`},
 		{"reconnect_max below the default minimum", "cti:\n  reconnect_min: 1m\n  reconnect_max: 0\n", "cti.reconnect_max (30s) is below cti.reconnect_min (1m0s)"},
 		{"syntax with its column", "sip:\n\tlisten: []\n", "c.yaml:2:1: found character '\t' that cannot start any token"},
+		{"mapping value on a scalar line", "sip:\n  hostname: a\n   b: c\n", "config: c.yaml:2:13: mapping value is not allowed in this context"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +106,31 @@ func TestParseConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestParseConfigAliases checks that anchors and aliases work within the
+// configuration and that alias expansion (a billion laughs) costs nothing:
+// an alias shares the anchor's decoded value.
+func TestParseConfigAliases(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("sip:\n  trusted_peers: &peers [\"10.0.0.0/8\"]\n  trusted_subjects: *peers\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.0/8"}, cfg.SIP.TrustedSubjects)
+	cfg, err = ParseConfig("c.yaml", []byte("cti:\n  dial_timeout: &d 2s\n  request_timeout: *d\n  reconnect_min: !!str 1s\n  heartbeat_interval:\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{2 * time.Second, 2 * time.Second, time.Second, 10 * time.Second},
+		[]time.Duration{cfg.CTI.DialTimeout.D(), cfg.CTI.RequestTimeout.D(), cfg.CTI.ReconnectMin.D(), cfg.CTI.HeartbeatInterval.D()},
+		"an alias, a tag, and null for the default")
+
+	laughs := "sip:\n  trusted_subjects: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	prev := "a"
+	for _, c := range "bcdefghi" {
+		laughs += "  x" + string(c) + ": &" + string(c) + " [" + strings.Repeat("*"+prev+", ", 8) + "*" + prev + "]\n"
+		prev = string(c)
+	}
+	_, err = ParseConfig("c.yaml", []byte(laughs))
+	assert.EqualError(t, err, "config: c.yaml:3:3: sip.xb: unknown key")
+	_, err = ParseConfig("c.yaml", []byte(strings.Replace(laughs, "  xb:", "  trusted_peers:", 1)))
+	assert.EqualError(t, err, "config: c.yaml:4:3: sip.xc: unknown key")
 }
 
 func nineEndpoints() string {

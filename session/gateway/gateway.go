@@ -18,6 +18,7 @@ import (
 
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/dirfile"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/session/admin"
 	"github.com/rcc-go/rcc/session/poolcti"
@@ -133,7 +134,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	case cfg.Directory.File == "":
 		return nil, &ConfigError{Path: "directory.file", Msg: "directory.file: a directory file is required (or run with -demo)"}
 	default:
-		if data, err = lineappearance.LoadFile(cfg.Directory.File); err != nil {
+		if data, err = dirfile.Load(cfg.Directory.File); err != nil {
 			return nil, fmt.Errorf("directory: %w", err)
 		}
 	}
@@ -372,7 +373,7 @@ func (g *Gateway) Reload() (ended int, err error) {
 	if g.opts.Directory != nil || g.cfg.Directory.File == "" {
 		return 0, ErrNoDirectoryFile
 	}
-	if err := g.dir.ReloadFile(g.cfg.Directory.File); err != nil {
+	if err := dirfile.Reload(g.dir, g.cfg.Directory.File); err != nil {
 		g.log.Warn("directory reload refused; keeping the directory in use", "file", g.cfg.Directory.File, "err", err)
 		return 0, err
 	}

@@ -1,11 +1,17 @@
-package lineappearance
+package dirfile
 
 import (
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/lineappearance/internal/located"
 )
+
+// pos is a place in the file being decoded.
+type pos = located.Pos
 
 // source is a directory file being decoded, read as a stream of values.
 // mapping and sequence start walking a mapping (a JSON object) or a
@@ -32,15 +38,15 @@ type source interface {
 	scalar(what string, intern bool) (text string, ok bool, err error)
 	// end checks that nothing follows the top-level value.
 	end() error
-	// errorAt returns a DataError at p (without the file name).
-	errorAt(p pos, msg string) *DataError
+	// errorAt returns a lineappearance.DataError at p (without the file name).
+	errorAt(p pos, msg string) *lineappearance.DataError
 }
 
 // decoder decodes the directory schema from a source.
 type decoder struct {
 	src source
-	p   *positions
-	d   *Data
+	p   *located.Places
+	d   *lineappearance.Data
 }
 
 func (dc *decoder) fail(at pos, format string, args ...any) error {
@@ -124,17 +130,17 @@ func (dc *decoder) directory() error {
 
 func (dc *decoder) line(int) error {
 	const what = "a line"
-	var l Line
-	lp := linePos{at: dc.src.pos()}
+	var l lineappearance.Line
+	lp := located.Line{At: dc.src.pos()}
 	var uri string
 	var uriAt pos
 	err := dc.fields(what, func(key string, at pos) error {
 		var err error
 		switch key {
 		case "dn":
-			l.DN, lp.dn, err = dc.text("dn", false)
+			l.DN, lp.DN, err = dc.text("dn", false)
 		case "partition":
-			l.Partition, lp.partition, err = dc.text("partition", true)
+			l.Partition, lp.Partition, err = dc.text("partition", true)
 		case "uri":
 			uri, uriAt, err = dc.text("uri", false)
 		default:
@@ -147,9 +153,9 @@ func (dc *decoder) line(int) error {
 	}
 	switch {
 	case uri != "" && l.DN != "":
-		return dc.fail(lp.at, "line has both dn and uri (give one)")
+		return dc.fail(lp.At, "line has both dn and uri (give one)")
 	case uri != "":
-		u, err := ParseLineURI(uri)
+		u, err := lineappearance.ParseLineURI(uri)
 		if err != nil {
 			return dc.fail(uriAt, "%s", strings.TrimPrefix(err.Error(), "lineappearance: "))
 		}
@@ -157,44 +163,44 @@ func (dc *decoder) line(int) error {
 			return dc.fail(uriAt, "line URI %q names a device (list appearances under devices)", uri)
 		}
 		if u.Partition != "" && l.Partition != "" && u.Partition != l.Partition {
-			return dc.fail(lp.partition, "partition %q differs from the line URI's %q", l.Partition, u.Partition)
+			return dc.fail(lp.Partition, "partition %q differs from the line URI's %q", l.Partition, u.Partition)
 		}
 		l.DN = u.Number
 		if u.Partition != "" {
-			l.Partition, lp.partition = u.Partition, uriAt
+			l.Partition, lp.Partition = u.Partition, uriAt
 		}
-		lp.dn = uriAt
+		lp.DN = uriAt
 	case l.DN == "":
-		return dc.fail(lp.at, "line needs dn or uri")
+		return dc.fail(lp.At, "line needs dn or uri")
 	}
 	dc.d.Lines = push(dc.d.Lines, l)
-	dc.p.lines = push(dc.p.lines, lp)
+	dc.p.Lines = push(dc.p.Lines, lp)
 	return nil
 }
 
 func (dc *decoder) device(int) error {
 	const what = "a device"
-	var dev Device
-	dp := devicePos{at: dc.src.pos()}
+	var dev lineappearance.Device
+	dp := located.Device{At: dc.src.pos()}
 	firstApp := len(dc.d.Appearances)
 	err := dc.fields(what, func(key string, at pos) error {
 		var err error
 		switch key {
 		case "name":
-			dev.Name, dp.name, err = dc.text("name", false)
+			dev.Name, dp.Name, err = dc.text("name", false)
 		case "model":
 			dev.Model, _, err = dc.text("model", true)
 		case "kind":
 			var k string
-			k, dp.kind, err = dc.text("kind", true)
+			k, dp.Kind, err = dc.text("kind", true)
 			switch {
 			case err != nil:
 			case k == "" || strings.EqualFold(k, "hard"):
-				dev.Kind = HardPhone
+				dev.Kind = lineappearance.HardPhone
 			case strings.EqualFold(k, "soft"):
-				dev.Kind = SoftPhone
+				dev.Kind = lineappearance.SoftPhone
 			default:
-				err = dc.fail(dp.kind, "unknown device kind %q (want hard or soft)", k)
+				err = dc.fail(dp.Kind, "unknown device kind %q (want hard or soft)", k)
 			}
 		case "registered":
 			var v string
@@ -220,36 +226,36 @@ func (dc *decoder) device(int) error {
 		return err
 	}
 	if dev.Name == "" {
-		return dc.fail(dp.at, "device needs a name")
+		return dc.fail(dp.At, "device needs a name")
 	}
 	for i := firstApp; i < len(dc.d.Appearances); i++ {
 		dc.d.Appearances[i].Device = dev.Name
-		dc.p.apps[i].dev = int32(len(dc.d.Devices)) + 1
+		dc.p.Apps[i].Dev = int32(len(dc.d.Devices)) + 1
 	}
 	dc.d.Devices = push(dc.d.Devices, dev)
-	dc.p.devices = push(dc.p.devices, dp)
+	dc.p.Devices = push(dc.p.Devices, dp)
 	return nil
 }
 
 // appearance decodes the i'th of a device's lines.
 func (dc *decoder) appearance(i int) error {
 	const what = "a line appearance"
-	a := Appearance{Index: i + 1}
-	ap := appPos{at: dc.src.pos()}
+	a := lineappearance.Appearance{Index: i + 1}
+	ap := located.App{At: dc.src.pos()}
 	err := dc.fields(what, func(key string, at pos) error {
 		var err error
 		switch key {
 		case "dn":
-			a.Line.DN, ap.dn, err = dc.text("dn", false)
+			a.Line.DN, ap.DN, err = dc.text("dn", false)
 		case "partition":
 			a.Line.Partition, _, err = dc.text("partition", true)
 		case "index":
 			var v string
-			v, ap.index, err = dc.text("index", true)
+			v, ap.Index, err = dc.text("index", true)
 			if err == nil {
 				n, perr := strconv.Atoi(v)
 				if perr != nil || n < 1 || n > 1<<20 {
-					return dc.fail(ap.index, "index %q is not a positive whole number", v)
+					return dc.fail(ap.Index, "index %q is not a positive whole number", v)
 				}
 				a.Index = n
 			}
@@ -262,28 +268,28 @@ func (dc *decoder) appearance(i int) error {
 		return err
 	}
 	if a.Line.DN == "" {
-		return dc.fail(ap.at, "line appearance needs a dn")
+		return dc.fail(ap.At, "line appearance needs a dn")
 	}
 	dc.d.Appearances = push(dc.d.Appearances, a)
-	dc.p.apps = push(dc.p.apps, ap)
+	dc.p.Apps = push(dc.p.Apps, ap)
 	return nil
 }
 
 func (dc *decoder) user(int) error {
 	const what = "a user"
-	var u User
-	up := userPos{at: dc.src.pos()}
+	var u lineappearance.User
+	up := located.User{At: dc.src.pos()}
 	err := dc.fields(what, func(key string, at pos) error {
 		switch key {
 		case "uri":
 			var err error
-			u.AOR, up.aor, err = dc.text("uri", false)
+			u.AOR, up.AOR, err = dc.text("uri", false)
 			return err
 		case "devices":
 			return dc.each("the user's devices", func(int) error {
 				name, nat, err := dc.text("a device name", false)
 				u.Devices = append(u.Devices, name)
-				up.devices = append(up.devices, nat)
+				up.Devices = append(up.Devices, nat)
 				return err
 			})
 		}
@@ -293,9 +299,9 @@ func (dc *decoder) user(int) error {
 		return err
 	}
 	if u.AOR == "" {
-		return dc.fail(up.at, "user needs a uri")
+		return dc.fail(up.At, "user needs a uri")
 	}
 	dc.d.Users = push(dc.d.Users, u)
-	dc.p.users = push(dc.p.users, up)
+	dc.p.Users = push(dc.p.Users, up)
 	return nil
 }

@@ -1,4 +1,4 @@
-package lineappearance
+package dirfile
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rcc-go/rcc/lineappearance"
 )
 
 // jsonSource decodes JSON as it goes, without building a tree: fast, and
@@ -82,12 +84,14 @@ func (s *jsonSource) charsBefore(off int) int {
 	return n
 }
 
-func (s *jsonSource) errorAt(p pos, msg string) *DataError {
+func (s *jsonSource) errorAt(p pos, msg string) *lineappearance.DataError {
 	line, col := s.resolve(p)
-	return &DataError{Line: line, Column: col, Msg: msg}
+	return &lineappearance.DataError{Line: line, Column: col, Msg: msg}
 }
 
-func (s *jsonSource) errorHere(msg string) *DataError { return s.errorAt(pos(s.off+1), msg) }
+func (s *jsonSource) errorHere(msg string) *lineappearance.DataError {
+	return s.errorAt(pos(s.off+1), msg)
+}
 
 func (s *jsonSource) ws() {
 	for s.off < len(s.data) {

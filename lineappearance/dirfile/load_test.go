@@ -1,4 +1,4 @@
-package lineappearance
+package dirfile
 
 import (
 	"encoding/json"
@@ -9,14 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestLoadDemoFile(t *testing.T) {
-	d, err := LoadFile("testdata/demo.yaml")
+	d, err := Load("testdata/demo.yaml")
 	require.NoError(t, err)
-	assert.Equal(t, Demo(), d, "testdata/demo.yaml is the demo directory")
+	assert.Equal(t, lineappearance.Demo(), d, "testdata/demo.yaml is the demo directory")
 }
 
 // demoJSON is the demo directory in JSON, written the way a generator
@@ -45,7 +46,7 @@ func demoJSON(t *testing.T) []byte {
 		Users   []user              `json:"users"`
 	}
 	doc.Version = 1
-	d := Demo()
+	d := lineappearance.Demo()
 	for _, l := range d.Lines {
 		doc.Lines = append(doc.Lines, map[string]string{"dn": l.DN})
 	}
@@ -68,7 +69,7 @@ func demoJSON(t *testing.T) []byte {
 
 // sameDirectory compares directories regardless of the order of their
 // appearances, which the file schema groups by device.
-func sameDirectory(t *testing.T, want, got *Data) {
+func sameDirectory(t *testing.T, want, got *lineappearance.Data) {
 	t.Helper()
 	assert.Equal(t, want.Lines, got.Lines)
 	assert.Equal(t, want.Devices, got.Devices)
@@ -81,12 +82,12 @@ func TestParseJSON(t *testing.T) {
 	for _, f := range []Format{FormatJSON, FormatAuto} {
 		d, err := Parse(b, f)
 		require.NoError(t, err, f)
-		sameDirectory(t, Demo(), d)
+		sameDirectory(t, lineappearance.Demo(), d)
 	}
 	// JSON is YAML too.
 	d, err := Parse(b, FormatYAML)
 	require.NoError(t, err)
-	sameDirectory(t, Demo(), d)
+	sameDirectory(t, lineappearance.Demo(), d)
 
 	// A byte order mark, escapes and numbers as values.
 	_, err = Parse([]byte("\xef\xbb\xbf {\"lines\": [{\"dn\": 1001}, {\"dn\": \"\\u0031\\u0030\\u0030\\u0032\"}],"+
@@ -98,9 +99,9 @@ func TestParseJSON(t *testing.T) {
 		"devices": [{"name": "SEP1", "model": "caf\u00e9 \ud83d\ude00 \"x\" \\ \/ \b\f\n\r\t", "registered": false,
 		"lines": [{"dn": "1001", "index": 3}]}], "users": null}`), FormatJSON)
 	require.NoError(t, err)
-	assert.Equal(t, []Line{{DN: "1001"}, {DN: "1002"}}, d.Lines)
+	assert.Equal(t, []lineappearance.Line{{DN: "1001"}, {DN: "1002"}}, d.Lines)
 	assert.Equal(t, "café 😀 \"x\" \\ / \b\f\n\r\t", d.Devices[0].Model)
-	assert.Equal(t, []Appearance{{Line: Line{DN: "1001"}, Device: "SEP1", Index: 3}}, d.Appearances)
+	assert.Equal(t, []lineappearance.Appearance{{Line: lineappearance.Line{DN: "1001"}, Device: "SEP1", Index: 3}}, d.Appearances)
 	assert.Nil(t, d.Users)
 }
 
@@ -134,18 +135,18 @@ users:
     devices: []
 `), FormatYAML)
 	require.NoError(t, err)
-	assert.Equal(t, &Data{
-		Lines: []Line{{DN: "1001", Partition: "Internal"}, {DN: "+1-408-555-1002"}, {DN: "1003", Partition: "P3"}},
-		Devices: []Device{
-			{Name: "SEP1", Kind: SoftPhone, Registered: true},
-			{Name: "SEP2", Kind: HardPhone},
+	assert.Equal(t, &lineappearance.Data{
+		Lines: []lineappearance.Line{{DN: "1001", Partition: "Internal"}, {DN: "+1-408-555-1002"}, {DN: "1003", Partition: "P3"}},
+		Devices: []lineappearance.Device{
+			{Name: "SEP1", Kind: lineappearance.SoftPhone, Registered: true},
+			{Name: "SEP2", Kind: lineappearance.HardPhone},
 		},
-		Appearances: []Appearance{
-			{Line: Line{DN: "1001", Partition: "Internal"}, Device: "SEP1", Index: 1},
-			{Line: Line{DN: "+14085551002"}, Device: "SEP1", Index: 7},
-			{Line: Line{DN: "1003", Partition: "P3"}, Device: "SEP1", Index: 3},
+		Appearances: []lineappearance.Appearance{
+			{Line: lineappearance.Line{DN: "1001", Partition: "Internal"}, Device: "SEP1", Index: 1},
+			{Line: lineappearance.Line{DN: "+14085551002"}, Device: "SEP1", Index: 7},
+			{Line: lineappearance.Line{DN: "1003", Partition: "P3"}, Device: "SEP1", Index: 3},
 		},
-		Users: []User{
+		Users: []lineappearance.User{
 			{AOR: "<sip:alice@EXAMPLE.com>", Devices: []string{"SEP1", "sep2"}},
 			{AOR: "sip:bob@example.com"},
 		},
@@ -153,7 +154,7 @@ users:
 
 	d, err = Parse([]byte("{}"), FormatYAML)
 	require.NoError(t, err)
-	assert.Equal(t, &Data{}, d)
+	assert.Equal(t, &lineappearance.Data{}, d)
 }
 
 func TestParseErrors(t *testing.T) {
@@ -176,7 +177,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad version", FormatYAML, "version: 2\n", []string{`1:10: unsupported version "2" (want 1)`}},
 		{"lines not a sequence", FormatYAML, "lines: {dn: 1}\n", []string{"1:8: want a sequence for lines, got a mapping"}},
 		{"line not a mapping", FormatYAML, "lines:\n  - 1001\n", []string{"2:5: want a mapping for a line, got a single value"}},
-		{"complex key", FormatYAML, "lines:\n  - ? [a]\n    : 1\n", []string{"2:7: want a field name in a line, got a sequence"}},
+		{"complex key", FormatYAML, "lines:\n  - ? [a]\n    : 1\n", []string{"3:5: YAML: found an invalid key for this map"}},
 		{"scalar wanted", FormatYAML, "lines:\n  - dn: [1]\n", []string{"2:9: want a single value for dn, got a sequence"}},
 		{"alias", FormatYAML, "lines:\n  - &a {dn: '1'}\n  - *a\n", []string{"3:5: YAML aliases are not supported"}},
 		{"merge key", FormatYAML, "x: &a {dn: '1'}\n", []string{`1:1: unknown field "x" in the directory (want version, lines, devices, users)`}},
@@ -263,10 +264,10 @@ func TestParseErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.in), tt.format)
 			require.Error(t, err)
-			require.ErrorIs(t, err, ErrInvalid)
+			require.ErrorIs(t, err, lineappearance.ErrInvalid)
 			var got []string
 			for _, e := range unjoin(err) {
-				var de *DataError
+				var de *lineappearance.DataError
 				require.ErrorAs(t, e, &de)
 				assert.Empty(t, de.File)
 				loc := ""
@@ -297,48 +298,48 @@ func TestUnknownFormat(t *testing.T) {
 
 func TestLoadFileErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, err := LoadFile(filepath.Join(dir, "missing.yaml"))
+	_, err := Load(filepath.Join(dir, "missing.yaml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 	assert.True(t, strings.HasPrefix(err.Error(), "lineappearance: open "), err.Error())
 
 	// The extension picks the format; the error names the file.
 	path := filepath.Join(dir, "dir.json")
 	require.NoError(t, os.WriteFile(path, []byte("lines: []\n"), 0o600))
-	_, err = LoadFile(path)
-	require.ErrorIs(t, err, ErrInvalid)
+	_, err = Load(path)
+	require.ErrorIs(t, err, lineappearance.ErrInvalid)
 	assert.EqualError(t, err, "lineappearance: "+path+":1:1: want an object for the directory, got 'l'")
 
 	path = filepath.Join(dir, "dir.yml")
 	require.NoError(t, os.WriteFile(path, []byte("lines: [\n"), 0o600))
-	_, err = LoadFile(path)
-	var de *DataError
+	_, err = Load(path)
+	var de *lineappearance.DataError
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, path, de.File)
 	assert.Positive(t, de.Line)
 
 	path = filepath.Join(dir, "empty.yaml")
 	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	_, err = LoadFile(path)
+	_, err = Load(path)
 	assert.EqualError(t, err, "lineappearance: "+path+": no directory in the file (it is empty)")
 
 	// Other extensions are detected.
 	path = filepath.Join(dir, "directory.conf")
 	require.NoError(t, os.WriteFile(path, demoJSON(t), 0o600))
-	d, err := LoadFile(path)
+	d, err := Load(path)
 	require.NoError(t, err)
-	sameDirectory(t, Demo(), d)
+	sameDirectory(t, lineappearance.Demo(), d)
 }
 
-func TestReloadFile(t *testing.T) {
+func TestReload(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "directory.yaml")
 	demo, err := os.ReadFile("testdata/demo.yaml")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, demo, 0o600))
 
-	s := newTestStore(t, nil, Options{})
-	require.NoError(t, s.ReloadFile(path))
-	assert.Equal(t, Stats{Generation: 2, Users: 3, Lines: 4, Devices: 4, Appearances: 5, Registered: 4}, s.Stats())
+	s := newTestStore(t, nil, lineappearance.Options{})
+	require.NoError(t, Reload(s, path))
+	assert.Equal(t, lineappearance.Stats{Generation: 2, Users: 3, Lines: 4, Devices: 4, Appearances: 5, Registered: 4}, s.Stats())
 	a, err := s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003;phone-context=dialstring"))
 	require.NoError(t, err)
 	assert.Equal(t, "CSFCAROL", a.Device)
@@ -347,8 +348,8 @@ func TestReloadFile(t *testing.T) {
 	bad := strings.Replace(string(demo), "devices: [SEP000000001003, CSFCAROL]", "devices: [SEP000000001003, CSFCAROLE]", 1)
 	require.NotEqual(t, string(demo), bad)
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))
-	err = s.ReloadFile(path)
-	require.ErrorIs(t, err, ErrInvalid)
+	err = Reload(s, path)
+	require.ErrorIs(t, err, lineappearance.ErrInvalid)
 	assert.EqualError(t, err, "lineappearance: "+path+`:46:32: user sip:carol@example.com: unknown device "CSFCAROLE"`)
 	assert.Equal(t, uint64(2), s.Stats().Generation)
 	a, err = s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003;phone-context=dialstring"))
@@ -356,13 +357,13 @@ func TestReloadFile(t *testing.T) {
 	assert.Equal(t, "CSFCAROL", a.Device)
 
 	// So does a file that is gone.
-	require.ErrorIs(t, s.ReloadFile(filepath.Join(dir, "gone.yaml")), os.ErrNotExist)
+	require.ErrorIs(t, Reload(s, filepath.Join(dir, "gone.yaml")), os.ErrNotExist)
 	assert.Equal(t, uint64(2), s.Stats().Generation)
 
 	// A good file takes effect.
 	good := strings.Replace(string(demo), "devices: [SEP000000001003, CSFCAROL]", "devices: [SEP000000001003]", 1)
 	require.NoError(t, os.WriteFile(path, []byte(good), 0o600))
-	require.NoError(t, s.ReloadFile(path))
+	require.NoError(t, Reload(s, path))
 	assert.Equal(t, uint64(3), s.Stats().Generation)
 	a, err = s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003;phone-context=dialstring"))
 	require.NoError(t, err)
@@ -370,21 +371,21 @@ func TestReloadFile(t *testing.T) {
 }
 
 func TestLoadStore(t *testing.T) {
-	s, err := LoadStore("testdata/demo.yaml", Options{Preference: []Rule{ConfigOrder}})
+	s, err := LoadStore("testdata/demo.yaml", lineappearance.Options{Preference: []lineappearance.Rule{lineappearance.ConfigOrder}})
 	require.NoError(t, err)
-	assert.Equal(t, Stats{Generation: 1, Users: 3, Lines: 4, Devices: 4, Appearances: 5, Registered: 4}, s.Stats())
+	assert.Equal(t, lineappearance.Stats{Generation: 1, Users: 3, Lines: 4, Devices: 4, Appearances: 5, Registered: 4}, s.Stats())
 	a, err := s.Resolve("sip:carol@example.com", mustParse(t, "tel:1003"))
 	require.NoError(t, err)
 	assert.Equal(t, "SEP000000001003", a.Device, "the options apply")
 
-	_, err = LoadStore("testdata/demo.yaml", Options{Preference: []Rule{9}})
+	_, err = LoadStore("testdata/demo.yaml", lineappearance.Options{Preference: []lineappearance.Rule{9}})
 	assert.EqualError(t, err, "lineappearance: unknown preference rule 9")
-	_, err = LoadStore("testdata/missing.yaml", Options{})
+	_, err = LoadStore("testdata/missing.yaml", lineappearance.Options{})
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	path := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"users": [{"uri": "sip:a@b", "devices": ["X"]}]}`), 0o600))
-	_, err = LoadStore(path, Options{})
+	_, err = LoadStore(path, lineappearance.Options{})
 	assert.EqualError(t, err, "lineappearance: "+path+`:1:43: user sip:a@b: unknown device "X"`)
 }
 
@@ -410,12 +411,12 @@ func TestDocSchemaExample(t *testing.T) {
 	require.NotZero(t, b.Len(), "the example is in doc.go")
 	d, err := Parse([]byte(b.String()), FormatYAML)
 	require.NoError(t, err)
-	assert.Equal(t, []Line{{DN: "1001"}, {DN: "+14085551002", Partition: "Internal"}, {DN: "1003"}}, d.Lines)
-	s, err := NewStore(d, Options{})
+	assert.Equal(t, []lineappearance.Line{{DN: "1001"}, {DN: "+14085551002", Partition: "Internal"}, {DN: "1003"}}, d.Lines)
+	s, err := lineappearance.NewStore(d, lineappearance.Options{})
 	require.NoError(t, err)
 	a, err := s.Resolve("sip:alice@example.com", mustParse(t, "tel:+14085551002;partition=Internal"))
 	require.NoError(t, err)
-	assert.Equal(t, Appearance{Line: Line{DN: "+14085551002", Partition: "Internal"}, Device: "SEP000000001001", Index: 2}, a)
+	assert.Equal(t, lineappearance.Appearance{Line: lineappearance.Line{DN: "+14085551002", Partition: "Internal"}, Device: "SEP000000001001", Index: 2}, a)
 }
 
 // FuzzParse checks that no directory file makes Parse panic, that every
@@ -433,14 +434,14 @@ func FuzzParse(f *testing.F) {
 		d, err := Parse(data, Format(format%3))
 		if err != nil {
 			for _, e := range unjoin(err) {
-				var de *DataError
+				var de *lineappearance.DataError
 				if !errors.As(e, &de) || de.Msg == "" {
 					t.Fatalf("error %v is not a DataError with a message", e)
 				}
 			}
 			return
 		}
-		if _, err := NewStore(d, Options{}); err != nil {
+		if _, err := lineappearance.NewStore(d, lineappearance.Options{}); err != nil {
 			t.Fatalf("Parse accepted data NewStore refuses: %v", err)
 		}
 	})
@@ -465,4 +466,80 @@ func TestManyProblemsInFile(t *testing.T) {
 	assert.EqualError(t, parts[1], `lineappearance: 1:71: directory number "x": invalid character 'x' in number`)
 	assert.EqualError(t, parts[2], `lineappearance: 1:84: directory number "x": invalid character 'x' in number`)
 	assert.EqualError(t, parts[maxProblems], "lineappearance: ...: 21 more problems")
+}
+
+// unjoin returns the errors err joins, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func mustParse(t *testing.T, s string) lineappearance.LineURI {
+	t.Helper()
+	u, err := lineappearance.ParseLineURI(s)
+	require.NoError(t, err)
+	return u
+}
+
+// maxProblems is how many problems an error lists (lineappearance's limit).
+const maxProblems = 20
+
+func newTestStore(t *testing.T, d *lineappearance.Data, opts lineappearance.Options) *lineappearance.Store {
+	t.Helper()
+	s, err := lineappearance.NewStore(d, opts)
+	require.NoError(t, err)
+	return s
+}
+
+// TestHostileYAML checks the bounds on YAML a hostile or broken file
+// meets: deep nesting is refused before parsing, aliases (and so alias
+// expansion) anywhere, an alias to an unknown anchor with its place.
+func TestHostileYAML(t *testing.T) {
+	laughs := "lines: &a [{dn: '1'}, {dn: '2'}, {dn: '3'}, {dn: '4'}, {dn: '5'}, {dn: '6'}, {dn: '7'}, {dn: '8'}, {dn: '9'}]\n"
+	prev := "a"
+	for _, c := range "bcdefghi" {
+		laughs += string(c) + ": &" + string(c) + " [" + strings.Repeat("*"+prev+", ", 8) + "*" + prev + "]\n"
+		prev = string(c)
+	}
+	tests := []struct{ name, in, want string }{
+		{"deep flow", strings.Repeat("[", 1001), "1:1001: YAML: nested more than 1000 levels deep"},
+		{"deep block", "lines:\n" + strings.Repeat("- ", 1001) + "x\n", "2:2001: YAML: nested more than 1000 levels deep"},
+		{"deep indentation", deepIndent(600), "501:502: YAML: nested more than 1000 levels deep"},
+		{"billion laughs", laughs, `2:1: unknown field "b" in the directory (want version, lines, devices, users)`},
+		{"alias in a list", "lines:\n  - &a {dn: '1'}\n  - *a\n", "3:5: YAML aliases are not supported"},
+		{"alias to an unknown anchor", "lines:\n  - *nope\n", "2:5: YAML aliases are not supported"},
+		{"alias as a key", "lines:\n  - {*k : 1}\n", "2:6: YAML aliases are not supported"},
+		{"columns count characters", "lines:\n  - {partition: ü, dn: x}\n", `2:24: directory number "x": invalid character 'x' in number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), FormatYAML)
+			require.ErrorIs(t, err, lineappearance.ErrInvalid)
+			assert.EqualError(t, err, "lineappearance: "+tt.want)
+		})
+	}
+	// Within the bound, nesting is the schema's business.
+	_, err := Parse([]byte("lines: "+strings.Repeat("[", 900)+strings.Repeat("]", 900)), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: 1:9: want a mapping for a line, got a sequence")
+}
+
+// deepIndent returns a block mapping nested n levels, one more space each.
+func deepIndent(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat(" ", i) + "k:\n")
+	}
+	return b.String()
+}
+
+func TestYAMLDocuments(t *testing.T) {
+	d, err := Parse([]byte("# the directory\n---\nlines: [{dn: '1'}]\n...\n"), FormatYAML)
+	require.NoError(t, err)
+	assert.Len(t, d.Lines, 1)
+	_, err = Parse([]byte("lines: []\n---\n"), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: 2:1: more than one YAML document")
+	_, err = Parse([]byte("---\n"), FormatYAML)
+	assert.EqualError(t, err, "lineappearance: no directory in the file (it is empty)")
 }

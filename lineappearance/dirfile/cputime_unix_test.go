@@ -1,6 +1,6 @@
 //go:build unix
 
-package lineappearance
+package dirfile
 
 import (
 	"syscall"
