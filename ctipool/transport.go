@@ -55,6 +55,10 @@ func (t tcpTransport) Dial(ctx context.Context, ep Endpoint, onEvent func(csta.E
 		ApplicationID:   t.cfg.ApplicationID,
 		ProtocolVersion: t.cfg.ProtocolVersion,
 		SessionDuration: t.cfg.SessionDuration,
+		Dialect:         t.cfg.Dialect,
+		Username:        t.cfg.Username,
+		Password:        t.cfg.Password,
+		SwitchName:      t.cfg.SwitchName,
 		OnEvent:         onEvent,
 		Logger:          t.cfg.Logger.With("endpoint", ep.Name),
 	})
