@@ -191,8 +191,10 @@ func (c *conn) vendorFrame(f framing.Frame, now time.Time) bool {
 		return false
 	}
 	d := c.srv.d
-	serves := d.Serves(name)
 	foreign := ns != "" && ns != csta.NamespaceACSE && csta.Edition(ns) == 0
+	// The dialect's own requests are served in its vendor namespace or an
+	// ECMA-323 one (OpenScape's SystemRegister), not in another vendor's.
+	serves := d.Serves(name) && (!foreign || ns == d.VendorNamespace)
 	if !serves && !foreign {
 		return false
 	}
