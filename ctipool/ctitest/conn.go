@@ -271,6 +271,7 @@ func (c *conn) handleFrame(f framing.Frame) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs.add(RequestRecord{Time: now, Endpoint: s.name, Conn: c.id, InvokeID: f.InvokeID, Name: m.MessageName(), Message: m})
+	c.completeConnections(m)
 	if !s.stall.Load() {
 		if resp := c.serve(m); resp != nil {
 			*resp.MessageHeader() = m.MessageHeader().Reply()

@@ -278,3 +278,36 @@ func (c *conn) serveVendor(name string, body []byte) csta.Message {
 	}
 	return c.errorAnswer(cerr(csta.ErrServiceNotSupported, "%s is not supported", name))
 }
+
+// completeConnections fills in the callID of a ConnectionID that names
+// only a device, as the ECMA-323 schema allows and OpenScape Voice
+// clients do (ClearConnection): when the device's line is in exactly one
+// call, that call is meant. Otherwise the ConnectionID is left as it is
+// and the service refuses it. Only the OpenScape dialects do this; ecma354
+// keeps refusing such a ConnectionID. The caller holds the PBX lock.
+func (c *conn) completeConnections(m csta.Message) {
+	if c.srv.d.DeviceIDs != dialect.IDOpenScape {
+		return
+	}
+	p := c.srv.pbx
+	csta.WalkConnections(m, func(_ string, cid *csta.ConnectionID) {
+		if cid.CallID != "" || cid.DeviceID.ID == "" {
+			return
+		}
+		l := p.lookupLine(cid.DeviceID.ID)
+		if l == nil {
+			return
+		}
+		var only csta.CallID
+		n := 0
+		for _, call := range p.callList() {
+			if call.partyOnLine(l) != nil {
+				only = csta.CallID(call.id)
+				n++
+			}
+		}
+		if n == 1 {
+			cid.CallID = only
+		}
+	})
+}

@@ -203,3 +203,16 @@ func TestDMCCDeviceIDsAndLogin(t *testing.T) {
 	name, _, _ = dialect.Root(f.Body)
 	assert.Equal(t, "CSTAErrorCode", name, "released twice")
 }
+
+// TestDeviceOnlyConnection: in openscape-voice, a ConnectionID with only
+// a deviceID names the line's call when it has exactly one, as the schema
+// allows.
+func TestDeviceOnlyConnection(t *testing.T) {
+	p := newTestPBX(t, PBXConfig{Lines: []string{"1001", "1002"}})
+	s := serve(t, p, ServerConfig{Dialect: dialect.OpenScapeVoice})
+	c := dialTCP(t, s.Addr())
+	c.ns = csta.NamespaceEd4
+	c.fails(&csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1001")}}, csta.ErrInvalidConnectionID)
+	c.ok(&csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("1002")})
+	c.ok(&csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1001")}})
+}
