@@ -440,6 +440,9 @@ func (c *conn) clientResponse(id int, m csta.Message) {
 	c.hbMu.Unlock()
 	if ok {
 		c.srv.stats.ssAnswered.Add(1)
+		if c.session != "" && !c.srv.d.ClientResetsTimer && c.srv.d.Name != dialect.ECMA354 {
+			c.armExpiry() // the answered heartbeat keeps the session (OpenScape Business)
+		}
 		return
 	}
 	c.log.Debug("response to nothing the endpoint asked; ignored", "invokeID", id, "message", m.MessageName())

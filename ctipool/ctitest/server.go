@@ -59,7 +59,8 @@ type ServerConfig struct {
 	// SystemStatusInterval, when positive, makes the endpoint send a
 	// SystemStatus request to every client with an open session at this
 	// interval, as switches do to check the application is alive.
-	// Default: 0, off.
+	// Default: the dialect's (one minute for the OpenScape dialects), off
+	// for ecma354 and avaya-dmcc.
 	SystemStatusInterval time.Duration
 	// SystemStatusMisses is how many SystemStatus requests in a row a
 	// client may leave unanswered; at the next interval the endpoint

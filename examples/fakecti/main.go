@@ -87,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.answerDelay, "answer-delay", ctitest.DefaultAnswerDelay, "how long 2xxx numbers ring before they answer")
 	fs.DurationVar(&o.hangUpDelay, "hangup-delay", ctitest.DefaultHangUpDelay, "how long 3002 stays connected before it hangs up (0: never)")
 	fs.DurationVar(&o.noAnswer, "no-answer", ctitest.DefaultNoAnswerTime, "how long a call alerts before forwarding on no answer")
-	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: off)")
+	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: the dialect's, off for ecma354)")
 	fs.BoolVar(&o.noSession, "no-session", false, "accept requests without an ECMA-354 application session")
 	fs.BoolVar(&o.verbose, "v", false, "log every message")
 	fs.StringVar(&o.dialect, "dialect", dialect.ECMA354, "CSTA `dialect` to speak: "+strings.Join(dialect.Names(), ", "))
