@@ -118,7 +118,8 @@ type Dialect struct {
 	DeviceIDs, CallIDs IDForm
 	// DeviceIDService: the client must ask for a device ID
 	// (GetDeviceId) before using a device, and release it
-	// (ReleaseDeviceId) when done.
+	// (ReleaseDeviceId) when done; a number to dial gets its device ID
+	// from GetThirdPartyDeviceId.
 	DeviceIDService bool
 	// Port is the TCP port servers of this kind usually listen on.
 	Port int
@@ -188,7 +189,7 @@ var dialects = map[string]*Dialect{
 		DeviceIDs:         IDDMCC,
 		DeviceIDService:   true,
 		Port:              4721,
-		Services:          []string{"GetDeviceId", "ReleaseDeviceId"},
+		Services:          []string{"GetDeviceId", "GetThirdPartyDeviceId", "ReleaseDeviceId"},
 		Sources: []string{
 			"Avaya AES DMCC XML Programmer's Guide (SessionLoginInfo, GetDeviceId, ReleaseDeviceId, ports 4721/4722)",
 			"f-me/dmcc src/DMCC/XML/Request.hs and Response.hs (ed3/priv5..priv7, SessionLoginInfo, GetDeviceId, ReleaseDeviceId)",

@@ -60,7 +60,8 @@
 // device the client asks GetDeviceId (switchName, extension) in the Avaya
 // namespace and gets a device ID extension:switch:ip:instance, which
 // MonitorStart and the call control services take; ReleaseDeviceId gives
-// it back. The client keeps the session with ResetApplicationSessionTimer;
+// it back. A number to dial (MakeCall's calledDirectoryNumber) gets its
+// device ID from GetThirdPartyDeviceId, as f-me/dmcc does. The client keeps the session with ResetApplicationSessionTimer;
 // the server sends no heartbeat. Sources: Avaya AES DMCC XML Programmer's
 // Guide; f-me/dmcc src/DMCC/XML/Request.hs and Response.hs;
 // psco-tech/gw-coach-recording-agent pbx/avaya/aes.go and

@@ -197,6 +197,25 @@ func GetDeviceIdResponse(device string) []byte {
 		`<device typeOfNumber="other" mediaClass="notKnown">`+escaped(device)+`</device>`)
 }
 
+// GetThirdPartyDeviceId returns DMCC's GetThirdPartyDeviceId, the device
+// ID of a number that is not a station the application controls, such
+// as the destination of MakeCall.
+func GetThirdPartyDeviceId(switchName, extension string) []byte {
+	var parts []string
+	if switchName != "" {
+		parts = append(parts, text("switchName", switchName))
+	}
+	parts = append(parts, text("extension", extension))
+	return element("GetThirdPartyDeviceId", NamespaceAvaya, parts...)
+}
+
+// GetThirdPartyDeviceIdResponse returns DMCC's answer to
+// GetThirdPartyDeviceId.
+func GetThirdPartyDeviceIdResponse(device string) []byte {
+	return element("GetThirdPartyDeviceIdResponse", NamespaceAvaya,
+		`<device typeOfNumber="other" mediaClass="notKnown">`+escaped(device)+`</device>`)
+}
+
 // ReleaseDeviceId returns DMCC's ReleaseDeviceId for device.
 func ReleaseDeviceId(device string) []byte {
 	return element("ReleaseDeviceId", NamespaceAvaya,

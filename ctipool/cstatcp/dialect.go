@@ -248,7 +248,9 @@ func (c *Conn) toWire(ctx context.Context, body []byte) ([]byte, error) {
 		if d.DeviceIDService {
 			if strings.HasSuffix(path, "calledDirectoryNumber") || strings.HasSuffix(path, "consultedDevice") ||
 				strings.HasSuffix(path, "transferredTo") || strings.HasSuffix(path, "newDestination") {
-				return // a number to dial, not a device of the switch
+				// A number to dial, not a station of the application.
+				id.ID, resolveErr = c.thirdPartyDeviceID(ctx, id.ID)
+				return
 			}
 			id.ID, resolveErr = c.deviceID(ctx, id.ID)
 			return
@@ -310,6 +312,23 @@ func (c *Conn) deviceID(ctx context.Context, ext string) (string, error) {
 	c.dx.devices[ext] = id
 	c.dx.devMu.Unlock()
 	c.log.Debug("device ID", "extension", ext, "device", id)
+	return id, nil
+}
+
+// thirdPartyDeviceID returns the DMCC device ID of a number to dial,
+// from GetThirdPartyDeviceId. It is not cached: the numbers are many.
+func (c *Conn) thirdPartyDeviceID(ctx context.Context, number string) (string, error) {
+	if strings.Count(number, ":") == 3 {
+		return number, nil
+	}
+	body, err := c.doVendor(ctx, "GetThirdPartyDeviceIdResponse", dialect.GetThirdPartyDeviceId(c.cfg.SwitchName, number))
+	if err != nil {
+		return "", fmt.Errorf("cstatcp: %s: GetThirdPartyDeviceId %q: %w", c.cfg.Addr, number, err)
+	}
+	id, ok := dialect.Field(body, "device")
+	if !ok || id == "" {
+		return "", fmt.Errorf("%w: GetThirdPartyDeviceIdResponse without device", ErrUnexpectedResponse)
+	}
 	return id, nil
 }
 

@@ -247,7 +247,7 @@ func (c *conn) serveVendor(name string, body []byte) csta.Message {
 		p := c.srv.pbx
 		p.seq.session++
 		return vendorAnswer("SystemRegisterResponse", dialect.SystemRegisterResponse(c.negotiated(), fmt.Sprintf("%d", p.seq.session)))
-	case "GetDeviceId", "ReleaseDeviceId":
+	case "GetDeviceId", "GetThirdPartyDeviceId", "ReleaseDeviceId":
 		if c.session == "" && !c.sessionless() {
 			return c.errorAnswer(cerr(csta.ErrSecurity, "%s before StartApplicationSession", name))
 		}
@@ -268,6 +268,14 @@ func (c *conn) serveVendor(name string, body []byte) csta.Message {
 		}
 		c.devices[id] = true
 		return vendorAnswer("GetDeviceIdResponse", dialect.GetDeviceIdResponse(id))
+	case "GetThirdPartyDeviceId":
+		// Any number: it need not be a line of the PBX.
+		ext, ok := dialect.Field(body, "extension")
+		if !ok || ext == "" || strings.Contains(ext, ":") {
+			return c.errorAnswer(cerr(errInvalidParameterValue, "GetThirdPartyDeviceId without a valid extension"))
+		}
+		return vendorAnswer("GetThirdPartyDeviceIdResponse",
+			dialect.GetThirdPartyDeviceIdResponse(d.DeviceToWire("device", ext, cfg.SwitchName, cfg.SwitchIP)))
 	case "ReleaseDeviceId":
 		id, _ := dialect.Field(body, "device")
 		if !c.devices[id] {

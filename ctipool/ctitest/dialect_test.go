@@ -162,6 +162,7 @@ func TestDialectInterop(t *testing.T) {
 				assert.Equal(t, "StartApplicationSession", names[0])
 				assert.Contains(t, names, "GetDeviceId")
 				assert.Contains(t, names, "ReleaseDeviceId")
+				assert.Contains(t, names, "GetThirdPartyDeviceId", "the number dialled")
 				assert.Equal(t, "StopApplicationSession", names[len(names)-1])
 			default:
 				assert.Equal(t, "StartApplicationSession", names[0])
