@@ -139,8 +139,9 @@ var dialects = map[string]*Dialect{
 		Session:           SessionECMA354,
 		ClientResetsTimer: true,
 		Port:              2748,
+		Services:          []string{"SystemRegister"},
 		Sources: []string{
-			"ECMA-323 and ECMA-354 (application session), ECMA TR/88",
+			"ECMA-323 and ECMA-354 (application session), ECMA TR/88; SystemRegister is ECMA-269's System Register service",
 		},
 	},
 	OpenScapeVoice: {

@@ -15,7 +15,8 @@
 // ECMA-323 ed3 in an ECMA-354 application session: the client speaks
 // first with StartApplicationSession (no login), keeps the session with
 // ResetApplicationSessionTimer and ends it with StopApplicationSession.
-// Device and call IDs are as the directory has them. The server may send
+// Device and call IDs are as the directory has them. SystemRegister
+// (ECMA-269's System Register service) is answered in the session. The server may send
 // SystemStatus heartbeats when configured, numbered in the client's range
 // 1..9998 (the behaviour the fake always had). Source: ECMA-323, ECMA-354,
 // ECMA TR/88.

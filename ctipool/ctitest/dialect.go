@@ -242,17 +242,14 @@ func vendorAnswer(name string, body []byte) csta.Message {
 // holds the PBX lock.
 func (c *conn) serveVendor(name string, body []byte) csta.Message {
 	d, cfg := c.srv.d, c.srv.cfg
+	if c.session == "" && !c.sessionless() {
+		return c.errorAnswer(cerr(csta.ErrSecurity, "%s before StartApplicationSession", name))
+	}
 	switch name {
 	case "SystemRegister":
 		p := c.srv.pbx
 		p.seq.session++
 		return vendorAnswer("SystemRegisterResponse", dialect.SystemRegisterResponse(c.negotiated(), fmt.Sprintf("%d", p.seq.session)))
-	case "GetDeviceId", "GetThirdPartyDeviceId", "ReleaseDeviceId":
-		if c.session == "" && !c.sessionless() {
-			return c.errorAnswer(cerr(csta.ErrSecurity, "%s before StartApplicationSession", name))
-		}
-	}
-	switch name {
 	case "GetDeviceId":
 		ext, ok := dialect.Field(body, "extension")
 		if !ok || ext == "" {

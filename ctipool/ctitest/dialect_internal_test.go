@@ -216,3 +216,20 @@ func TestDeviceOnlyConnection(t *testing.T) {
 	c.ok(&csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("1002")})
 	c.ok(&csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1001")}})
 }
+
+// TestSystemRegisterECMA354: ECMA-269's SystemRegister is served in an
+// ecma354 session, and refused before it.
+func TestSystemRegisterECMA354(t *testing.T) {
+	p := newTestPBX(t, PBXConfig{Lines: []string{"1001"}})
+	s := serve(t, p, ServerConfig{})
+	c := dialTCP(t, s.Addr())
+	f := rawRequest(t, c, 5, string(dialect.SystemRegister(csta.NamespaceEd3)))
+	m, err := csta.Decode(f.Body)
+	require.NoError(t, err)
+	assert.ErrorIs(t, m.(*csta.CSTAErrorCode).Err(), csta.ErrSecurity)
+	c.start(csta.NamespaceEd4)
+	f = rawRequest(t, c, 6, string(dialect.SystemRegister(csta.NamespaceEd4)))
+	name, ns, _ := dialect.Root(f.Body)
+	assert.Equal(t, "SystemRegisterResponse", name)
+	assert.Equal(t, csta.NamespaceEd4, ns)
+}
