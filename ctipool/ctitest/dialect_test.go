@@ -336,3 +336,21 @@ func TestDialectUnknownConfig(t *testing.T) {
 	_, err = pbx.Serve(ctitest.ServerConfig{Dialect: "cisco"})
 	require.Error(t, err)
 }
+
+// TestDialectVendorErrorAnswer: a DMCC GetDeviceId refused for an unknown
+// extension fails the request with the CSTA error; the connection stays.
+func TestDialectVendorErrorAnswer(t *testing.T) {
+	pbx, err := ctitest.NewPBX(ctitest.PBXConfig{Lines: []string{"1001"}})
+	require.NoError(t, err)
+	defer pbx.Close()
+	srv := dialectServer(t, pbx, dialect.AvayaDMCC, ctitest.ServerConfig{})
+	ctx := context.Background()
+	c, err := cstatcp.Dial(ctx, clientConfig(dialect.AvayaDMCC, srv.Addr()))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("4711")}})
+	require.ErrorIs(t, err, csta.ErrInvalidDeviceID)
+	assert.NoError(t, c.Err())
+	_, err = c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}})
+	require.NoError(t, err)
+}
