@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/ctipool/cstatcp"
+	"github.com/rcc-go/rcc/csta/dialect"
 )
 
 // MaxEndpoints is the largest number of CTI endpoints a pool takes.
@@ -98,8 +99,17 @@ type Config struct {
 	// Default: "rcc".
 	ApplicationID string
 	// ProtocolVersion is the ECMA-323 namespace the built-in transport
-	// requests. Default: csta.NamespaceEd3.
+	// requests. Default: the dialect's (csta.NamespaceEd3 for ecma354).
 	ProtocolVersion string
+	// Dialect names the CSTA dialect the built-in transport speaks (see
+	// package csta/dialect): "ecma354" (the default, ""),
+	// "openscape-voice", "openscape-business" or "avaya-dmcc".
+	Dialect string
+	// Username and Password are the built-in transport's credentials for
+	// a dialect with a login. They are never logged.
+	Username, Password string
+	// SwitchName is the switch avaya-dmcc's GetDeviceId names.
+	SwitchName string
 	// SessionDuration is the application session duration the built-in
 	// transport requests. Default: cstatcp.DefaultSessionDuration.
 	SessionDuration time.Duration
@@ -149,6 +159,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		eps[i] = ep
 	}
 	cfg.Endpoints = eps
+	if _, err := dialect.Lookup(cfg.Dialect); err != nil {
+		return bad("%v", err)
+	}
 	for _, d := range []struct {
 		name string
 		v    *time.Duration

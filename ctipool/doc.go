@@ -138,7 +138,12 @@
 // kept alive with ResetApplicationSessionTimer, RequestSystemStatus
 // heartbeats, answers to the server's SystemStatus requests, optional TLS
 // per endpoint. It dials through [Config.Dial], which tests use to supply
-// in-memory connections or inject faults.
+// in-memory connections or inject faults. [Config.Dialect] makes it speak
+// the CSTA dialect of a real PBX (openscape-voice, openscape-business,
+// avaya-dmcc; see package csta/dialect), with [Config.Username] and
+// [Config.Password] for the dialects with a login; a handshake or login
+// the server refuses is an endpoint failure like any other: the endpoint
+// is down with that error and retried with backoff.
 //
 // # Concurrency and closing
 //

@@ -56,6 +56,10 @@ func (t tcpTransport) Dial(ctx context.Context, ep Endpoint, onEvent func(csta.E
 		ProtocolVersion: t.cfg.ProtocolVersion,
 		SessionDuration: t.cfg.SessionDuration,
 		WriteTimeout:    t.cfg.WriteTimeout,
+		Dialect:         t.cfg.Dialect,
+		Username:        t.cfg.Username,
+		Password:        t.cfg.Password,
+		SwitchName:      t.cfg.SwitchName,
 		OnEvent:         onEvent,
 		Logger:          t.cfg.Logger.With("endpoint", ep.Name),
 	})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/csta/framing"
 )
 
@@ -54,6 +55,9 @@ const (
 	// the server does not take waits no longer than its own timeout would
 	// let it.
 	DefaultWriteTimeout = 5 * time.Second
+	// DefaultHandshakeTimeout bounds the handshake when Dial's context
+	// has no earlier deadline.
+	DefaultHandshakeTimeout = 10 * time.Second
 )
 
 // Config configures Dial. Only Addr is required. A zero field selects its
@@ -106,6 +110,21 @@ type Config struct {
 	OnEvent func(csta.Event)
 	// Logger receives the connection's log records. Default: discard.
 	Logger *slog.Logger
+
+	// Dialect names the CSTA dialect the server speaks (see package
+	// csta/dialect): "ecma354" (the default, ""), "openscape-voice",
+	// "openscape-business" or "avaya-dmcc". It decides the handshake,
+	// the login, the keepalive and the device and call ID forms; see
+	// the package doc.
+	Dialect string
+	// Username and Password are the credentials of a dialect with a
+	// login (openscape-business, avaya-dmcc). They are never logged.
+	Username, Password string
+	// SwitchName is the switchName avaya-dmcc's GetDeviceId names.
+	SwitchName string
+	// HandshakeTimeout bounds the handshake when ctx has no earlier
+	// deadline. Default: DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
 }
 
 // Conn is one CSTA XML over TCP connection with an open application
@@ -143,10 +162,13 @@ type Conn struct {
 	sessionID       string
 	protocolVersion string
 	sessionDuration time.Duration
+
+	dx dialectState // what the dialect needs; see dialect.go
 }
 
 type result struct {
 	resp csta.Response
+	raw  []byte // the answer to a vendor request, undecoded
 	err  error
 }
 
@@ -166,8 +188,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if cfg.ApplicationID == "" {
 		cfg.ApplicationID = DefaultApplicationID
 	}
+	d, err := dialect.Lookup(cfg.Dialect)
+	if err != nil {
+		return nil, fmt.Errorf("cstatcp: %s: %w", cfg.Addr, err)
+	}
 	if cfg.ProtocolVersion == "" {
-		cfg.ProtocolVersion = csta.NamespaceEd3
+		cfg.ProtocolVersion = d.ProtocolVersion
 	}
 	for _, d := range []struct {
 		name string
@@ -178,6 +204,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		{"CloseTimeout", &cfg.CloseTimeout, DefaultCloseTimeout},
 		{"AbandonedTTL", &cfg.AbandonedTTL, DefaultAbandonedTTL},
 		{"WriteTimeout", &cfg.WriteTimeout, DefaultWriteTimeout},
+		{"HandshakeTimeout", &cfg.HandshakeTimeout, DefaultHandshakeTimeout},
 	} {
 		if *d.v < 0 {
 			return nil, fmt.Errorf("cstatcp: Config.%s is negative (%v)", d.name, *d.v)
@@ -227,21 +254,16 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		pending: make(map[int]chan result),
 		done:    make(chan struct{}),
 	}
+	c.dx.init(d)
 	c.lastRecv.Store(time.Now().UnixNano())
 	c.wg.Add(2)
 	go c.readLoop()
 	go c.replier()
-	if cfg.NoSession {
-		c.protocolVersion = cfg.ProtocolVersion
-		return c, nil
-	}
-	if err := c.startSession(ctx); err != nil {
+	if err := c.open(ctx); err != nil {
 		c.fail(err)
 		c.wg.Wait()
 		return nil, err
 	}
-	c.wg.Add(1)
-	go c.keepSession()
 	return c, nil
 }
 
@@ -249,6 +271,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 func (c *Conn) startSession(ctx context.Context) error {
 	resp, err := c.Do(ctx, &csta.StartApplicationSession{
 		ApplicationID:             c.cfg.ApplicationID,
+		ApplicationSpecificInfo:   c.dx.d.LoginInfo(c.cfg.Username, c.cfg.Password),
 		RequestedProtocolVersions: []string{c.cfg.ProtocolVersion},
 		RequestedSessionDuration:  int(c.cfg.SessionDuration / time.Second),
 	})
@@ -267,7 +290,7 @@ func (c *Conn) startSession(ctx context.Context) error {
 			"version", c.protocolVersion, "duration", c.sessionDuration)
 		return nil
 	case *csta.StartApplicationSessionNegResponse:
-		return fmt.Errorf("%w: %s", ErrSessionRefused, r.ErrorCode)
+		return c.sessionRefused(r)
 	default:
 		return fmt.Errorf("%w: %s to StartApplicationSession", ErrUnexpectedResponse, resp.MessageName())
 	}
@@ -367,6 +390,7 @@ func (c *Conn) Heartbeat(ctx context.Context) error {
 func (c *Conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
+		c.releaseDevices()
 		if c.sessionID != "" && c.Err() == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), c.cfg.CloseTimeout)
 			if _, err := c.Do(ctx, &csta.StopApplicationSession{SessionID: c.sessionID}); err != nil {
@@ -408,13 +432,8 @@ func (e notSent) Error() string     { return e.err.Error() }
 func (e notSent) Unwrap() error     { return e.err }
 func (e notSent) SafeToRetry() bool { return true }
 
-// Do sends a request and waits for its answer. A request whose Header
-// names no namespace is encoded in the protocol version the server granted. A CSTAErrorCode answer is
-// returned as the *csta.Error it carries; every other answer is returned as
-// it is, ECMA-354 negative responses included. Do returns early when ctx is
-// done or the connection ends. Errors for requests that never reached the
-// network have a SafeToRetry method that returns true.
-func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) {
+// do sends a request and waits for its answer; see Do.
+func (c *Conn) do(ctx context.Context, req csta.Request) (csta.Response, error) {
 	if req == nil {
 		return nil, notSent{errors.New("cstatcp: nil request")}
 	}
@@ -430,6 +449,9 @@ func (c *Conn) Do(ctx context.Context, req csta.Request) (csta.Response, error) 
 	body, err := codec.Encode(req)
 	if err != nil {
 		return nil, notSent{fmt.Errorf("cstatcp: %w", err)}
+	}
+	if body, err = c.toWire(ctx, body); err != nil {
+		return nil, err
 	}
 	if len(body) > framing.MaxBodySize {
 		return nil, notSent{fmt.Errorf("cstatcp: %s: %w", req.MessageName(), framing.ErrTooLarge)}
@@ -558,9 +580,15 @@ func (c *Conn) readLoop() {
 // handleFrame dispatches one frame by the kind of message it carries.
 func (c *Conn) handleFrame(f framing.Frame) {
 	debug := c.log.Enabled(context.Background(), slog.LevelDebug)
+	if c.rawAnswer(f) {
+		return
+	}
 	m, err := csta.Decode(f.Body)
 	if err != nil {
 		c.decodeErrors.Add(1)
+		if c.handshaking(f, err) {
+			return
+		}
 		if debug {
 			c.log.Debug("undecodable frame", "invokeID", f.InvokeID, "err", err, "bytes", len(f.Body))
 		}
@@ -572,6 +600,7 @@ func (c *Conn) handleFrame(f framing.Frame) {
 	if debug {
 		c.log.Debug("received", "invokeID", f.InvokeID, "message", m.MessageName())
 	}
+	c.fromWire(m)
 	switch m := m.(type) {
 	case csta.Event:
 		if c.cfg.OnEvent != nil {
@@ -619,6 +648,7 @@ func (c *Conn) serveRequest(id int, req csta.Request) {
 	switch req := req.(type) {
 	case *csta.SystemStatus:
 		resp = &csta.SystemStatusResponse{Header: req.Header.Reply()}
+		c.dx.sawSystemStatus()
 	case *csta.RequestSystemStatus:
 		resp = &csta.RequestSystemStatusResponse{Header: req.Header.Reply(), SystemStatus: csta.SystemNormal}
 	default:

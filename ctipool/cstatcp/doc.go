@@ -24,6 +24,31 @@
 // the session with StopApplicationSession, waiting at most
 // [Config.CloseTimeout] for the answer.
 //
+// # Dialects
+//
+// [Config.Dialect] names the dialect the server speaks (package
+// csta/dialect describes each and its sources). ecma354, the default, is
+// described above. openscape-voice waits for the server's first
+// SystemStatus, answers it, and registers with SystemRegister instead of
+// opening a session; it writes party devices as N<number>;noa=... and
+// takes OpenScape's IDs back to plain numbers in what it returns.
+// openscape-business opens the session in ed4 with [Config.Username] and
+// [Config.Password] in applicationSpecificInfo and relies on the server's
+// SystemStatus heartbeats, which it answers. avaya-dmcc opens the session
+// asking for ".../ed3/priv5" with SessionLoginInfo, gets a device ID with
+// GetDeviceId (on [Config.SwitchName]) for each device before a request
+// names it, gives it back with ReleaseDeviceId when its last monitor stops
+// and on Close, and resets the session timer. Credentials are never
+// logged.
+//
+// The handshake is bounded by [Config.HandshakeTimeout]. A server that does
+// not go through it as the dialect has it fails Dial with an error naming
+// the address, the dialect and what was expected, wrapping
+// [ErrHandshake], [ErrSessionRefused] or [ErrLoginRefused]; a frame that
+// is not CSTA XML during the handshake fails it too. A DMCC server that
+// refuses GetDeviceId as unknown fails the connection with
+// [ErrDialectMismatch].
+//
 // # Requests and events
 //
 // [Conn.Do] takes an invoke ID (1..9998) for each request and matches the

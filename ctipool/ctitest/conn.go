@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/csta/framing"
 )
 
@@ -39,10 +40,13 @@ type conn struct {
 	session  string // application session ID, "" before it starts
 	duration time.Duration
 	expiry   *timer
+	devices  map[string]bool // DMCC device IDs handed out by GetDeviceId
+	version  atomic.Value    // string: the negotiated protocol version
 
 	// Heartbeats the endpoint sends; guarded by hbMu.
 	hbMu      sync.Mutex
 	hbIDs     framing.InvokeIDs
+	hbNext    int // the last ID taken from the configured range
 	hbPending map[int]bool
 }
 
@@ -78,7 +82,10 @@ func (c *conn) start() {
 	writerDone := make(chan struct{})
 	go c.writer(writerDone)
 	go c.reader(writerDone)
-	if c.srv.cfg.NoSession {
+	switch {
+	case c.srv.d.ServerSpeaksFirst:
+		c.heartbeatNow()
+	case c.srv.cfg.NoSession:
 		c.startHeartbeats()
 	}
 }
@@ -160,7 +167,7 @@ func (c *conn) writer(done chan struct{}) {
 		// deadline ends the connection even if its queue never fills.
 		_ = c.nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		if it.msg != nil {
-			body, err := csta.Encode(it.msg)
+			body, err := c.encode(it.msg)
 			if err != nil {
 				c.log.Error("cannot encode message; not sent", "message", it.msg.MessageName(), "err", err)
 				continue
@@ -180,7 +187,7 @@ func (c *conn) writer(done chan struct{}) {
 			}
 			if it.id == framing.EventInvokeID {
 				s.stats.events.Add(1)
-			} else if _, ok := it.msg.(csta.Response); ok {
+			} else if isResponse(it.msg) {
 				s.stats.responses.Add(1)
 			}
 		} else {
@@ -252,6 +259,9 @@ func (c *conn) handleFrame(f framing.Frame) {
 	s, p := c.srv, c.srv.pbx
 	now := time.Now()
 	c.logFrame(FrameIn, f.InvokeID, f.Body)
+	if c.vendorFrame(f, now) {
+		return
+	}
 	m, err := csta.Decode(f.Body)
 	if err != nil {
 		s.stats.undecodable.Add(1)
@@ -260,7 +270,8 @@ func (c *conn) handleFrame(f framing.Frame) {
 		p.reqs.add(RequestRecord{Time: now, Endpoint: s.name, Conn: c.id, InvokeID: f.InvokeID, Err: err})
 		p.notifyLocked()
 		p.mu.Unlock()
-		if resp := malformedRequestAnswer(f.Body, err, c.session != "" || s.cfg.NoSession); resp != nil && !s.stall.Load() {
+		if resp := malformedRequestAnswer(f.Body, err, c.session != "" || c.sessionless()); resp != nil && !s.stall.Load() {
+			c.ownNamespace(resp)
 			c.respond(f.InvokeID, resp, false)
 		}
 		return
@@ -276,10 +287,13 @@ func (c *conn) handleFrame(f framing.Frame) {
 		c.log.Debug("event from a client; ignored", "message", m.MessageName())
 		return
 	}
+	c.fromWire(m)
+	c.ownNamespace(m)
 	s.stats.requests.Add(1)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reqs.add(RequestRecord{Time: now, Endpoint: s.name, Conn: c.id, InvokeID: f.InvokeID, Name: m.MessageName(), Message: m})
+	c.completeConnections(m)
 	if !s.stall.Load() {
 		if rule := c.matchRule(m); !rule.answered(c, f.InvokeID) {
 			if resp := c.serve(m); resp != nil {
@@ -297,8 +311,6 @@ func (c *conn) handleFrame(f framing.Frame) {
 func (c *conn) serve(m csta.Message) csta.Message {
 	s := c.srv
 	switch r := m.(type) {
-	case *csta.StartApplicationSession:
-		return c.startSession(r)
 	case *csta.ResetApplicationSessionTimer:
 		if c.session == "" || r.SessionID != c.session {
 			return &csta.ResetApplicationSessionTimerNegResponse{ErrorCode: csta.SessionError{Defined: csta.SessionInvalidSessionID}}
@@ -316,7 +328,10 @@ func (c *conn) serve(m csta.Message) csta.Message {
 		c.session = ""
 		return &csta.StopApplicationSessionPosResponse{}
 	}
-	if c.session == "" && !s.cfg.NoSession {
+	if _, ok := m.(*csta.StartApplicationSession); ok {
+		return c.startSession(m.(*csta.StartApplicationSession))
+	}
+	if c.session == "" && !c.sessionless() {
 		return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrSecurity, "%s before StartApplicationSession", m.MessageName()))
 	}
 	switch r := m.(type) {
@@ -345,12 +360,17 @@ func (c *conn) serve(m csta.Message) csta.Message {
 // protocol version that is an ECMA-323 edition 3 to 6 namespace is
 // granted, with the requested duration.
 func (c *conn) startSession(r *csta.StartApplicationSession) csta.Message {
+	d := c.srv.d
+	if d.Session == dialect.SessionSystemRegister {
+		// OpenScape Voice has no application session.
+		return csta.ErrorResponse(csta.Header{}, cerr(csta.ErrServiceNotSupported, "%s opens no application session; SystemRegister instead", d.Name))
+	}
 	if c.session != "" {
 		return &csta.StartApplicationSessionNegResponse{ErrorCode: csta.SessionError{Application: "application session already started"}}
 	}
 	version := ""
 	for _, v := range r.RequestedProtocolVersions {
-		if e := csta.Edition(v); e >= 3 && e <= 6 {
+		if d.Accepts(v) {
 			version = v
 			break
 		}
@@ -358,9 +378,13 @@ func (c *conn) startSession(r *csta.StartApplicationSession) csta.Message {
 	if version == "" {
 		return &csta.StartApplicationSessionNegResponse{ErrorCode: csta.SessionError{Defined: csta.SessionProtocolVersionNotSupported}}
 	}
+	if neg := c.checkLogin(r); neg != nil {
+		return neg
+	}
 	p := c.srv.pbx
 	p.seq.session++
 	c.session = fmt.Sprintf("%08d", p.seq.session)
+	c.version.Store(version)
 	c.duration = c.srv.cfg.SessionDuration
 	if r.RequestedSessionDuration > 0 {
 		c.duration = time.Duration(r.RequestedSessionDuration) * time.Second
@@ -408,14 +432,8 @@ func (c *conn) heartbeat() {
 			c.kill(fmt.Errorf("%d SystemStatus requests unanswered", missed))
 			return
 		}
-		id, err := c.hbIDs.Acquire()
-		if err == nil {
-			c.hbPending[id] = true
-		}
 		c.hbMu.Unlock()
-		if err == nil && c.enqueue(outItem{id: id, msg: &csta.SystemStatus{SystemStatus: csta.SystemNormal}}) {
-			s.stats.ssSent.Add(1)
-		}
+		c.sendSystemStatus()
 	}
 	c.timers.after(s.cfg.SystemStatusInterval, c.heartbeat)
 }
@@ -428,13 +446,18 @@ func (c *conn) clientResponse(id int, m csta.Message) {
 	ok := c.hbPending[id]
 	if ok {
 		for pid := range c.hbPending {
-			c.hbIDs.Release(pid)
+			if c.srv.cfg.InvokeIDs == [2]int{} {
+				c.hbIDs.Release(pid)
+			}
 		}
 		clear(c.hbPending)
 	}
 	c.hbMu.Unlock()
 	if ok {
 		c.srv.stats.ssAnswered.Add(1)
+		if c.session != "" && !c.srv.d.ClientResetsTimer && c.srv.d.Name != dialect.ECMA354 {
+			c.armExpiry() // the answered heartbeat keeps the session (OpenScape Business)
+		}
 		return
 	}
 	c.log.Debug("response to nothing the endpoint asked; ignored", "invokeID", id, "message", m.MessageName())

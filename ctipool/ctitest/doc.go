@@ -64,20 +64,63 @@
 // answered with CSTAErrorCode security/generic, unless
 // [ServerConfig].NoSession is set. Answers are written in the namespace of
 // the request, events in that of the MonitorStart that started their
-// monitor; unsolicited events carry invoke ID 9999.
+// monitor; a request that declares no namespace is answered in the
+// negotiated one (the session's protocol version, else the dialect's),
+// never in none. Unsolicited events carry invoke ID 9999.
 //
 // RequestSystemStatus is answered with systemStatus normal and a client's
 // SystemStatus with SystemStatusResponse. With
 // [ServerConfig].SystemStatusInterval set, the endpoint sends SystemStatus
-// to each client itself and closes connections that leave
-// [ServerConfig].SystemStatusMisses of them in a row unanswered.
+// to each client itself, in the negotiated namespace, and closes
+// connections that leave [ServerConfig].SystemStatusMisses of them in a
+// row unanswered. Its SystemStatus requests are numbered from
+// [ServerConfig].InvokeIDs: the client's own range 1..9998 in ecma354,
+// 9000..9998 in the vendor dialects, so that a client counting from 1
+// never takes them for answers.
+//
+// # Dialects
+//
+// [ServerConfig].Dialect makes the endpoint speak as a real PBX does (see
+// package csta/dialect for each dialect and its sources):
+//
+//   - ecma354 (default): as described above.
+//   - openscape-voice: on accept the endpoint speaks first with
+//     SystemStatus and then every minute (SystemStatusInterval); there is no
+//     application session: SystemRegister is answered with
+//     SystemRegisterResponse, StartApplicationSession with CSTAErrorCode
+//     serviceNotSupported, and requests are served without a session.
+//     Messages are in ed4; party devices are written N<number>;noa=nk,
+//     call IDs as 32 hex digits, and both forms are taken back (plain
+//     numbers too). A ConnectionID with only a deviceID names the line's
+//     call when it is in exactly one.
+//   - openscape-business: StartApplicationSession in ed4 with <user> and
+//     <password> in applicationSpecificInfo; SystemStatus every minute,
+//     whose answers keep the session alive.
+//   - avaya-dmcc: StartApplicationSession asking for ".../ed3/privN" with
+//     SessionLoginInfo (userName, password); GetDeviceId and
+//     ReleaseDeviceId in http://www.avaya.com/csta hand out and take back
+//     device IDs extension:switch:ip:0 ([ServerConfig].SwitchName,
+//     SwitchIP), which every request takes and every message carries.
+//
+// With [ServerConfig].Username set, a dialect with a login accepts only
+// that user and [ServerConfig].Password; without it any credentials, but
+// some must be given. A refused login gets
+// StartApplicationSessionNegResponse invalidApplicationInfo and is counted
+// in [ServerStats].LoginFailures.
+//
+// Whatever the dialect, a well-formed request in a namespace that is no
+// ECMA-323 edition (a vendor's, or a misspelt one) that the dialect does
+// not serve is answered at once with CSTAErrorCode
+// operation/serviceNotSupported in the negotiated namespace, never with
+// silence; a response or event in such a namespace is counted as
+// undecodable and ignored.
 //
 // With [ServerConfig].TLS set, an endpoint serves all of this over TLS
 // (on its listener and over Dial alike); [SelfSignedTLS] makes a
 // certificate for tests.
 //
 // A frame that is not CSTA XML is logged in the request log (with Err set),
-// counted, and not answered. A request the codec knows but cannot read (a
+// counted, and not answered (none of the dialects documents an answer). A request the codec knows but cannot read (a
 // required element missing, a value of the wrong form) is logged and
 // counted the same way, and answered: CSTAErrorCode
 // operation/invalidParameterValue (security/generic before the session

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/csta/framing"
 )
 
@@ -61,7 +62,8 @@ type ServerConfig struct {
 	// SystemStatusInterval, when positive, makes the endpoint send a
 	// SystemStatus request to every client with an open session at this
 	// interval, as switches do to check the application is alive.
-	// Default: 0, off.
+	// Default: the dialect's (one minute for the OpenScape dialects), off
+	// for ecma354 and avaya-dmcc.
 	SystemStatusInterval time.Duration
 	// SystemStatusMisses is how many SystemStatus requests in a row a
 	// client may leave unanswered; at the next interval the endpoint
@@ -87,6 +89,29 @@ type ServerConfig struct {
 	// this configuration (it needs a certificate), on its TCP listener
 	// and over Dial alike.
 	TLS *tls.Config
+
+	// Dialect names the CSTA dialect the endpoint speaks (see package
+	// csta/dialect): "ecma354" (the default, ""), "openscape-voice",
+	// "openscape-business" or "avaya-dmcc". It decides the handshake and
+	// who speaks first, the login, the keepalive, the vendor requests
+	// served and the form of device and call IDs; see the package doc.
+	Dialect string
+	// Username and Password, when Username is set, are the only
+	// credentials a dialect with a login (openscape-business, avaya-dmcc)
+	// accepts; others get the dialect's negative answer. When Username
+	// is empty any credentials are accepted, but a dialect with a login
+	// still requires some.
+	Username, Password string
+	// SwitchName and SwitchIP go into the device IDs avaya-dmcc's
+	// GetDeviceId hands out (extension:switch:ip:0).
+	// Default: SwitchName "CM1", SwitchIP empty.
+	SwitchName, SwitchIP string
+	// InvokeIDs is the inclusive range of invoke IDs the endpoint numbers
+	// its own SystemStatus requests from. {0, 0} takes the dialect's:
+	// 9000..9998 for the vendor dialects, apart from the client's, and
+	// the client's own range 1..9998 for ecma354. Set {1, 9998} to share
+	// the client's range, or {9000, 9998} to keep ecma354's apart.
+	InvokeIDs [2]int
 }
 
 // ServerStats counts what an endpoint did since it was created.
@@ -107,6 +132,9 @@ type ServerStats struct {
 	Undecodable uint64
 	// FramingErrors counts connections closed for a broken frame.
 	FramingErrors uint64
+	// LoginFailures counts StartApplicationSession requests refused for
+	// missing or wrong credentials.
+	LoginFailures uint64
 	// Overflows counts connections closed because their write queue was
 	// full.
 	Overflows uint64
@@ -127,6 +155,7 @@ type Server struct {
 	cfg  ServerConfig
 	name string
 	log  *slog.Logger
+	d    *dialect.Dialect
 
 	// mu guards the fields below. The PBX's lock may be held while taking
 	// mu, never the other way round.
@@ -145,7 +174,7 @@ type Server struct {
 	drop    atomic.Int64
 
 	stats struct {
-		accepted, requests, responses, dropped, events, undecodable, framing, overflows, writeTimeouts, ssSent, ssAnswered atomic.Uint64
+		accepted, requests, responses, dropped, events, undecodable, framing, overflows, writeTimeouts, ssSent, ssAnswered, logins atomic.Uint64
 	}
 }
 
@@ -167,6 +196,21 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("ctitest: MaxFrameSize %d is outside 0..%d", cfg.MaxFrameSize, framing.MaxFrameSize)
 	case cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil && cfg.TLS.GetConfigForClient == nil:
 		return nil, errors.New("ctitest: TLS config has no certificate")
+	case cfg.InvokeIDs != [2]int{} && (cfg.InvokeIDs[0] < 1 || cfg.InvokeIDs[1] > framing.MaxRequestInvokeID || cfg.InvokeIDs[0] > cfg.InvokeIDs[1]):
+		return nil, fmt.Errorf("ctitest: InvokeIDs %v is not a range within 1..%d", cfg.InvokeIDs, framing.MaxRequestInvokeID)
+	}
+	d, err := dialect.Lookup(cfg.Dialect)
+	if err != nil {
+		return nil, fmt.Errorf("ctitest: %w", err)
+	}
+	if cfg.InvokeIDs == [2]int{} {
+		cfg.InvokeIDs = d.ServerInvokeIDs
+	}
+	if cfg.SystemStatusInterval == 0 {
+		cfg.SystemStatusInterval = d.ServerHeartbeat
+	}
+	if cfg.SwitchName == "" {
+		cfg.SwitchName = "CM1"
 	}
 	if cfg.SessionDuration == 0 {
 		cfg.SessionDuration = DefaultSessionDuration
@@ -186,7 +230,7 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = p.cfg.Logger
 	}
-	s := &Server{pbx: p, cfg: cfg, conns: make(map[*conn]struct{})}
+	s := &Server{pbx: p, cfg: cfg, d: d, conns: make(map[*conn]struct{})}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -213,7 +257,7 @@ func (p *PBX) Serve(cfg ServerConfig) (*Server, error) {
 	}
 	s.mu.Lock()
 	s.running = true
-	err := s.listenLocked()
+	err = s.listenLocked()
 	s.mu.Unlock()
 	if err != nil {
 		p.removeServer(s)
@@ -243,6 +287,9 @@ func (p *PBX) removeServer(s *Server) {
 		}
 	}
 }
+
+// Dialect returns the name of the dialect the endpoint speaks.
+func (s *Server) Dialect() string { return s.d.Name }
 
 // Name returns the endpoint's name.
 func (s *Server) Name() string { return s.name }
@@ -483,6 +530,7 @@ func (s *Server) Stats() ServerStats {
 		Events:               s.stats.events.Load(),
 		Undecodable:          s.stats.undecodable.Load(),
 		FramingErrors:        s.stats.framing.Load(),
+		LoginFailures:        s.stats.logins.Load(),
 		Overflows:            s.stats.overflows.Load(),
 		WriteTimeouts:        s.stats.writeTimeouts.Load(),
 		SystemStatusSent:     s.stats.ssSent.Load(),

@@ -61,8 +61,14 @@ func TestApplicationSession(t *testing.T) {
 
 	t.Run("no namespace", func(t *testing.T) {
 		c := dialTCP(t, s.Addr())
+		// A real server answers in its own namespace, not in none.
 		r := c.do(&csta.StartApplicationSession{Header: csta.Header{NoNamespace: true}, ApplicationID: "t", RequestedProtocolVersions: []string{csta.NamespaceEd4}})
-		assert.True(t, r.MessageHeader().NoNamespace)
+		assert.False(t, r.MessageHeader().NoNamespace)
+		assert.Equal(t, csta.NamespaceACSE, r.MessageHeader().Namespace)
+		c.session = r.(*csta.StartApplicationSessionPosResponse).SessionID
+		c.ns = ""
+		st := c.do(&csta.RequestSystemStatus{Header: csta.Header{NoNamespace: true}})
+		assert.Equal(t, csta.NamespaceEd4, st.MessageHeader().Namespace, "the negotiated edition")
 	})
 
 	t.Run("second start, reset, stop", func(t *testing.T) {

@@ -12,10 +12,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/lineappearance/dirfile"
@@ -49,6 +51,11 @@ type options struct {
 	tlsKey       string
 	tlsSelf      bool
 	frameLog     int
+	dialect      string
+	user         string
+	password     string
+	switchName   string
+	invokeIDs    [2]int
 }
 
 // defaultListen are the endpoints fakecti serves without -listen.
@@ -86,15 +93,35 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.answerDelay, "answer-delay", ctitest.DefaultAnswerDelay, "how long 2xxx numbers ring before they answer")
 	fs.DurationVar(&o.hangUpDelay, "hangup-delay", ctitest.DefaultHangUpDelay, "how long 3002 stays connected before it hangs up (0: never)")
 	fs.DurationVar(&o.noAnswer, "no-answer", ctitest.DefaultNoAnswerTime, "how long a call alerts before forwarding on no answer")
-	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: off)")
+	fs.DurationVar(&o.systemStatus, "system-status", 0, "send SystemStatus heartbeats to clients at this interval (0: the dialect's, off for ecma354)")
 	fs.BoolVar(&o.noSession, "no-session", false, "accept requests without an ECMA-354 application session")
 	fs.BoolVar(&o.verbose, "v", false, "log every message")
 	fs.IntVar(&o.frameLog, "frame-log", ctitest.DefaultFrameLogSize, "how many frames (both ways) GET /frames keeps (0: none)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve CSTA over TLS with this PEM certificate `file` (with -tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key `file` of -tls-cert")
 	fs.BoolVar(&o.tlsSelf, "tls-self-signed", false, "serve CSTA over TLS with a new self-signed certificate for localhost (GET /tls/cert gives it)")
+	fs.StringVar(&o.dialect, "dialect", dialect.ECMA354, "CSTA `dialect` to speak: "+strings.Join(dialect.Names(), ", "))
+	fs.StringVar(&o.user, "user", "", "the only user name a dialect with a login accepts (default: any)")
+	fs.StringVar(&o.password, "password", "", "the password that goes with -user (or $FAKECTI_PASSWORD)")
+	fs.StringVar(&o.switchName, "switch-name", "", "switch name in avaya-dmcc device IDs (default CM1)")
+	invokeIDs := fs.String("server-invoke-ids", "", "`range` (like 9000-9998) the endpoints number their own requests from (default: the dialect's)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if _, err := dialect.Lookup(o.dialect); err != nil {
+		return o, fmt.Errorf("-dialect: %w", err)
+	}
+	if o.password == "" {
+		o.password = os.Getenv("FAKECTI_PASSWORD")
+	}
+	if *invokeIDs != "" {
+		lo, hi, ok := strings.Cut(*invokeIDs, "-")
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if !ok || err1 != nil || err2 != nil || a < 1 || b > 9998 || a > b {
+			return o, fmt.Errorf("-server-invoke-ids %q: want LOW-HIGH within 1-9998", *invokeIDs)
+		}
+		o.invokeIDs = [2]int{a, b}
 	}
 	o.listen = listen.vals
 	switch {
@@ -175,7 +202,10 @@ func startTLS(o options, log *slog.Logger) (*ctitest.PBX, *ctitest.Cluster, []by
 	}
 	scfgs := make([]ctitest.ServerConfig, len(o.listen))
 	for i, a := range o.listen {
-		scfgs[i] = ctitest.ServerConfig{Addr: a, NoSession: o.noSession, SystemStatusInterval: o.systemStatus, TLS: tcfg}
+		scfgs[i] = ctitest.ServerConfig{
+			Addr: a, NoSession: o.noSession, SystemStatusInterval: o.systemStatus, TLS: tcfg,
+			Dialect: o.dialect, Username: o.user, Password: o.password, SwitchName: o.switchName, InvokeIDs: o.invokeIDs,
+		}
 	}
 	cl, err := pbx.ServeCluster(scfgs...)
 	if err != nil {
@@ -208,7 +238,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	}
 	hs := &http.Server{Handler: newControlPlaneTLS(cl, certPEM), ReadHeaderTimeout: 10 * time.Second}
 	for _, ep := range cl.Endpoints() {
-		log.Info("CTI endpoint listening", "endpoint", ep.Name(), "addr", ep.Addr(), "tls", certPEM != nil)
+		log.Info("CTI endpoint listening", "endpoint", ep.Name(), "addr", ep.Addr(), "tls", certPEM != nil, "dialect", ep.Dialect())
 	}
 	logProvisioned(log, pbx)
 	log.Info("control plane listening", "url", "http://"+ln.Addr().String())

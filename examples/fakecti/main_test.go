@@ -258,3 +258,30 @@ func TestRun(t *testing.T) {
 
 	require.Error(t, run(context.Background(), []string{"-demo", "-listen", "127.0.0.1:0", "-http", "256.1.1.1:1"}, io.Discard, nil))
 }
+
+func TestDialectFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-demo", "-listen", "127.0.0.1:0", "-dialect", "avaya-dmcc", "-user", "admin",
+		"-password", "pw", "-switch-name", "S8300", "-server-invoke-ids", "5000-5999"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{5000, 5999}, o.invokeIDs)
+	pbx, cl, err := start(o, nil)
+	require.NoError(t, err)
+	defer pbx.Close()
+	assert.Equal(t, "avaya-dmcc", cl.Endpoints()[0].Dialect())
+
+	t.Setenv("FAKECTI_PASSWORD", "from-env")
+	o, err = parseFlags([]string{"-demo", "-dialect", "openscape-business", "-user", "u"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", o.password)
+
+	for _, args := range [][]string{
+		{"-demo", "-dialect", "cisco"},
+		{"-demo", "-server-invoke-ids", "9000"},
+		{"-demo", "-server-invoke-ids", "0-10"},
+		{"-demo", "-server-invoke-ids", "9000-9999"},
+		{"-demo", "-server-invoke-ids", "20-10"},
+	} {
+		_, err := parseFlags(args, io.Discard)
+		require.Error(t, err, "%q", args)
+	}
+}
