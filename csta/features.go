@@ -54,6 +54,48 @@ func EventCapability(name string, details ...CapabilityDetail) Capability {
 	return Capability{List: eventLists.listOf(name), Name: name, Details: details}
 }
 
+// CapabilityName returns the name of the capability that stands for a
+// request or an event in GetCSTAFeaturesResponse: "makeCall" for
+// MakeCall, "singleStepTransfer" for SingleStepTransferCall,
+// "transferred" for TransferredEvent, "netwReached" for
+// NetworkReachedEvent. ok is false for a message that has none (a
+// response, an ACSE message, Unknown).
+func CapabilityName(m Message) (name string, ok bool) {
+	if m == nil {
+		return "", false
+	}
+	msg := m.MessageName()
+	switch m.(type) {
+	case Event:
+		if n, ok := eventCapabilityNames[msg]; ok {
+			return n, true
+		}
+		name = lowerFirst(strings.TrimSuffix(msg, "Event"))
+		return name, eventLists.listOf(name) != ""
+	case Request:
+		if msg == "SingleStepTransferCall" {
+			return "singleStepTransfer", true
+		}
+		name = lowerFirst(msg)
+		return name, serviceLists.listOf(name) != ""
+	}
+	return "", false
+}
+
+// eventCapabilityNames are the events whose capability is not named after
+// the event message.
+var eventCapabilityNames = map[string]string{
+	"TransferedEvent":     "transferred",
+	"NetworkReachedEvent": "netwReached",
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
 // CapabilitySet is a set of capabilities, one per name, kept in schema order
 // (known lists and names in the schema's order, others after them by name)
 // so that it encodes deterministically and compares equal however it was
