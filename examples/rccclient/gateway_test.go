@@ -233,9 +233,10 @@ func TestConferenceBusy(t *testing.T) {
 	out := r.out.String()
 	assert.NotContains(t, out[strings.LastIndex(out, "call "+id+": connected"):], "hold")
 	r.typeLine(t, "hangup")
-	waitOutput(t, &r.out, "hung up call "+id)
+	waitOutput(t, &r.out, "CallCleared call="+id)
+	from := len(r.out.String())
 	r.typeLine(t, "calls")
-	waitOutput(t, &r.out, "no calls at "+line)
+	waitSince(t, &r.out, from, "no calls at "+line)
 	assert.Equal(t, 0, r.stop(t))
 }
 
