@@ -187,6 +187,21 @@ func TestTwoTerminals(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "call "+id+": connected with tel:2000")
 
+	// An interactive rccclient attaches too: its commands run in the
+	// monitor's session, it prints the events.
+	inter := start(t, g.uri(), control, "interactive")
+	waitOutput(t, &inter.out, "watching "+line)
+	inter.typeLine(t, "snapshot")
+	waitOutput(t, &inter.out, "call "+id+": connected with tel:2000")
+	inter.typeLine(t, "quit")
+	select {
+	case code := <-inter.done:
+		inter.done <- code
+		assert.Equal(t, 0, code, inter.err.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("interactive did not quit")
+	}
+
 	code, stdout, stderr = once(t, g.uri(), control, "hangup")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "hung up call "+id)
@@ -272,7 +287,7 @@ func TestEveryCommand(t *testing.T) {
 	step("alternate", "Retrieved call="+second)
 	step("reconnect", "Retrieved call="+first)
 	step("consult 2002", "Established call=")
-	step("transfer", "Transfered call=")
+	step("transfer", "Transferred call=")
 	assert.Contains(t, r.out.String(), "transferred call "+first)
 	step("calls", "no calls at "+line)
 	step("call 2003", "Established call=")

@@ -291,6 +291,9 @@ func describe(ev csta.Event) string {
 	add("state", string(local))
 	add("cause", string(cause))
 	name := strings.TrimSuffix(ev.MessageName(), "Event")
+	if name == "Transfered" { // the schema's spelling
+		name = "Transferred"
+	}
 	if len(parts) == 0 {
 		return name
 	}
