@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // CapabilityDetail is one refinement of a capability in
@@ -64,19 +65,36 @@ func CapabilityName(m Message) (name string, ok bool) {
 	if m == nil {
 		return "", false
 	}
-	msg := m.MessageName()
+	name, ok = capabilityNames()[m.MessageName()]
+	return name, ok
+}
+
+// capabilityNames maps the name of every registered request and event to
+// its capability; built once.
+var capabilityNames = sync.OnceValue(func() map[string]string {
+	out := make(map[string]string)
+	for msg, f := range registry {
+		if name, ok := capabilityNameOf(f(), msg); ok {
+			out[msg] = name
+		}
+	}
+	return out
+})
+
+// capabilityNameOf works out the capability of message m named msg.
+func capabilityNameOf(m Message, msg string) (string, bool) {
 	switch m.(type) {
 	case Event:
 		if n, ok := eventCapabilityNames[msg]; ok {
 			return n, true
 		}
-		name = lowerFirst(strings.TrimSuffix(msg, "Event"))
+		name := lowerFirst(strings.TrimSuffix(msg, "Event"))
 		return name, eventLists.listOf(name) != ""
 	case Request:
 		if msg == "SingleStepTransferCall" {
 			return "singleStepTransfer", true
 		}
-		name = lowerFirst(msg)
+		name := lowerFirst(msg)
 		return name, serviceLists.listOf(name) != ""
 	}
 	return "", false
