@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,24 @@ func controlPath(cfg config) string {
 	return filepath.Join(dir, hex.EncodeToString(h[:8])+".sock")
 }
 
+// checkControlDir refuses a default control directory that others could
+// write to (on systems with Unix permissions): a socket there might not be
+// ours.
+func checkControlDir(cfg config) error {
+	if cfg.control != "" || runtime.GOOS == "windows" {
+		return nil
+	}
+	dir := filepath.Dir(controlPath(cfg))
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() || fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("the control directory %s is not a private directory", dir)
+	}
+	return nil
+}
+
 // errControlInUse reports a control socket another rccclient serves.
 var errControlInUse = errors.New("another rccclient serves this line")
 
@@ -57,6 +76,9 @@ var errControlInUse = errors.New("another rccclient serves this line")
 func (a *app) serveControl(ctx context.Context) (io.Closer, error) {
 	path := controlPath(a.cfg)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := checkControlDir(a.cfg); err != nil {
 		return nil, err
 	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
@@ -196,6 +218,9 @@ func (a *app) serveConn(ctx context.Context, c net.Conn) {
 // does both. ok is false when none serves the line.
 func attach(ctx context.Context, cfg config, cmd string, args []string, stdin io.Reader, out *printer, stderr io.Writer) (code int, ok bool) {
 	path := controlPath(cfg)
+	if checkControlDir(cfg) != nil {
+		return 0, false
+	}
 	switch cmd {
 	case "monitor":
 		c, err := net.DialTimeout("unix", path, time.Second)
