@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	gw "github.com/rcc-go/rcc/internal/gateway"
 	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/sip"
 )
 
 // realGateway is a demo gateway listening on TCP at addr ("127.0.0.1:0"
@@ -337,5 +340,93 @@ func TestReopen(t *testing.T) {
 		10*time.Second, 10*time.Millisecond)
 	r.typeLine(t, "calls")
 	waitOutput(t, &r.out, "connected with tel:2000")
+	assert.Equal(t, 0, r.stop(t))
+}
+
+// trackingListener remembers the connections it accepts, so a test can
+// cut them as a crashed gateway would, without a BYE.
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+// cut closes every connection accepted so far.
+func (l *trackingListener) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+// TestReopenAfterConnectionLoss checks that monitor notices at once when
+// its TCP connection to the gateway is cut (no BYE, no 481) and re-opens
+// the session.
+func TestReopenAfterConnectionLoss(t *testing.T) {
+	srv, err := sip.NewServer(sip.ServerConfig{Handler: phone{}})
+	require.NoError(t, err)
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	l := &trackingListener{Listener: inner}
+	go srv.ServeTCP(l)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	uri := "sip:cti@" + inner.Addr().String() + ";transport=tcp"
+	control := filepath.Join(t.TempDir(), "ctl")
+	// A keepalive of an hour: only the connection watch can notice.
+	r := start(t, uri, control, "-reopen-min", "20ms", "-reopen-max", "200ms", "-keepalive", "1h", "monitor")
+	waitOutput(t, &r.out, "monitoring "+line)
+	l.cut()
+	waitOutput(t, &r.out, "session lost: connection to the gateway lost (TCP ")
+	waitOutput(t, &r.out, "session re-opened on "+line)
+	assert.Equal(t, 0, r.stop(t))
+}
+
+// TestReopenAfterKeepaliveUDP checks that over UDP monitor notices a
+// gateway that stopped answering (its OPTIONS keepalive goes unanswered)
+// and re-opens the session once a gateway answers there again.
+func TestReopenAfterKeepaliveUDP(t *testing.T) {
+	serve := func(addr string, grace time.Duration) net.PacketConn {
+		srv, err := sip.NewServer(sip.ServerConfig{Handler: phone{}})
+		require.NoError(t, err)
+		pc, err := net.ListenPacket("udp", addr)
+		require.NoError(t, err)
+		go srv.ServeUDP(pc)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), grace)
+			defer cancel()
+			srv.Shutdown(ctx)
+		})
+		return pc
+	}
+	// The first gateway's socket is closed under it: its BYEs at shutdown
+	// cannot leave, so do not wait for their answers.
+	pc := serve("127.0.0.1:0", 100*time.Millisecond)
+	addr := pc.LocalAddr().String()
+	uri := "sip:cti@" + addr + ";transport=udp"
+	control := filepath.Join(t.TempDir(), "ctl")
+	r := start(t, uri, control, "-reopen-min", "50ms", "-reopen-max", "200ms", "-keepalive", "100ms", "-timeout", "1s", "monitor")
+	waitOutput(t, &r.out, "monitoring "+line)
+	// The gateway dies without a BYE: its socket closes.
+	pc.Close()
+	waitOutput(t, &r.out, "session lost: no answer from the gateway (sip: keepalive")
+	waitOutput(t, &r.out, "re-opening failed: no answer from the gateway in time")
+	serve(addr, 10*time.Second)
+	waitOutput(t, &r.out, "session re-opened on "+line)
 	assert.Equal(t, 0, r.stop(t))
 }

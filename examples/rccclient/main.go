@@ -167,14 +167,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	a := &app{cfg: cfg, calls: newCalls(cfg.line), out: out, stderr: stderr, long: long, printEvents: long}
+	// The events of the monitor come after the line saying it runs.
+	out.hold()
 	s, err := a.open(ctx)
 	if err != nil {
+		out.release()
 		fmt.Fprintf(stderr, "rccclient: %s\n", explain("opening the session", err))
 		return 1
 	}
 	a.setSession(s)
 	defer a.close()
 	if !long {
+		out.release()
 		return a.exec(ctx, cmd, cmdArgs, out, func(msg string) { fmt.Fprintf(stderr, "rccclient: %s\n", msg) })
 	}
 
@@ -196,9 +200,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}()
 	if cmd == "monitor" {
 		out.line("monitoring %s (interrupt to stop; commands run from another terminal go through this session)", cfg.line)
+		out.release()
 		<-ctx.Done()
 		return 0
 	}
+	out.line("session open on %s; type help for the commands", cfg.line)
+	out.release()
 	return a.interactive(ctx, stdin, stderr)
 }
 

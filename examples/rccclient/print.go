@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -332,7 +333,9 @@ func explain(what string, err error) string {
 	case errors.Is(err, sip.ErrPeerBye):
 		return fmt.Sprintf("%s: the gateway ended the session (BYE)", what)
 	case errors.Is(err, sip.ErrConnectionLost):
-		return fmt.Sprintf("%s: %v", what, err)
+		return fmt.Sprintf("%s: %s", what, strings.TrimPrefix(err.Error(), "sip: "))
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s: no answer from the gateway in time", what)
 	case errors.Is(err, sip.ErrDialogEnded):
 		return fmt.Sprintf("%s: the session has ended", what)
 	}

@@ -192,7 +192,6 @@ func backoffCeil(lo, hi time.Duration, n int) time.Duration {
 // done. The session is kept open meanwhile (see keep).
 func (a *app) interactive(ctx context.Context, stdin io.Reader, stderr io.Writer) int {
 	lines := readLines(ctx, stdin)
-	a.out.line("session open on %s; type help for the commands", a.cfg.line)
 	errOut := func(msg string) { fmt.Fprintf(stderr, "rccclient: %s\n", msg) }
 	for {
 		a.out.showPrompt()
