@@ -194,9 +194,9 @@ func (a *app) retrieve(ctx context.Context, out *printer, args []string) error {
 		said("retrieved call %s"))
 }
 
-// consult puts the active call on hold and calls NUMBER for consultation;
-// it returns the consultation call.
-func (a *app) consultation(ctx context.Context, out *printer, to csta.DeviceID, id string) (held, consult csta.ConnectionID, err error) {
+// consultation puts the active call (id, or the latest connected one) on
+// hold and calls to for consultation; it returns both calls.
+func (a *app) consultation(ctx context.Context, to csta.DeviceID, id string) (held, consult csta.ConnectionID, err error) {
 	held, err = a.calls.find(id, csta.StateConnected)
 	if err != nil {
 		return held, consult, err
@@ -214,7 +214,7 @@ func (a *app) consultation(ctx context.Context, out *printer, to csta.DeviceID, 
 
 func (a *app) consult(ctx context.Context, out *printer, args []string) error {
 	to := number(args[0])
-	held, consult, err := a.consultation(ctx, out, to, arg(args, 1))
+	held, consult, err := a.consultation(ctx, to, arg(args, 1))
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (a *app) digits(ctx context.Context, out *printer, args []string) error {
 func (a *app) conference(ctx context.Context, out *printer, args []string) error {
 	if len(args) == 1 {
 		to := number(args[0])
-		held, consult, err := a.consultation(ctx, out, to, "")
+		held, consult, err := a.consultation(ctx, to, "")
 		if err != nil {
 			return err
 		}

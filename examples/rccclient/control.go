@@ -150,14 +150,20 @@ func (s *controlServer) Close() error {
 // replyWriter writes lines of output as controlReply lines, safe for
 // concurrent use.
 type replyWriter struct {
-	mu  *sync.Mutex
-	enc *json.Encoder
-	err bool // standard error rather than standard output
+	mu   *sync.Mutex
+	conn net.Conn
+	enc  *json.Encoder
+	err  bool // standard error rather than standard output
 }
+
+// replyTimeout bounds a write to an attached rccclient, so that one that
+// does not read cannot stall the session's events.
+const replyTimeout = 2 * time.Second
 
 func (w replyWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.conn.SetWriteDeadline(time.Now().Add(replyTimeout))
 	for _, l := range strings.SplitAfter(string(p), "\n") {
 		if l == "" {
 			continue
@@ -185,7 +191,7 @@ func (a *app) serveConn(ctx context.Context, c net.Conn) {
 	c.SetReadDeadline(time.Time{})
 	mu := new(sync.Mutex)
 	enc := json.NewEncoder(c)
-	out := &printer{w: replyWriter{mu: mu, enc: enc}, json: req.JSON, now: a.out.now}
+	out := &printer{w: replyWriter{mu: mu, conn: c, enc: enc}, json: req.JSON, now: a.out.now}
 	if req.Watch {
 		a.mu.Lock()
 		if a.watchers == nil {
@@ -206,9 +212,10 @@ func (a *app) serveConn(ctx context.Context, c net.Conn) {
 		return
 	}
 	a.out.notice("from another terminal: %s", strings.Join(req.Args, " "))
-	errw := replyWriter{mu: mu, enc: enc, err: true}
+	errw := replyWriter{mu: mu, conn: c, enc: enc, err: true}
 	code := a.exec(ctx, req.Args[0], req.Args[1:], out, func(msg string) { fmt.Fprintf(errw, "rccclient: %s\n", msg) })
 	mu.Lock()
+	c.SetWriteDeadline(time.Now().Add(replyTimeout))
 	enc.Encode(controlReply{Code: &code})
 	mu.Unlock()
 }

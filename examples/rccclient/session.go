@@ -99,20 +99,27 @@ func (a *app) event(ev csta.Event) {
 	if a.printEvents {
 		a.out.event(ev)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for w := range a.watchers {
+	for _, w := range a.watching() {
 		w.event(ev)
 	}
+}
+
+// watching returns the printers of the attached monitors.
+func (a *app) watching() []*printer {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]*printer, 0, len(a.watchers))
+	for w := range a.watchers {
+		out = append(out, w)
+	}
+	return out
 }
 
 // notice tells this terminal and the attached monitors what happened to
 // the session.
 func (a *app) notice(format string, args ...any) {
 	a.out.notice(format, args...)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for w := range a.watchers {
+	for _, w := range a.watching() {
 		w.notice(format, args...)
 	}
 }
