@@ -234,7 +234,13 @@ func attach(ctx context.Context, cfg config, cmd string, args []string, stdin io
 		if err != nil {
 			return 0, false
 		}
-		return watch(ctx, c, cfg, out, stderr), true
+		code := watch(ctx, c, cfg, out, stderr)
+		if code != 0 && ctx.Err() == nil {
+			// The session went with it: take over with one of our own.
+			out.notice("opening a session of our own")
+			return 0, false
+		}
+		return code, true
 	case "interactive":
 		c, err := net.DialTimeout("unix", path, time.Second)
 		if err != nil {

@@ -217,8 +217,14 @@ func TestTwoTerminals(t *testing.T) {
 
 	assert.Len(t, g.Sessions().Sessions(), 1, "the commands used the monitor's session")
 	assert.NotContains(t, mon.out.String(), "session lost")
-	assert.Equal(t, 0, watcher.stop(t))
+	// The first monitor stops: the second takes over with a session of
+	// its own, and the commands go through it.
 	assert.Equal(t, 0, mon.stop(t))
+	waitOutput(t, &watcher.out, "monitoring "+line)
+	code, stdout, stderr = once(t, g.uri(), control, "calls")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "no calls at "+line)
+	assert.Equal(t, 0, watcher.stop(t))
 
 	// With the monitor gone, a command opens a session of its own.
 	code, stdout, stderr = once(t, g.uri(), control, "dnd")

@@ -186,7 +186,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		fmt.Fprintf(stderr, "rccclient: commands from other terminals will not reach this session: %v\n", err)
 	} else {
-		defer ctl.Close()
+		defer func() {
+			// End the session before an attached monitor takes over.
+			a.close()
+			ctl.Close()
+		}()
 	}
 	keeping := make(chan struct{})
 	kctx, stopKeeping := context.WithCancel(ctx)
