@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // CapabilityDetail is one refinement of a capability in
@@ -52,6 +53,65 @@ func ServiceCapability(name string, details ...CapabilityDetail) Capability {
 // capability lists ("transferred", "netwReached"), not the event messages.
 func EventCapability(name string, details ...CapabilityDetail) Capability {
 	return Capability{List: eventLists.listOf(name), Name: name, Details: details}
+}
+
+// CapabilityName returns the name of the capability that stands for a
+// request or an event in GetCSTAFeaturesResponse: "makeCall" for
+// MakeCall, "singleStepTransfer" for SingleStepTransferCall,
+// "transferred" for TransferredEvent, "netwReached" for
+// NetworkReachedEvent. ok is false for a message that has none (a
+// response, an ACSE message, Unknown).
+func CapabilityName(m Message) (name string, ok bool) {
+	if m == nil {
+		return "", false
+	}
+	name, ok = capabilityNames()[m.MessageName()]
+	return name, ok
+}
+
+// capabilityNames maps the name of every registered request and event to
+// its capability; built once.
+var capabilityNames = sync.OnceValue(func() map[string]string {
+	out := make(map[string]string)
+	for msg, f := range registry {
+		if name, ok := capabilityNameOf(f(), msg); ok {
+			out[msg] = name
+		}
+	}
+	return out
+})
+
+// capabilityNameOf works out the capability of message m named msg.
+func capabilityNameOf(m Message, msg string) (string, bool) {
+	switch m.(type) {
+	case Event:
+		if n, ok := eventCapabilityNames[msg]; ok {
+			return n, true
+		}
+		name := lowerFirst(strings.TrimSuffix(msg, "Event"))
+		return name, eventLists.listOf(name) != ""
+	case Request:
+		if msg == "SingleStepTransferCall" {
+			return "singleStepTransfer", true
+		}
+		name := lowerFirst(msg)
+		return name, serviceLists.listOf(name) != ""
+	}
+	return "", false
+}
+
+// eventCapabilityNames are the events whose capability is not named after
+// the event message.
+var eventCapabilityNames = map[string]string{
+	"TransferedEvent":     "transferred",
+	"NetworkReachedEvent": "netwReached",
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // CapabilitySet is a set of capabilities, one per name, kept in schema order

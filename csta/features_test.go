@@ -1,6 +1,7 @@
 package csta
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -127,5 +128,44 @@ func TestFeaturesEncoding(t *testing.T) {
 		_, err := Encode(&GetCSTAFeaturesResponse{Features: Features{Services: Capabilities(c)}})
 		var ee *EncodeError
 		assert.ErrorAs(t, err, &ee, c.Name)
+	}
+}
+
+func TestCapabilityName(t *testing.T) {
+	for _, tt := range []struct {
+		m    Message
+		name string
+		ok   bool
+	}{
+		{&MakeCall{}, "makeCall", true},
+		{&SingleStepTransferCall{}, "singleStepTransfer", true},
+		{&GetCSTAFeatures{}, "getCSTAFeatures", true},
+		{&RequestSystemStatus{}, "requestSystemStatus", true},
+		{&SetDoNotDisturb{}, "setDoNotDisturb", true},
+		{&TransferredEvent{}, "transferred", true},
+		{&NetworkReachedEvent{}, "netwReached", true},
+		{&DigitsGeneratedEvent{}, "digitsGenerated", true},
+		{&CallClearedEvent{}, "callCleared", true},
+		{&ForwardingEvent{}, "forwarding", true},
+		{&MakeCallResponse{}, "", false},
+		{nil, "", false},
+	} {
+		name, ok := CapabilityName(tt.m)
+		assert.Equal(t, tt.ok, ok, "%T", tt.m)
+		if tt.ok {
+			assert.Equal(t, tt.name, name, "%T", tt.m)
+		}
+	}
+	// Every request and event the codec knows, but the ECMA-354
+	// application session messages, has a capability.
+	for name, f := range registry {
+		m := f()
+		_, isReq := m.(Request)
+		_, isEv := m.(Event)
+		if !isReq && !isEv || strings.HasSuffix(name, "ApplicationSession") || name == "ResetApplicationSessionTimer" {
+			continue
+		}
+		_, ok := CapabilityName(m)
+		assert.True(t, ok, name)
 	}
 }

@@ -83,9 +83,12 @@ type Config struct {
 	// connection fails, so that a failure does not flood the surviving
 	// connections. Default: 16.
 	RehomeWorkers int
-	// Features is the remote call control profile the gateway offers in
-	// GetCSTAFeaturesResponse, intersected with what the CTI side reports.
-	// Default: csta.RCCFeatures().
+	// Features is the most the gateway offers in GetCSTAFeaturesResponse:
+	// a session offers these services and events intersected with what it
+	// implements (Supported), with what its CTI link can do (Capable) and
+	// with what the CTI side answers to GetCSTAFeatures, and refuses the
+	// requests it does not offer with serviceNotSupported. Default:
+	// Supported().
 	Features *csta.Features
 	// Observer, when not nil, holds hooks told of session life events and
 	// requests; see [Observer]. Nil hooks are skipped.
@@ -143,7 +146,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		}
 	}
 	if cfg.Features == nil {
-		f := csta.RCCFeatures()
+		f := Supported()
 		cfg.Features = &f
 	} else {
 		f := csta.Features{Services: cfg.Features.Services.Clone(), Events: cfg.Features.Events.Clone()}

@@ -67,10 +67,18 @@
 // # Requests and translation
 //
 // [Session.Handle] answers every request of the remote call control
-// profile. GetCSTAFeatures is answered with [Config.Features] intersected
-// with what the CTI side reports (asked once per connection generation);
-// the gateway's own system status services are always offered, and when
-// the CTI side does not tell, Config.Features is offered as it is.
+// profile. GetCSTAFeatures lists what works: [Config.Features] (by default
+// everything the session implements, [Supported]: the RCC profile plus
+// AlternateCall, ReconnectCall and feature exchange, and the callCleared,
+// networkReached, queued and digitsGenerated events) intersected with what
+// the session implements, with what the CTI link can do when it implements
+// [Capable] (a dialect layer narrows the set this way), and with what the
+// CTI side answers to GetCSTAFeatures (asked once per connection
+// generation; when it does not tell, it limits nothing). The gateway's own
+// services (feature exchange, system status) do not depend on the CTI
+// side. A request for a service outside that list is refused with
+// serviceNotSupported and never reaches the CTI side; GetCSTAFeatures,
+// RequestSystemStatus, SystemStatus and MonitorStop are always answered.
 // MonitorStart on the session's own device starts a CTI monitor on the
 // line's CTI key and answers with a monitorCrossRefID the gateway makes (8
 // random hex digits, unique among open sessions), fixed for the session's

@@ -268,6 +268,9 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 	if !s.takeLine(req) {
 		return csta.ErrorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
 	}
+	if !s.offeredService(req) {
+		return errorResponse(hdr, csta.ErrServiceNotSupported), OutcomeRefused, nil
+	}
 	switch r := req.(type) {
 	case *csta.GetCSTAFeatures:
 		return s.features(ctx, r)
@@ -424,8 +427,8 @@ func (s *Session) linkFailed(ctx context.Context, link Link, cause error) (Link,
 	return s.ensureLink(ctx)
 }
 
-// features answers GetCSTAFeatures: Config.Features, intersected with what
-// the CTI side supports when it tells.
+// features answers GetCSTAFeatures with what the session offers on its
+// link; see Manager.offered.
 func (s *Session) features(ctx context.Context, req *csta.GetCSTAFeatures) (csta.Message, Outcome, error) {
 	hdr := req.Header
 	link, err := s.currentLink(ctx)

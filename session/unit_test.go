@@ -603,10 +603,18 @@ func TestFeaturesIntersection(t *testing.T) {
 	}
 	for range 2 {
 		fr := handle(t, s, &csta.GetCSTAFeatures{}).(*csta.GetCSTAFeaturesResponse)
-		assert.Equal(t, []string{"requestSystemStatus", "systemStatus", "holdCall", "makeCall"}, fr.Features.Services.Names())
+		assert.Equal(t, []string{"getCSTAFeatures", "requestSystemStatus", "systemStatus", "holdCall", "makeCall"}, fr.Features.Services.Names())
 		assert.Equal(t, []string{"delivered"}, fr.Features.Events.Names())
 	}
 	assert.Equal(t, 1, asked, "asked once per generation")
+	// Once the CTI side has told, what it left out is refused here.
+	resp := handle(t, s, &csta.AnswerCall{CallToBeAnswered: csta.Connection("c1", aliceLine)})
+	ec, ok := resp.(*csta.CSTAErrorCode)
+	require.True(t, ok, "%T", resp)
+	assert.Equal(t, "serviceNotSupported", ec.Code.Value)
+	assert.Empty(t, cti.requests("AnswerCall"))
+	handle(t, s, &csta.HoldCall{CallToBeHeld: csta.Connection("c1", aliceLine)})
+	assert.Len(t, cti.requests("HoldCall"), 1)
 }
 
 // TestTimeouts checks, on the fake clock of testing/synctest, that a CTI

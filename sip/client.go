@@ -111,7 +111,109 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 		return nil, err
 	}
 	go c.dispatch()
+	if st.KeepAlive > 0 {
+		go c.keepAlive()
+		if st.transport != "UDP" {
+			go c.watchConn(c.openConn())
+		}
+	}
 	return c, nil
+}
+
+// keepAliveMax bounds how long a keepalive OPTIONS waits for its answer.
+var keepAliveMax = 64 * sipmsg.T1
+
+// keepAlive sends OPTIONS in the dialog every ClientConfig.KeepAlive and
+// ends the session when the gateway does not answer or no longer knows
+// the dialog.
+func (c *ClientSession) keepAlive() {
+	every := c.cfg.KeepAlive
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), min(every, keepAliveMax))
+		res, err := c.call(ctx, c.newRequest(sipmsg.OPTIONS, 0))
+		cancel()
+		switch {
+		case c.isEnded() || errors.Is(err, ErrDialogEnded):
+			return
+		case err != nil:
+			c.log.Warn("keepalive got no answer", "error", err)
+			c.finish(fmt.Errorf("sip: keepalive: %w", err))
+			return
+		case res.StatusCode == 481:
+			c.finish(fmt.Errorf("sip: keepalive: %w", ErrDialogGone))
+			return
+		}
+	}
+}
+
+// nextHop returns the host:port an in-dialog request goes to: the route
+// set's first entry, the outbound proxy, or the gateway's Contact.
+func (c *ClientSession) nextHop() string {
+	c.leg.mu.Lock()
+	target, hop, routed := c.leg.target, c.leg.firstHop, len(c.leg.routes) > 0
+	c.leg.mu.Unlock()
+	switch {
+	case hop != "":
+		return hop
+	case !routed && c.cfg.proxied:
+		return c.cfg.firstHop
+	}
+	return hostPort(&target, c.cfg.transport)
+}
+
+// connCheck is the longest time between two looks at the dialog's
+// connection (see watchConn).
+const connCheck = 250 * time.Millisecond
+
+// openConn returns the next hop of the dialog's requests when the
+// transport has a connection open to it, or "".
+func (c *ClientSession) openConn() string {
+	addr := c.nextHop()
+	if h, _, err := net.SplitHostPort(addr); err != nil || net.ParseIP(h) == nil {
+		// Not resolved here; the OPTIONS keepalive covers it.
+		return ""
+	}
+	conn, err := c.ua.TransportLayer().GetConnection(strings.ToLower(c.cfg.transport), addr)
+	if err != nil || conn == nil {
+		return ""
+	}
+	conn.TryClose() // undo the reference GetConnection took
+	return addr
+}
+
+// watchConn ends the session with ErrConnectionLost once the TCP or TLS
+// connection to the dialog's next hop, having been open (seen is its
+// address), is closed. It looks it up in the transport's pool, where
+// sipgo keeps a connection until it closes.
+func (c *ClientSession) watchConn(seen string) {
+	t := time.NewTicker(min(c.cfg.KeepAlive, connCheck))
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		addr := c.openConn()
+		if addr != "" || c.nextHop() != seen {
+			// Open, or the dialog moved to another hop: watch that one
+			// once it is open.
+			seen = addr
+			continue
+		}
+		if seen != "" && !c.isEnded() && !c.dead.Load() {
+			c.log.Warn("connection to the gateway lost", "addr", seen)
+			c.finish(fmt.Errorf("%w (%s %s)", ErrConnectionLost, c.cfg.transport, seen))
+			return
+		}
+	}
 }
 
 // guard drops requests that come in as the session closes (see closeConn).

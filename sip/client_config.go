@@ -63,6 +63,18 @@ type ClientConfig struct {
 	// before the interval the gateway grants runs out, or halfway when it
 	// is under two minutes. Default: 600s.
 	SessionExpires time.Duration
+	// KeepAlive, when positive, makes the client watch that the gateway
+	// is still there. Every KeepAlive it sends OPTIONS in the dialog; when
+	// the gateway does not answer within KeepAlive (at most 32 seconds),
+	// the session ends with an error wrapping ErrNoAnswer, and when it
+	// answers 481, with ErrDialogGone. Over TCP and TLS it also watches the
+	// connection the dialog uses: once that connection closes, the session
+	// ends at once (within a quarter of a second, or KeepAlive when
+	// shorter) with ErrConnectionLost. A gateway that answers OPTIONS
+	// whatever the dialog (rcc's does, as a load balancer probe) is
+	// found to have lost the dialog only by the next request or refresh.
+	// Default: 0, no watching.
+	KeepAlive time.Duration
 	// OnEvent, if set, receives the events the gateway sends, one at a
 	// time and in order, on a goroutine of the client's. Once a monitor has
 	// been started (with Monitor or a MonitorStart through Do), events of
@@ -70,7 +82,8 @@ type ClientConfig struct {
 	OnEvent func(ev csta.Event)
 	// OnClose, if set, is called once when the session ends, after the
 	// last OnEvent call: with nil after Close, otherwise with the reason
-	// (ErrPeerBye, ErrDialogGone, a failed refresh).
+	// (ErrPeerBye, ErrDialogGone, ErrConnectionLost, a failed refresh or
+	// keepalive).
 	OnClose func(err error)
 	// EventQueueSize is how many events may wait for OnEvent; more are
 	// dropped and logged. Default: 256.
@@ -141,6 +154,9 @@ func (c ClientConfig) setup() (*clientSetup, error) {
 	}
 	if s.SessionExpires < 0 {
 		return nil, fmt.Errorf("sip: ClientConfig.SessionExpires is negative (%v)", s.SessionExpires)
+	}
+	if s.KeepAlive < 0 {
+		return nil, errors.New("sip: ClientConfig.KeepAlive is negative")
 	}
 	if s.SessionExpires == 0 {
 		s.SessionExpires = DefaultClientSessionExpires

@@ -118,6 +118,12 @@
 // session interval runs out, and [ClientSession.Close] sends MonitorStop and
 // BYE. The client listens for the gateway's requests on
 // ClientConfig.LocalAddr and can go through an outbound proxy.
+// With ClientConfig.KeepAlive it watches the gateway: OPTIONS in the dialog
+// every KeepAlive (no answer, or 481, ends the session) and, over TCP and
+// TLS, the dialog's connection (its close ends the session at once with
+// ErrConnectionLost). The session does not reopen itself: a program that
+// wants to stay connected waits on [ClientSession.Done] and dials again,
+// with backoff, as examples/rccclient does.
 //
 // # Transports and sizes
 //

@@ -50,6 +50,10 @@ var (
 	ErrSystemStatus = errors.New("sip: gateway system status is not normal")
 	// ErrNoAnswer reports a request that got no final response in time.
 	ErrNoAnswer = errors.New("sip: no answer")
+	// ErrConnectionLost: the TCP or TLS connection the client's dialog
+	// used closed (the gateway, or the proxy before it, went away); see
+	// ClientConfig.KeepAlive.
+	ErrConnectionLost = errors.New("sip: connection to the gateway lost")
 	// ErrBadResponse reports a gateway response the client cannot use, such
 	// as a 200 OK whose body is not CSTA XML.
 	ErrBadResponse = errors.New("sip: unusable response")

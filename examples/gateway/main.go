@@ -221,7 +221,8 @@ func printBanner(w io.Writer, g *gateway.Gateway, c *ctitest.Cluster, demo bool)
 	fmt.Fprintf(w, `
 Demo directory: alice (tel:1001), bob (tel:1002), carol (tel:1003 shared, tel:1004).
 Far ends: 2xxx answer after 1 s, 3000 is busy, 3001 never answers, 3002 hangs up after 5 s.
-Try it from another terminal:
+Try it: watch alice's line in one terminal, place a call from a second one
+(the call goes through the first one's session), or run "interactive" for both:
   go run ./examples/rccclient -gateway '%s' -user sip:alice@example.com -line 'tel:1001;phone-context=dialstring' monitor
   go run ./examples/rccclient -gateway '%s' -user sip:alice@example.com -line 'tel:1001;phone-context=dialstring' call 2000
 Stop with Ctrl-C.

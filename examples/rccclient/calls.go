@@ -19,6 +19,8 @@ type call struct {
 	// Our own connection is already connected while the far end of an
 	// outgoing call rings, so the state alone does not tell.
 	answered bool
+	// cause is the cause of the last event that failed the call.
+	cause csta.EventCause
 }
 
 // calls tracks the calls at the session's line from a snapshot and the
@@ -28,12 +30,17 @@ type calls struct {
 
 	mu      sync.Mutex
 	byID    map[csta.CallID]*call
-	order   []csta.CallID // oldest first
-	changed chan struct{} // closed and replaced on every change
+	order   []csta.CallID                   // oldest first
+	ended   map[csta.CallID]csta.EventCause // calls that left the line, with why
+	changed chan struct{}                   // closed and replaced on every change
 }
 
+// maxEnded bounds how many ended calls are remembered.
+const maxEnded = 64
+
 func newCalls(line string) *calls {
-	return &calls{line: line, byID: make(map[csta.CallID]*call), changed: make(chan struct{})}
+	return &calls{line: line, byID: make(map[csta.CallID]*call), ended: make(map[csta.CallID]csta.EventCause),
+		changed: make(chan struct{})}
 }
 
 // ours reports whether a connection is the line's own.
@@ -59,16 +66,23 @@ func (c *calls) set(conn csta.ConnectionID, state csta.LocalConnectionState, oth
 	}
 }
 
-// drop forgets a call. c.mu is held.
-func (c *calls) drop(id csta.CallID) {
+// drop forgets a call that left the line with cause. c.mu is held.
+func (c *calls) drop(id csta.CallID, cause csta.EventCause) {
+	if len(c.ended) >= maxEnded {
+		clear(c.ended)
+	}
+	c.ended[id] = cause
 	delete(c.byID, id)
 	c.order = slices.DeleteFunc(c.order, func(x csta.CallID) bool { return x == id })
 }
 
-// snapshot replaces what is known with a SnapshotDevice answer.
+// snapshot replaces what is known with a SnapshotDevice answer. The far
+// party of a call comes from the answer's endpointDevice, or else from
+// what the events told of the call.
 func (c *calls) snapshot(r *csta.SnapshotDeviceResponse) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	old := c.byID
 	c.byID = make(map[csta.CallID]*call)
 	c.order = nil
 	for _, info := range r.SnapshotData {
@@ -77,10 +91,15 @@ func (c *calls) snapshot(r *csta.SnapshotDeviceResponse) {
 			conn.DeviceID = csta.Device(c.line)
 		}
 		other := ""
-		if info.EndpointDevice != nil {
+		if info.EndpointDevice != nil && info.EndpointDevice.IsKnown() {
 			other = info.EndpointDevice.String()
+		} else if k, ok := old[conn.CallID]; ok {
+			other = k.other
 		}
 		c.set(conn, info.LocalCallState.Local(), other)
+		if k, ok := old[conn.CallID]; ok {
+			c.byID[conn.CallID].answered = k.answered
+		}
 	}
 	c.notify()
 }
@@ -130,25 +149,35 @@ func (c *calls) event(ev csta.Event) {
 		if c.ours(e.FailedConnection) {
 			c.set(e.FailedConnection, csta.StateFail, "")
 		}
+		// Our connection or the far end's: the call failed.
+		if k, ok := c.byID[e.FailedConnection.CallID]; ok {
+			k.cause = e.Cause
+		}
 	case *csta.ConnectionClearedEvent:
 		if c.ours(e.DroppedConnection) {
-			c.drop(e.DroppedConnection.CallID)
+			c.drop(e.DroppedConnection.CallID, e.Cause)
+		} else if k, ok := c.byID[e.DroppedConnection.CallID]; ok && !k.answered {
+			k.cause = e.Cause
+		}
+	case *csta.CallClearedEvent:
+		if _, ok := c.byID[e.ClearedCall.CallID]; ok {
+			c.drop(e.ClearedCall.CallID, e.Cause)
 		}
 	case *csta.DivertedEvent:
 		if e.DivertingDevice.String() == c.line {
-			c.drop(e.Connection.CallID)
+			c.drop(e.Connection.CallID, e.Cause)
 		}
 	case *csta.TransferredEvent:
 		if e.TransferringDevice.String() == c.line {
-			c.drop(e.PrimaryOldCall.CallID)
+			c.drop(e.PrimaryOldCall.CallID, e.Cause)
 			if e.SecondaryOldCall != nil {
-				c.drop(e.SecondaryOldCall.CallID)
+				c.drop(e.SecondaryOldCall.CallID, e.Cause)
 			}
 		}
 	case *csta.ConferencedEvent:
-		c.drop(e.PrimaryOldCall.CallID)
+		c.drop(e.PrimaryOldCall.CallID, e.Cause)
 		if e.SecondaryOldCall != nil {
-			c.drop(e.SecondaryOldCall.CallID)
+			c.drop(e.SecondaryOldCall.CallID, e.Cause)
 		}
 		for _, item := range e.ConferenceConnections {
 			if item.NewConnection != nil && c.ours(*item.NewConnection) {
@@ -208,13 +237,21 @@ func (c *calls) find(id string, states ...csta.LocalConnectionState) (csta.Conne
 	return csta.ConnectionID{}, fmt.Errorf("no %s call at %s (give a call ID, or see 'calls')", strings.Join(names, " or "), c.line)
 }
 
-// answered reports whether a call has been answered (an EstablishedEvent
-// came for it).
-func (c *calls) answered(id csta.CallID) bool {
+// outcome tells how an outgoing call stands: answered (an
+// EstablishedEvent came for it), or failed (a FailedEvent, or it left the
+// line before it was answered) with the cause the events gave.
+func (c *calls) outcome(id csta.CallID) (answered, failed bool, cause csta.EventCause) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k, ok := c.byID[id]
-	return ok && k.answered
+	if !ok {
+		cause, gone := c.ended[id]
+		return false, gone, cause
+	}
+	if k.answered {
+		return true, false, ""
+	}
+	return false, k.state == csta.StateFail || k.cause != "", k.cause
 }
 
 // list describes the calls, one per line.
@@ -227,6 +264,8 @@ func (c *calls) list() []string {
 		s := fmt.Sprintf("call %s: %s", id, orDash(string(k.state)))
 		if k.other != "" {
 			s += " with " + k.other
+		} else {
+			s += " (far party not reported)"
 		}
 		out = append(out, s)
 	}
@@ -238,4 +277,22 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// has reports whether call id is at the line.
+func (c *calls) has(id csta.CallID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.byID[id]
+	return ok
+}
+
+// state returns the state of our connection to call id, or "".
+func (c *calls) state(id csta.CallID) csta.LocalConnectionState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.byID[id]; ok {
+		return k.state
+	}
+	return ""
 }

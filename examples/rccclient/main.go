@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,35 +11,47 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
-
-	"github.com/rcc-go/rcc/csta"
-	"github.com/rcc-go/rcc/sip"
 )
 
 const usage = `usage: rccclient [flags] COMMAND [ARGS]
 
+"monitor" and "interactive" keep a session open for the line, print its
+events and re-open it, with backoff, when the gateway ends it or goes away.
+While one runs, commands run from another terminal for the same gateway,
+user and line go through its session: "rccclient monitor" in one terminal
+and "rccclient call 2000" in another work together. Without one running, a
+command opens a session of its own, runs, and closes it.
+
 Commands:
   monitor                      print events as they arrive, until interrupted
+  interactive                  the same, and read commands from the input
+                               (the ones below, "help" and "quit")
   call NUMBER                  place a call from the line to NUMBER
   answer [CALL]                answer the ringing call
   hangup [CALL]                clear the line's connection to a call
   hold [CALL]                  put the active call on hold
   retrieve [CALL]              take the held call back
-  transfer NUMBER [CALL]       transfer the active call to NUMBER
+  consult NUMBER [CALL]        put the active call on hold and call NUMBER
+  alternate                    swap the held and the active call
+  reconnect                    clear the active call, take the held one back
+  transfer                     join the held and the active call and leave
+                               (consultation transfer)
+  transfer NUMBER [CALL]       transfer the active call to NUMBER in one step
   conference [NUMBER]          call NUMBER for consultation and, once it
                                answers, join it with the held call; without
                                NUMBER, join the held and the active call
   deflect NUMBER [CALL]        send the ringing call to NUMBER
+  digits DIGITS [CALL]         send DTMF digits on the active call
+  forward                      show the forwarding
   forward TYPE NUMBER|off      set or clear forwarding; TYPE is immediate,
                                busy, noanswer, dnd or a CSTA forwarding type
-  dnd on|off                   do not disturb
-  snapshot                     list the calls at the line
+  dnd                          show do not disturb
+  dnd on|off                   set do not disturb
+  snapshot                     ask the gateway for the calls at the line
+  calls                        list the calls the client knows at the line
   features                     list what the gateway supports
-  interactive                  keep the session open and read these commands
-                               (and "calls", "help", "quit") from the input
 
 A NUMBER without a scheme is sent as tel:NUMBER. CALL is a call ID as the
 events show it; without one the command picks the call in the right state.
@@ -59,6 +70,11 @@ type config struct {
 	keyFile, serverName string
 	sessionExpires      time.Duration
 	namespace           string
+	keepAlive           time.Duration
+	reopenMin           time.Duration
+	reopenMax           time.Duration
+	control             string
+	attach              bool
 }
 
 func main() {
@@ -98,11 +114,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "how long to wait for each answer from the gateway")
 	fs.DurationVar(&cfg.answerWait, "answer-wait", 30*time.Second, "how long conference waits for the consulted party to answer")
 	fs.DurationVar(&cfg.sessionExpires, "session-expires", 0, "session interval to ask for (default 600s)")
+	fs.DurationVar(&cfg.keepAlive, "keepalive", 30*time.Second, "monitor, interactive: how often to check that the gateway is there (OPTIONS; over TCP and TLS the connection is watched too); 0 for never")
+	fs.DurationVar(&cfg.reopenMin, "reopen-min", 500*time.Millisecond, "monitor, interactive: first delay before re-opening a lost session")
+	fs.DurationVar(&cfg.reopenMax, "reopen-max", 30*time.Second, "monitor, interactive: longest delay between attempts to re-open it")
 	fs.StringVar(&cfg.namespace, "namespace", "", "ECMA-323 namespace of the requests (default ed3, as Communicator)")
 	fs.StringVar(&cfg.caFile, "ca", "", "TLS: PEM file of the CA certificates to trust")
 	fs.StringVar(&cfg.certFile, "cert", "", "TLS: PEM file of a client certificate (mutual TLS)")
 	fs.StringVar(&cfg.keyFile, "key", "", "TLS: PEM file of the client certificate's key")
 	fs.StringVar(&cfg.serverName, "server-name", "", "TLS: the name to verify the gateway's certificate against")
+	fs.StringVar(&cfg.control, "control", "", "control socket shared by the rccclients of one gateway, user and line (default: one per line in a private directory under the system's temporary directory)")
+	fs.BoolVar(&cfg.attach, "attach", true, "run commands through a monitor or interactive rccclient already running for the line")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -113,9 +134,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	out := &printer{w: stdout, json: cfg.json, now: time.Now}
+	if cfg.keepAlive < 0 || cfg.reopenMin <= 0 || cfg.reopenMax < cfg.reopenMin {
+		fmt.Fprintln(stderr, "rccclient: -keepalive must not be negative, -reopen-min must be positive and at most -reopen-max")
+		return 2
+	}
 	cmd, cmdArgs := fs.Arg(0), fs.Args()[1:]
-	if _, ok := commands[cmd]; !ok && cmd != "monitor" && cmd != "interactive" {
+	long := cmd == "monitor" || cmd == "interactive"
+	if _, ok := commands[cmd]; !ok && !long {
 		fmt.Fprintf(stderr, "rccclient: unknown command %q\n", cmd)
 		fs.Usage()
 		return 2
@@ -124,91 +149,64 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "rccclient: %v\n", err)
 		return 2
 	}
+	out := &printer{w: stdout, json: cfg.json, now: time.Now}
+	if cmd == "interactive" && !cfg.json {
+		out.prompt = "rcc> "
+	}
 
-	a, err := open(ctx, cfg, out, stderr, cmd == "monitor" || cmd == "interactive")
+	// A monitor or interactive rccclient for the line has the session:
+	// go through it.
+	if cfg.attach {
+		if code, ok := attach(ctx, cfg, cmd, cmdArgs, stdin, out, stderr); ok {
+			return code
+		}
+	}
+
+	a := &app{cfg: cfg, calls: newCalls(cfg.line), out: out, stderr: stderr, long: long, printEvents: long}
+	// The events of the monitor come after the line saying it runs.
+	out.hold()
+	s, err := a.open(ctx)
 	if err != nil {
+		out.release()
 		fmt.Fprintf(stderr, "rccclient: %s\n", explain("opening the session", err))
 		return 1
 	}
+	a.setSession(s)
 	defer a.close()
+	if !long {
+		out.release()
+		return a.exec(ctx, cmd, cmdArgs, out, func(msg string) { fmt.Fprintf(stderr, "rccclient: %s\n", msg) })
+	}
 
-	switch cmd {
-	case "monitor":
-		out.line("monitoring %s (interrupt to stop)", cfg.line)
-		select {
-		case <-ctx.Done():
-		case <-a.session.Done():
-			if err := a.session.Err(); err != nil {
-				fmt.Fprintf(stderr, "rccclient: %s\n", explain("session", err))
-				return 1
-			}
-		}
+	ctl, err := a.serveControl(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "rccclient: commands from other terminals will not reach this session: %v\n", err)
+	} else {
+		defer func() {
+			// End the session before an attached monitor takes over.
+			a.close()
+			ctl.Close()
+		}()
+	}
+	keeping := make(chan struct{})
+	kctx, stopKeeping := context.WithCancel(ctx)
+	go func() {
+		defer close(keeping)
+		a.keep(kctx)
+	}()
+	defer func() {
+		stopKeeping()
+		<-keeping
+	}()
+	if cmd == "monitor" {
+		out.line("monitoring %s (interrupt to stop; commands run from another terminal go through this session)", cfg.line)
+		out.release()
+		<-ctx.Done()
 		return 0
-	case "interactive":
-		return a.interactive(ctx, stdin, stderr)
 	}
-	if err := a.exec(ctx, cmd, cmdArgs); err != nil {
-		fmt.Fprintf(stderr, "rccclient: %v\n", err)
-		return 1
-	}
-	return 0
-}
-
-// app is an open session and what the commands need.
-type app struct {
-	cfg     config
-	session *sip.ClientSession
-	calls   *calls
-	out     *printer
-}
-
-// open opens the session, starts the monitor and takes a snapshot, so the
-// commands know the calls at the line.
-func open(ctx context.Context, cfg config, out *printer, stderr io.Writer, printEvents bool) (*app, error) {
-	tlsConfig, err := tlsSetup(cfg)
-	if err != nil {
-		return nil, err
-	}
-	a := &app{cfg: cfg, calls: newCalls(cfg.line), out: out}
-	logger := slog.New(slog.DiscardHandler)
-	if cfg.verbose {
-		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	dctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-	defer cancel()
-	a.session, err = sip.Dial(dctx, sip.ClientConfig{
-		Gateway:        cfg.gateway,
-		User:           cfg.user,
-		Line:           cfg.line,
-		Transport:      cfg.transport,
-		LocalAddr:      cfg.local,
-		Proxy:          cfg.proxy,
-		TLSConfig:      tlsConfig,
-		Namespace:      cfg.namespace,
-		SessionExpires: cfg.sessionExpires,
-		Logger:         logger,
-		OnEvent: func(ev csta.Event) {
-			a.calls.event(ev)
-			if printEvents {
-				out.event(ev)
-			}
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	rctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-	defer cancel()
-	if _, err := a.session.Monitor(rctx); err != nil {
-		a.close()
-		return nil, fmt.Errorf("starting the monitor: %w", err)
-	}
-	if err := a.snapshot(rctx, false); err != nil {
-		// Not every gateway supports SnapshotDevice: commands then need
-		// a call ID or events seen in interactive mode.
-		fmt.Fprintf(stderr, "rccclient: %s\n", explain("snapshot", err))
-	}
-	return a, nil
+	out.line("session open on %s; type help for the commands", cfg.line)
+	out.release()
+	return a.interactive(ctx, stdin, stderr)
 }
 
 // tlsSetup builds the TLS configuration from the flags.
@@ -235,69 +233,4 @@ func tlsSetup(cfg config) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
-}
-
-// close ends the session with MonitorStop and BYE.
-func (a *app) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.timeout)
-	defer cancel()
-	a.session.Close(ctx)
-}
-
-// interactive reads commands until the input ends, "quit", or ctx is
-// done.
-func (a *app) interactive(ctx context.Context, stdin io.Reader, stderr io.Writer) int {
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdin)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	a.out.line("session open on %s; type help for the commands", a.cfg.line)
-	for {
-		select {
-		case <-ctx.Done():
-			return 0
-		case <-a.session.Done():
-			fmt.Fprintf(stderr, "rccclient: %s\n", explain("session", a.session.Err()))
-			return 1
-		case l, ok := <-lines:
-			if !ok {
-				return 0
-			}
-			f := strings.Fields(l)
-			if len(f) == 0 {
-				continue
-			}
-			switch f[0] {
-			case "quit", "exit":
-				return 0
-			case "help":
-				a.out.line("%s", strings.TrimSpace(strings.SplitN(usage, "\nA NUMBER", 2)[0]))
-				continue
-			case "calls":
-				for _, c := range a.calls.list() {
-					a.out.line("%s", c)
-				}
-				continue
-			}
-			if _, ok := commands[f[0]]; !ok {
-				fmt.Fprintf(stderr, "rccclient: unknown command %q (type help)\n", f[0])
-				continue
-			}
-			if err := checkArgs(f[0], f[1:]); err != nil {
-				fmt.Fprintf(stderr, "rccclient: %v\n", err)
-				continue
-			}
-			if err := a.exec(ctx, f[0], f[1:]); err != nil {
-				fmt.Fprintf(stderr, "rccclient: %v\n", err)
-			}
-		}
-	}
 }

@@ -126,7 +126,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"hold"}, 1, "", "no connected call at " + line},
 		{[]string{"hold", "C7"}, 1, "", "HoldCall: the gateway refused it: operation/serviceNotSupported"},
 		{[]string{"dnd", "on"}, 0, "do not disturb on", ""},
-		{[]string{"dnd", "maybe"}, 1, "", "usage: dnd on|off"},
+		{[]string{"dnd", "maybe"}, 1, "", "usage: dnd [on|off]"},
 		{[]string{"forward", "busy", "3000"}, 0, "forwarding (forwardBusy) to tel:3000", ""},
 		{[]string{"forward", "sometimes", "3000"}, 1, "", "unknown forwarding type"},
 		{[]string{"snapshot"}, 0, "call C7: alerting", ""},
