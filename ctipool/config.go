@@ -9,8 +9,8 @@ import (
 	"net"
 	"time"
 
-	"github.com/rcc-go/rcc/ctipool/cstatcp"
 	"github.com/rcc-go/rcc/csta/dialect"
+	"github.com/rcc-go/rcc/ctipool/cstatcp"
 )
 
 // MaxEndpoints is the largest number of CTI endpoints a pool takes.

@@ -269,7 +269,7 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 		return csta.ErrorResponse(hdr, csta.ErrPrivilegeViolation), OutcomeRefused, nil
 	}
 	if !s.offeredService(req) {
-		return errorResponse(hdr, csta.ErrServiceNotSupported), OutcomeRefused, nil
+		return csta.ErrorResponse(hdr, csta.ErrServiceNotSupported), OutcomeRefused, nil
 	}
 	switch r := req.(type) {
 	case *csta.GetCSTAFeatures:

@@ -120,7 +120,7 @@ func (a *app) do(ctx context.Context, req csta.Request) (csta.Response, error) {
 	resp, err := s.Do(ctx, req)
 	if err != nil {
 		msg := explain(req.MessageName(), err)
-		var r *sip.Refusal
+		var r *sip.RefusalError
 		if errors.As(err, &r) && r.Status == 481 && a.long {
 			msg += "; re-opening the session"
 		}

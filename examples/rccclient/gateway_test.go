@@ -21,7 +21,8 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
-	gw "github.com/rcc-go/rcc/internal/gateway"
+	gw "github.com/rcc-go/rcc/session/gateway"
+	"github.com/rcc-go/rcc/session/gateway/demo"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/sip"
 )
@@ -29,7 +30,7 @@ import (
 // realGateway is a demo gateway listening on TCP at addr ("127.0.0.1:0"
 // picks a port).
 type realGateway struct {
-	*gw.Gateway
+	*demo.Gateway
 	pbx *ctitest.PBX
 }
 
@@ -42,7 +43,7 @@ func startGateway(t *testing.T, addr string) *realGateway {
 	cfg.CTI.ReconnectMax = gw.Duration(100 * time.Millisecond)
 	pbx, err := ctitest.NewPBX(ctitest.PBXConfig{Directory: lineappearance.Demo(), FarEnds: ctitest.DemoFarEnds(0, 0)})
 	require.NoError(t, err)
-	g, err := gw.New(cfg, gw.Options{Demo: true, PBX: pbx, Logger: slog.New(slog.DiscardHandler)})
+	g, err := demo.New(cfg, gw.Options{Logger: slog.New(slog.DiscardHandler)}, demo.Options{PBX: pbx})
 	require.NoError(t, err)
 	require.NoError(t, g.Start())
 	stopped := false
@@ -55,7 +56,7 @@ func startGateway(t *testing.T, addr string) *realGateway {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(t, g.Pool().WaitHealthy(ctx, gw.DemoEndpoints))
+	require.NoError(t, g.Pool().WaitHealthy(ctx, demo.Endpoints))
 	return &realGateway{Gateway: g, pbx: pbx}
 }
 
