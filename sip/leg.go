@@ -118,11 +118,13 @@ type stack struct {
 	cli *sipgo.Client
 }
 
-// newStack builds a sipgo user agent that logs to log, keeps route sets
-// unparsed, accepts bodies up to maxBody bytes and may send UDP messages
-// of udpMax bytes (see ServerConfig.UDPMaxMessageSize).
-func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger) (stack, error) {
+// newStack builds a sipgo user agent that logs to log (sipgo's routine
+// messages at debug level, see quietHandler), keeps route sets unparsed,
+// accepts bodies up to maxBody bytes and may send UDP messages of udpMax
+// bytes (see ServerConfig.UDPMaxMessageSize), with extra options.
+func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger, extra ...sipgo.UserAgentOption) (stack, error) {
 	raiseUDPLimit(udpMax)
+	log = quiet(log)
 	opts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentParser(newParser(maxBody)),
@@ -132,8 +134,14 @@ func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog
 			// A request over a TCP or TLS connection that closes fails at
 			// once instead of waiting for its timer.
 			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+			// A response that matches no transaction is a retransmission
+			// of one already handled.
+			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(r *sipmsg.Response) {
+				log.Debug("response matching no transaction", "response", r.StartLine())
+			}),
 		),
 	}
+	opts = append(opts, extra...)
 	if tlsConfig != nil {
 		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConfig))
 	}
@@ -162,7 +170,9 @@ func roundTrip(ctx context.Context, c *sipgo.Client, req *sipmsg.Request) (*sipm
 	if req.Body() == nil {
 		req.SetBody(nil)
 	}
-	tx, err := c.TransactionRequest(ctx, req, prebuilt)
+	// The server's front door lets sipgo open connections only for the
+	// requests the server sends itself.
+	tx, err := c.TransactionRequest(allowDial(ctx), req, prebuilt)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, err)
 	}

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +52,7 @@ type Server struct {
 	serving  gate // Serve calls running
 
 	stats counters
+	front frontDoor // see frontdoor.go
 }
 
 // endpoint is what the server tells peers about one of its transports.
@@ -69,7 +69,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	log := cfg.Logger.With("component", "sip")
-	st, err := newStack(cfg.UserAgent, cfg.MaxBodySize, cfg.UDPMaxMessageSize, cfg.TLSConfig, log)
+	st, err := newStack(cfg.UserAgent, cfg.MaxBodySize, cfg.UDPMaxMessageSize, cfg.TLSConfig, log, serverStackOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +81,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		listeners: make(map[io.Closer]struct{}),
 		local:     make(map[string]*endpoint),
 	}
+	s.initFront()
 	s.dialogObs, _ = cfg.Observer.(DialogObserver)
 	s.requestObs, _ = cfg.Observer.(RequestObserver)
 	s.eventObs, _ = cfg.Observer.(EventObserver)
@@ -139,13 +140,14 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 			s.log.Warn("cannot set UDP send buffer", "size", s.cfg.UDPReadBuffer, "error", err)
 		}
 	}
-	return s.serve("UDP", pc, pc.LocalAddr(), func() error { return s.sgs.ServeUDP(pc) })
+	return s.serve("UDP", pc, pc.LocalAddr(), func() error { return s.sgs.ServeUDP(s.frontUDP(pc)) })
 }
 
 // ServeTCP serves SIP on l until Shutdown, and then returns
 // ErrServerClosed.
 func (s *Server) ServeTCP(l net.Listener) error {
-	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(l) })
+	fl := s.frontListen(l, nil)
+	return s.serve("TCP", fl, l.Addr(), func() error { return s.sgs.ServeTCP(fl) })
 }
 
 // ServeTLS serves SIP over TLS on l, a plain TCP listener that ServeTLS
@@ -156,8 +158,8 @@ func (s *Server) ServeTLS(l net.Listener) error {
 		l.Close()
 		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
 	}
-	tl := tls.NewListener(l, s.cfg.TLSConfig)
-	return s.serve("TLS", tl, l.Addr(), func() error { return s.sgs.ServeTLS(tl) })
+	fl := s.frontListen(l, s.cfg.TLSConfig)
+	return s.serve("TLS", fl, l.Addr(), func() error { return s.sgs.ServeTLS(fl) })
 }
 
 // ListenAndServe listens on addr ("host:port") with network "udp", "tcp"
