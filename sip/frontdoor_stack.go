@@ -69,7 +69,7 @@ func serverStackOptions() []sipgo.UserAgentOption {
 //     transaction ended.
 //   - "send '100 Trying' response failed": the peer's connection is gone.
 var demoted = map[string]bool{
-	"Server tx failed to handle request": true,
+	"Server tx failed to handle request":  true,
 	"Client tx failed to handle response": true,
 	"TCP ref went negative":               true,
 	"UDP ref went negative on try close":  true,
