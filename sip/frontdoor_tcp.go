@@ -252,9 +252,10 @@ func (c *frontConn) SetReadDeadline(time.Time) error { return nil }
 // SetDeadline sets only the write deadline; see SetReadDeadline.
 func (c *frontConn) SetDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(t) }
 
-// Close closes the connection and gives back its slot.
+// Close closes the connection and gives back its slot. Closing it again
+// does nothing (the front door may have closed it before sipgo does).
 func (c *frontConn) Close() error {
-	err := net.ErrClosed
+	var err error
 	c.closeOnce.Do(func() {
 		err = c.Conn.Close()
 		c.release()
