@@ -45,6 +45,8 @@ type rawMsg struct {
 	contentLength int
 	// malformed says why the header section cannot be read, or "".
 	malformed string
+	// unsafe is set when the header section must not be echoed.
+	unsafe bool
 }
 
 // errIncomplete means the header section has not ended yet.
@@ -94,8 +96,13 @@ func scanMessage(data []byte) (rawMsg, error) {
 	for pos < end+2 {
 		le := pos + bytes.Index(data[pos:end+2], []byte("\r\n"))
 		line := data[pos:le]
-		if bytes.IndexByte(line, '\r') >= 0 && m.malformed == "" {
-			m.malformed = "Bare CR in Header"
+		if bytes.IndexByte(line, '\r') >= 0 || bytes.IndexByte(line, '\n') >= 0 {
+			// Not echoed in an answer: a client might take it for a line
+			// end, and see a header we did not write.
+			m.unsafe = true
+			if m.malformed == "" {
+				m.malformed = "Bare CR or LF in Header"
+			}
 		}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			// A continuation of the header before.
@@ -285,7 +292,7 @@ type topVia struct {
 func parseTopVia(data []byte, v span) (topVia, bool) {
 	var t topVia
 	s := v.start
-	for s < v.end && (data[s] == ' ' || data[s] == '\t') {
+	for s < v.end && isLWS(data[s]) {
 		s++
 	}
 	// The value ends at the first comma outside quotes.
@@ -298,7 +305,7 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 			break
 		}
 	}
-	for e > s && (data[e-1] == ' ' || data[e-1] == '\t') {
+	for e > s && isLWS(data[e-1]) {
 		e--
 	}
 	t.all = span{s, e}
@@ -311,10 +318,10 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 		}
 		p += slash + 1
 	}
-	for p < e && data[p] != ' ' && data[p] != '\t' {
+	for p < e && !isLWS(data[p]) {
 		p++
 	}
-	for p < e && (data[p] == ' ' || data[p] == '\t') {
+	for p < e && isLWS(data[p]) {
 		p++
 	}
 	if p >= e {
@@ -328,7 +335,7 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 		sentEnd = p + semi
 	}
 	t.params = span{sentEnd, e}
-	sb := bytes.TrimRight(data[hs:sentEnd], " \t")
+	sb := bytes.TrimRight(data[hs:sentEnd], lws)
 	if len(sb) == 0 {
 		return t, false
 	}
@@ -350,7 +357,7 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 		if portPart[0] != ':' {
 			return t, false
 		}
-		n, err := strconv.Atoi(string(bytes.Trim(portPart[1:], " \t")))
+		n, err := strconv.Atoi(string(bytes.Trim(portPart[1:], lws)))
 		if err != nil || n <= 0 || n > 65535 {
 			return t, false
 		}
@@ -366,6 +373,12 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 	})
 	return t, true
 }
+
+// lws are the bytes of linear white space, folding included.
+const lws = " \t\r\n"
+
+// isLWS reports whether c is linear white space.
+func isLWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // forEachParam calls f with the name and the whole of each ';' parameter
 // in the span (which starts at a ';' or is empty). Quoted values are

@@ -336,6 +336,16 @@ func (c *frontConn) frame() error {
 				c.consume(m.headersEnd, body)
 				return nil
 			}
+			if _, ok := parseTopVia(c.buf, m.first[hVia]); m.count[hVia] > 0 && !ok {
+				// No address to answer to that sipgo and we read alike.
+				c.s.log.Debug("front door: dropped a request with an unreadable Via", "source", c.src)
+				c.s.frontAnswered(c.buf, &m, 0)
+				c.consume(m.headersEnd, body)
+				return nil
+			}
+		} else if m.malformed != "" {
+			c.consume(m.headersEnd, body) // a response sipgo could not read
+			return nil
 		}
 		c.pass(&m, m.headersEnd+body)
 		return nil
@@ -389,7 +399,10 @@ func (c *frontConn) refuse(m *rawMsg, code int, reason string) {
 	if m.count[hVia] > 0 {
 		t, ok = parseTopVia(data, m.first[hVia])
 	}
-	if m.isMethod(data, "ACK") || !ok || (!c.trusted && s.cfg.DropUntrusted) {
+	if !c.trusted {
+		code, reason = 403, "Forbidden (Untrusted Peer)"
+	}
+	if m.isMethod(data, "ACK") || !ok || m.unsafe || (!c.trusted && s.cfg.DropUntrusted) {
 		s.frontAnswered(data, m, 0)
 		return
 	}

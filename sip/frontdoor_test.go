@@ -616,7 +616,8 @@ func TestScanMessage(t *testing.T) {
 		"OPTIONS sip:x SIP/2.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n": "Conflicting Content-Length",
 		"OPTIONS sip:x SIP/2.0\r\nContent-Length: -1\r\n\r\n":                     "Bad Content-Length",
 		"OPTIONS sip:x SIP/2.0\r\nFoo\r\n\r\n":                                    "Malformed Header Line",
-		"OPTIONS sip:x SIP/2.0\r\nFoo: a\rb\r\n\r\n":                              "Bare CR in Header",
+		"OPTIONS sip:x SIP/2.0\r\nFoo: a\rb\r\n\r\n":                              "Bare CR or LF in Header",
+		"OPTIONS sip:x SIP/2.0\r\nFoo: a\nVia: b\r\n\r\n":                         "Bare CR or LF in Header",
 	} {
 		m, err := scanMessage([]byte(in))
 		require.NoError(t, err)

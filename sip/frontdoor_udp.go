@@ -69,7 +69,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	ack := m.isMethod(data, "ACK")
 	if !trusted {
 		code := 403
-		if ack || !viaOK || s.cfg.DropUntrusted {
+		if ack || !viaOK || m.unsafe || s.cfg.DropUntrusted {
 			code = 0
 		}
 		s.log.Debug("front door: request from an untrusted peer", "source", src, "transport", "UDP", "answered", code)
@@ -89,7 +89,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	}
 	if code != 0 {
 		s.log.Debug("front door: refused a request", "source", src, "transport", "UDP", "status", code, "reason", reason)
-		if ack || !viaOK {
+		if ack || !viaOK || m.unsafe {
 			s.frontAnswered(data, &m, 0)
 			return 0
 		}
