@@ -94,9 +94,10 @@
 //   - frames TCP and TLS streams itself (the same boundaries as sipgo's
 //     stream parser: header section to the first empty line, then
 //     Content-Length bytes), so sipgo reads only whole messages that passed
-//     these checks; a message larger than MaxBodySize plus 32 KiB, an
-//     unreadable or conflicting Content-Length, or bytes that are not SIP
-//     close the connection. It answers RFC 5626 keep-alives.
+//     these checks; a message larger than MaxBodySize plus 32 KiB (after a
+//     513), an unreadable or conflicting Content-Length (after a 400), or
+//     bytes that are not SIP close the connection. It answers RFC 5626
+//     keep-alives.
 //   - caps TCP and TLS connections (MaxConns in total, a quarter of them
 //     for untrusted addresses, MaxConnsPerPeer per IP address), runs the
 //     TLS handshake under HandshakeTimeout, and closes a connection that

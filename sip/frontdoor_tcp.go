@@ -316,7 +316,7 @@ func (c *frontConn) frame() error {
 		}
 		body := max(m.contentLength, 0)
 		if m.headersEnd+body > c.maxMessage() {
-			c.refuse(&m, 413, "Message Too Large")
+			c.refuse(&m, 513, "Message Too Large")
 			return c.fail("message too large")
 		}
 		if !c.trusted {
