@@ -287,7 +287,11 @@ func (c *frontConn) frame() error {
 		if len(c.buf) > 0 && c.keepAlive() {
 			continue
 		}
-		if len(c.buf) == 0 {
+		if len(bytes.Trim(c.buf, "\r\n")) == 0 {
+			// Nothing yet, or part of a keep-alive: still idle.
+			if len(c.buf) > 4 {
+				return c.fail("not SIP")
+			}
 			if err := c.fill(); err != nil {
 				return err
 			}

@@ -380,6 +380,27 @@ func TestFrontDoorTimeouts(t *testing.T) {
 		}
 		assert.True(t, p.closed(5*time.Second))
 	})
+	t.Run("single CRLF keep-alives", func(t *testing.T) {
+		// A client that sends a lone CRLF now and then is idle, not in
+		// the middle of a message; a double CRLF gets a CRLF back (RFC
+		// 5626).
+		p := dialTCPFrom(t, "127.0.0.1:0", ts.tcp)
+		for range 4 {
+			p.send([]byte("\r\n"))
+			time.Sleep(200 * time.Millisecond)
+		}
+		assert.False(t, p.closed(0), "closed as a message not finished in time")
+		buf := make([]byte, 8)
+		p2, err := net.Dial("tcp", ts.tcp)
+		require.NoError(t, err)
+		defer p2.Close()
+		_, err = p2.Write([]byte("\r\n\r\n"))
+		require.NoError(t, err)
+		p2.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := io.ReadFull(p2, buf[:2])
+		require.NoError(t, err)
+		assert.Equal(t, "\r\n", string(buf[:n]))
+	})
 	t.Run("untrusted idle", func(t *testing.T) {
 		p := dialTCPFrom(t, "127.0.0.2:0", ts.tcp)
 		assert.True(t, p.closed(5*time.Second))
