@@ -318,6 +318,9 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 		}
 		p += slash + 1
 	}
+	for p < e && isLWS(data[p]) {
+		p++ // "SIP / 2.0 / UDP" (RFC 4475 wsinv)
+	}
 	for p < e && !isLWS(data[p]) {
 		p++
 	}

@@ -633,6 +633,14 @@ func TestScanMessage(t *testing.T) {
 	assert.Equal(t, "SIP/2.0/UDP a.example:5070 ;branch=z9hG4bK1 ;received=192.0.2.7;rport=4000", string(got))
 	assert.Equal(t, uint16(4000), replyPort(v, src))
 
+	ws := []byte("OPTIONS sip:x SIP/2.0\r\nVia  : SIP  /   2.0\r\n  /UDP\r\n    192.0.2.2:5070;rport;branch=z9hG4bK2\r\n\r\n")
+	m, err = scanMessage(ws)
+	require.NoError(t, err)
+	v, ok = parseTopVia(ws, m.first[hVia])
+	require.True(t, ok)
+	assert.Equal(t, "192.0.2.2", string(ws[v.host.start:v.host.end]))
+	assert.Equal(t, 5070, v.port)
+
 	for in, want := range map[string]string{
 		"OPTIONS sip:x SIP/2.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n": "Conflicting Content-Length",
 		"OPTIONS sip:x SIP/2.0\r\nContent-Length: -1\r\n\r\n":                     "Bad Content-Length",
