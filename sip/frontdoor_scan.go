@@ -366,15 +366,55 @@ func parseTopVia(data []byte, v span) (topVia, bool) {
 		}
 		t.port = n
 	}
-	forEachParam(data, t.params, func(name, _ span) {
+	good := true
+	forEachParam(data, t.params, func(name, whole span) {
+		n := bytes.Trim(data[name.start:name.end], lws)
+		if !validParam(n, bytes.Trim(data[name.end:whole.end], lws)) {
+			good = false
+		}
 		switch {
-		case equalFold(bytes.TrimSpace(data[name.start:name.end]), "rport"):
+		case equalFold(n, "rport"):
 			t.rport = true
-		case equalFold(bytes.TrimSpace(data[name.start:name.end]), "received"):
+		case equalFold(n, "received"):
 			t.received = true
 		}
 	})
-	return t, true
+	// A parameter sipgo might read otherwise than we do could hide the
+	// received we add: such a Via is not read at all.
+	return t, good
+}
+
+// validParam reports whether a Via parameter is a token, with an optional
+// value ("=..." as given) that is a token, an IPv6 reference or a quoted
+// string (RFC 3261 section 25.1).
+func validParam(name, value []byte) bool {
+	if len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if !isToken(c) {
+			return false
+		}
+	}
+	if len(value) == 0 {
+		return true
+	}
+	if value[0] != '=' {
+		return false
+	}
+	v := bytes.Trim(value[1:], lws)
+	if len(v) == 0 {
+		return false
+	}
+	if v[0] == '"' {
+		return len(v) >= 2 && v[len(v)-1] == '"' && bytes.IndexByte(v[1:len(v)-1], '"') < 0 && bytes.IndexByte(v, '\\') < 0
+	}
+	for _, c := range v {
+		if !isToken(c) && c != ':' && c != '[' && c != ']' {
+			return false
+		}
+	}
+	return true
 }
 
 // lws are the bytes of linear white space, folding included.
