@@ -90,3 +90,50 @@ func rssBytes() int64 {
 	}
 	return 0
 }
+
+// BenchmarkTCPConns opens b.N TCP connections from a trusted address
+// (handed to sipgo) or an untrusted one (kept by the front door), each
+// sending one OPTIONS and then idle, and reports the heap each costs. Run
+// it with a fixed count, e.g.
+//
+//	go test -run '^$' -bench TCPConns -benchtime 400x ./sip/
+func BenchmarkTCPConns(b *testing.B) {
+	for _, c := range []struct{ name, from string }{{"untrusted", "127.0.0.2"}, {"trusted", "127.0.0.1"}} {
+		b.Run(c.name, func(b *testing.B) {
+			ts := startServer(b, ServerConfig{TrustedPeers: onlyLocalhost, MaxConns: 4*b.N + 4, MaxConnsPerPeer: b.N + 1})
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			buf := make([]byte, 4096)
+			b.ResetTimer()
+			for i := range b.N {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(c.from)}}
+				conn, err := d.Dial("tcp", ts.tcp)
+				if err != nil {
+					b.Fatal(err)
+				}
+				conns = append(conns, conn)
+				req := sipRequest("OPTIONS", "sip:cti@"+ts.tcp+";transport=tcp", "Via: SIP/2.0/TCP "+conn.LocalAddr().String()+";branch=z9hG4bK-c"+strconv.Itoa(i),
+					fmt.Sprintf("conn-%d@x", i), nil, "")
+				if _, err := conn.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, err := conn.Read(buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "heap-B/conn")
+			b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines")
+		})
+	}
+}
