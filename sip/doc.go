@@ -81,8 +81,9 @@
 //     door answers its requests and closes it after MessageTimeout idle.
 //   - answers 400, statelessly, a request with more than one From, To,
 //     Call-ID, CSeq or Content-Length (sipgo would take the last), with a
-//     header line it cannot read, or over UDP with a Content-Length beyond
-//     the datagram; a request with a Via it cannot read, or with a bare CR
+//     header line it cannot read, over UDP with a Content-Length beyond the
+//     datagram, or over TCP and TLS without a Content-Length (RFC 3261
+//     section 18.3; sipgo would close the connection); a request with a Via it cannot read, or with a bare CR
 //     or LF in a header, gets nothing (the answer would echo it).
 //   - writes received (when the sent-by host is not the source address, or
 //     rport is asked for) and rport (with the source port, when asked for)

@@ -334,6 +334,11 @@ func (c *frontConn) frame() error {
 			}
 			continue
 		}
+		if m.contentLength < 0 && m.malformed == "" {
+			// RFC 3261 section 18.3: required on a stream; sipgo would
+			// close the connection.
+			m.malformed = "Missing Content-Length"
+		}
 		if m.request {
 			if code, reason := refusalFor(&m); code != 0 {
 				c.refuse(&m, code, reason)

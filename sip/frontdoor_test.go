@@ -489,6 +489,20 @@ func TestFrontDoorDuplicateHeaders(t *testing.T) {
 		assert.Equal(t, "Conflicting Content-Length", res.Reason)
 		assert.True(t, p.closed(5*time.Second), "framing is lost: the connection closes")
 	})
+	t.Run("tcp/no Content-Length", func(t *testing.T) {
+		p := dialTCPFrom(t, "127.0.0.1:0", ts.tcp)
+		req := bytes.Replace(sipRequest("OPTIONS", "sip:cti@"+ts.tcp, "Via: SIP/2.0/TCP "+p.addr()+";branch=z9hG4bK-ncl", "ncl@x", nil, ""),
+			[]byte("Content-Length: 0\r\n"), nil, 1)
+		p.send(req)
+		res := p.response(5 * time.Second)
+		require.NotNil(t, res)
+		assert.Equal(t, 400, res.StatusCode)
+		assert.Equal(t, "Missing Content-Length", res.Reason)
+		p.send(sipRequest("OPTIONS", "sip:cti@"+ts.tcp, "Via: SIP/2.0/TCP "+p.addr()+";branch=z9hG4bK-ncl2", "ncl2@x", nil, ""))
+		res = p.response(5 * time.Second)
+		require.NotNil(t, res, "the connection stays")
+		assert.Equal(t, 200, res.StatusCode)
+	})
 	t.Run("udp/Content-Length beyond the datagram", func(t *testing.T) {
 		p := newUDPPeer(t, "127.0.0.1:0")
 		req := bytes.Replace(sipRequest("OPTIONS", "sip:cti@"+ts.udp, "Via: SIP/2.0/UDP "+p.addr()+";branch=z9hG4bK-cl2", "cl2@x", nil, ""),
