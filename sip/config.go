@@ -38,6 +38,16 @@ const (
 	DefaultContactUser = "cti"
 	// DefaultUserAgent is the default ServerConfig.UserAgent.
 	DefaultUserAgent = "rcc"
+	// DefaultIdleTimeout is the least default ServerConfig.IdleTimeout.
+	DefaultIdleTimeout = 15 * time.Minute
+	// DefaultHandshakeTimeout is the default ServerConfig.HandshakeTimeout.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultMessageTimeout is the default ServerConfig.MessageTimeout.
+	DefaultMessageTimeout = 20 * time.Second
+	// DefaultMaxConns is the default ServerConfig.MaxConns.
+	DefaultMaxConns = 1024
+	// DefaultMaxConnsPerPeer is the default ServerConfig.MaxConnsPerPeer.
+	DefaultMaxConnsPerPeer = 128
 )
 
 // ServerConfig configures a [Server]. The zero value of every field but
@@ -135,6 +145,33 @@ type ServerConfig struct {
 	// where you can. Default: 32 KiB.
 	UDPMaxMessageSize int
 
+	// DropUntrusted makes the server send nothing at all to peers that are
+	// not trusted: their UDP requests are dropped rather than answered
+	// 403, and their TCP connections (and TLS connections without a
+	// trusted certificate) are closed at once.
+	DropUntrusted bool
+	// IdleTimeout closes a TCP or TLS connection on which nothing was
+	// received or sent for this long. Default: SessionExpires plus one
+	// minute, and at least 15 minutes (a dialog refreshed in time keeps its
+	// connection).
+	IdleTimeout time.Duration
+	// HandshakeTimeout is how long a TLS client has to complete its
+	// handshake. Default: 10s.
+	HandshakeTimeout time.Duration
+	// MessageTimeout is how long a peer has to send the rest of a message
+	// over TCP or TLS once its first byte came (against slowloris and
+	// half-sent requests); it is also the idle timeout of connections from
+	// untrusted peers. Default: 20s.
+	MessageTimeout time.Duration
+	// MaxConns caps the TCP and TLS connections open at once; connections
+	// from untrusted addresses (TLS ones until their certificate is
+	// trusted) may use a quarter of them. A connection over a cap is closed
+	// at once. Default: 1024.
+	MaxConns int
+	// MaxConnsPerPeer caps the TCP and TLS connections open at once from
+	// one IP address. Default: 128.
+	MaxConnsPerPeer int
+
 	// Observer, if set, holds hooks the server calls on dialogs, requests
 	// and events; see [Observer]. Nil hooks are skipped.
 	Observer *Observer
@@ -199,6 +236,9 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.EventTimeout, DefaultEventTimeout, "EventTimeout"},
 		{&c.RetryAfter, DefaultRetryAfter, "RetryAfter"},
 		{&c.WriteTimeout, DefaultWriteTimeout, "WriteTimeout"},
+		{&c.HandshakeTimeout, DefaultHandshakeTimeout, "HandshakeTimeout"},
+		{&c.MessageTimeout, DefaultMessageTimeout, "MessageTimeout"},
+		{&c.IdleTimeout, max(DefaultIdleTimeout, c.SessionExpires+time.Minute), "IdleTimeout"},
 	} {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err
@@ -220,6 +260,8 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.MaxEventTimeouts, DefaultMaxEventTimeouts, "MaxEventTimeouts"},
 		{&c.UDPReadBuffer, DefaultUDPReadBuffer, "UDPReadBuffer"},
 		{&c.UDPMaxMessageSize, DefaultUDPMaxMessageSize, "UDPMaxMessageSize"},
+		{&c.MaxConns, DefaultMaxConns, "MaxConns"},
+		{&c.MaxConnsPerPeer, DefaultMaxConnsPerPeer, "MaxConnsPerPeer"},
 	}
 	for _, f := range ints {
 		if *f.p < 0 {

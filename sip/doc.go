@@ -31,7 +31,8 @@
 //
 //   - Every request from a peer that is not trusted (ServerConfig.TrustedPeers,
 //     or a verified TLS client certificate named in TrustedSubjects) gets
-//     403 and leaves no state behind. ACKs from such peers are dropped.
+//     403 from the front door (below), statelessly, or nothing with
+//     ServerConfig.DropUntrusted. ACKs from such peers are dropped.
 //   - An INVITE without a To tag opens a dialog. Its body must be
 //     application/csta+xml (415 with an Accept header otherwise), at most
 //     MaxBodySize (413), a RequestSystemStatus that decodes (400 with a
@@ -63,6 +64,59 @@
 // the same order. The remote target (the client's Contact URI, used as
 // Request-URI) keeps every URI parameter, including OCS's ms-opaque and
 // ms-route-sig.
+//
+// # The front door
+//
+// Between the network and sipgo's transport and transaction layers sits
+// the server's front door: ServeUDP wraps the net.PacketConn, ServeTCP and
+// ServeTLS the net.Listener and every connection, before sipgo gets them.
+// It reads just enough of each message (start line, header names, the top
+// Via, Content-Length) and:
+//
+//   - answers a request from an untrusted peer itself, 403 built from the
+//     raw bytes and written straight to the source, so that sipgo creates
+//     no transaction for it: an untrusted request costs no memory that
+//     outlives it. A TCP connection from an untrusted address (or a TLS one
+//     without a trusted certificate) is never handed to sipgo; the front
+//     door answers its requests and closes it after MessageTimeout idle.
+//   - answers 400, statelessly, a request with more than one From, To,
+//     Call-ID, CSeq or Content-Length (sipgo would take the last), with a
+//     header line it cannot read, over UDP with a Content-Length beyond the
+//     datagram, or over TCP and TLS without a Content-Length (RFC 3261
+//     section 18.3; sipgo would close the connection); a request with a Via it cannot read, or with a bare CR
+//     or LF in a header, gets nothing (the answer would echo it).
+//   - writes received (when the sent-by host is not the source address, or
+//     rport is asked for) and rport (with the source port, when asked for)
+//     into the top Via of every request, dropping any the peer wrote (RFC
+//     3261 section 18.2.1, RFC 3581). sipgo routes answers by these, so
+//     over UDP an answer goes to the source address, at the sent-by port or
+//     with rport the source port (RFC 3261 section 18.2.2), and nothing is
+//     ever looked up in DNS for an answer.
+//   - frames TCP and TLS streams itself (the same boundaries as sipgo's
+//     stream parser: header section to the first empty line, then
+//     Content-Length bytes), so sipgo reads only whole messages that passed
+//     these checks; a message larger than MaxBodySize plus 32 KiB (after a
+//     513), an unreadable or conflicting Content-Length (after a 400), or
+//     bytes that are not SIP close the connection. It answers RFC 5626
+//     keep-alives.
+//   - caps TCP and TLS connections (MaxConns in total, a quarter of them
+//     for untrusted addresses, MaxConnsPerPeer per IP address), runs the
+//     TLS handshake under HandshakeTimeout, and closes a connection that
+//     takes longer than MessageTimeout to send a message it has begun or
+//     on which nothing was received or sent for IdleTimeout. Accept errors
+//     (too many open files) are retried with a pause instead of ending the
+//     listener.
+//
+// sipgo also opens a connection of its own to answer a request when the
+// request's TCP or TLS connection has closed before its transaction was
+// made (a peer that sends and closes at once): to the top Via's host, after
+// DNS lookups. The server's TCP and TLS transports refuse every dial that
+// is not for a request the server sends itself (an event or a BYE, to the
+// dialog's route or Contact), so such an answer is dropped instead. All of
+// this is done from outside sipgo, with its public options (transports
+// with our dialer, transaction-layer handlers) and wrapped sockets, rather
+// than a patched copy: a replace directive in this module would not apply
+// to programs that import it as a library.
 //
 // # Dialogs, session timers and events
 //
@@ -176,8 +230,28 @@
 //
 // ServerConfig.Logger and ClientConfig.Logger receive the package's logs
 // and, where sipgo takes a logger, sipgo's. Some of sipgo's call sites
-// (connection bookkeeping, lazy header parsing) always log through its
-// global logger, which is slog.Default(); this package never calls
-// sip.SetDefaultLogger, so a program that wants those quiet sets
-// slog.Default itself.
+// (connection bookkeeping, lazy header parsing, and the server's TCP and
+// TLS transports, which the server builds itself) log through sipgo's
+// process-wide logger; importing this package sets that logger
+// (sip.SetDefaultLogger, once, at init) to pass its records to
+// slog.Default as sipgo would. On both paths sipgo's routine messages,
+// which report what peers do rather than faults, are logged at debug
+// level: "Server tx failed to handle request" (a request, often the ACK
+// of a refused INVITE, whose connection closed before sipgo made its
+// transaction, or a malformed one sipgo answered 400), "TCP ref went
+// negative" and its UDP and WS forms, "failed to parse", and responses
+// that match no transaction (retransmissions). A program may still set
+// sipgo's logger itself afterwards.
+//
+// "TCP ref went negative" is not a race that loses anything. sipgo counts
+// references to a connection: its reader and an idle reference, plus one
+// per transaction and per lookup. When the peer closes, the reader's
+// cleanup hard-closes the connection, which sets the count to 0 while
+// transactions still hold references; each of those then decrements below
+// zero when it ends, and sipgo logs the warning and does nothing more (the
+// connection is already closed). Every change of the count is made under
+// the connection's mutex. The only effect besides the log line is that a
+// transaction still answering writes to a closed connection and fails,
+// which is right: its peer is gone. A request that arrives just before the
+// close is what used to make sipgo dial the Via host (see The front door).
 package sip

@@ -121,10 +121,12 @@ type stack struct {
 	udpMax int
 }
 
-// newStack builds a sipgo user agent that logs to log, keeps route sets
-// unparsed, accepts bodies up to maxBody bytes and may send UDP messages
-// of udpMax bytes (see ServerConfig.UDPMaxMessageSize).
-func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger) (stack, error) {
+// newStack builds a sipgo user agent that logs to log (sipgo's routine
+// messages at debug level, see quietHandler), keeps route sets unparsed,
+// accepts bodies up to maxBody bytes and may send UDP messages of udpMax
+// bytes (see ServerConfig.UDPMaxMessageSize), with extra options.
+func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog.Logger, extra ...sipgo.UserAgentOption) (stack, error) {
+	log = quiet(log)
 	opts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent(name),
 		sipgo.WithUserAgentParser(newParser(maxBody)),
@@ -134,8 +136,14 @@ func newStack(name string, maxBody, udpMax int, tlsConfig *tls.Config, log *slog
 			// A request over a TCP or TLS connection that closes fails at
 			// once instead of waiting for its timer.
 			sipmsg.WithTransactionLayerTerminateOnConnClose(),
+			// A response that matches no transaction is a retransmission
+			// of one already handled.
+			sipmsg.WithTransactionLayerUnhandledResponseHandler(func(r *sipmsg.Response) {
+				log.Debug("response matching no transaction", "response", r.StartLine())
+			}),
 		),
 	}
+	opts = append(opts, extra...)
 	if tlsConfig != nil {
 		opts = append(opts, sipgo.WithUserAgenTLSConfig(tlsConfig))
 	}
@@ -172,7 +180,9 @@ func (st *stack) roundTrip(ctx context.Context, req *sipmsg.Request) (*sipmsg.Re
 			return nil, fmt.Errorf("%w: %s: %d bytes, over the UDP limit of %d", ErrNoAnswer, req.Method, n, st.udpMax)
 		}
 	}
-	tx, err := st.cli.TransactionRequest(ctx, req, prebuilt)
+	// The server's front door lets sipgo open connections only for the
+	// requests the server sends itself.
+	tx, err := st.cli.TransactionRequest(allowDial(ctx), req, prebuilt)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, err)
 	}

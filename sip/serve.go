@@ -395,7 +395,7 @@ func (s *Server) tlsState(addr string) *tls.ConnectionState {
 	if !ok {
 		return nil
 	}
-	conn, ok := tc.Conn.(*tls.Conn)
+	conn, ok := tc.Conn.(interface{ ConnectionState() tls.ConnectionState }) // the front door's connection
 	if !ok {
 		return nil
 	}

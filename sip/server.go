@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +50,7 @@ type Server struct {
 	serving  gate // Serve calls running
 
 	stats counters
+	front frontDoor // see frontdoor.go
 }
 
 // endpoint is what the server tells peers about one of its transports.
@@ -67,7 +67,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	log := cfg.Logger.With("component", "sip")
-	st, err := newStack(cfg.UserAgent, cfg.MaxBodySize, cfg.UDPMaxMessageSize, cfg.TLSConfig, log)
+	st, err := newStack(cfg.UserAgent, cfg.MaxBodySize, cfg.UDPMaxMessageSize, cfg.TLSConfig, log, serverStackOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +79,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		listeners: make(map[io.Closer]struct{}),
 		local:     make(map[string]*endpoint),
 	}
+	s.initFront()
 	if cfg.Observer != nil {
 		s.obs = *cfg.Observer
 	}
@@ -159,7 +160,7 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 			s.log.Warn("cannot set UDP send buffer", "size", s.cfg.UDPReadBuffer, "error", err)
 		}
 	}
-	return s.serve("UDP", pc, pc.LocalAddr(), func() error { return s.sgs.ServeUDP(pc) })
+	return s.serve("UDP", pc, pc.LocalAddr(), func() error { return s.sgs.ServeUDP(s.frontUDP(pc)) })
 }
 
 // ServeTCP serves SIP on l until Shutdown, and then returns
@@ -167,7 +168,8 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 // ServerConfig.WriteTimeout.
 func (s *Server) ServeTCP(l net.Listener) error {
 	wl := writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}
-	return s.serve("TCP", l, l.Addr(), func() error { return s.sgs.ServeTCP(wl) })
+	fl := s.frontListen(wl, nil)
+	return s.serve("TCP", fl, l.Addr(), func() error { return s.sgs.ServeTCP(fl) })
 }
 
 // ServeTLS serves SIP over TLS on l, a plain TCP listener that ServeTLS
@@ -179,8 +181,8 @@ func (s *Server) ServeTLS(l net.Listener) error {
 		l.Close()
 		return errors.New("sip: ServeTLS needs ServerConfig.TLSConfig")
 	}
-	tl := tls.NewListener(writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}, s.cfg.TLSConfig)
-	return s.serve("TLS", tl, l.Addr(), func() error { return s.sgs.ServeTLS(tl) })
+	fl := s.frontListen(writeTimeoutListener{Listener: l, timeout: s.cfg.WriteTimeout}, s.cfg.TLSConfig)
+	return s.serve("TLS", fl, l.Addr(), func() error { return s.sgs.ServeTLS(fl) })
 }
 
 // ListenAndServe listens on addr ("host:port") with network "udp", "tcp"

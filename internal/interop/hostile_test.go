@@ -3,8 +3,10 @@
 package interop
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -94,7 +96,8 @@ func (h *healthy) finish(t *testing.T) int64 {
 //
 //	malformed SIP over UDP                     dropped (sipgo cannot parse it); a request
 //	                                           with a start line and no headers: 400
-//	malformed SIP over TCP                     the connection is closed
+//	malformed SIP over TCP                     the connection is closed (a message over
+//	                                           the size limit: 513 first)
 //	a request of SIP/3.0 (well formed)         505
 //	body over sip.max_body_size (TCP)          413, the limit in the reason phrase
 //	datagram over 32 KiB (UDP)                 read whole and answered (here 400: truncated)
@@ -107,6 +110,11 @@ func (h *healthy) finish(t *testing.T) int64 {
 //	another user's line or device (INVITE)     403; in a session (INFO) a CSTAErrorCode
 //	                                           privilegeViolationSpecifiedDevice
 //	INVITE flood from an untrusted address     403 each, no state kept
+//	duplicate From, Call-ID, CSeq, To,         400 (UDP and TCP), no session
+//	  Content-Length
+//	TCP requests naming another host in Via,   no connection to that host
+//	  the connection closed at once
+//	400 untrusted TCP connections              those over the caps (128 per address) closed at once
 //	CTI frames: bad header, bad invoke ID,     the pool drops the connection and reconnects
 //	  short length, truncated
 //	CTI frames: not XML, oversized, DTD,       the frame is dropped, the connection stays
@@ -152,9 +160,11 @@ func TestHostileInput(t *testing.T) {
 				k, err := conn.Read(buf)
 				_ = conn.Close()
 				if err == nil {
-					// The only answer the gateway gives to malformed SIP.
-					// (sipgo answers in the version the request named.)
-					assert.Regexp(t, `^SIP/\d\.\d 400 `, string(buf[:k]), "answer to %.40q", raw)
+					// The only answers the gateway gives to malformed SIP
+					// (sipgo answers in the version the request named):
+					// 400, or over TCP 513 to a message over the size
+					// limit, before the connection is closed.
+					assert.Regexp(t, `^SIP/\d\.\d (400|513) `, string(buf[:k]), "answer to %.40q", raw)
 				}
 			}
 			res, err := options(network, n.Target())
@@ -300,6 +310,9 @@ func TestHostileInput(t *testing.T) {
 		conn, err := net.DialUDP("udp", &net.UDPAddr{IP: net.ParseIP("127.0.0.2")}, net.UDPAddrFromAddrPort(mustAddrPort(n.Target())))
 		require.NoError(t, err)
 		defer conn.Close()
+		// The front door answers as fast as the flood comes: give the
+		// answers room (the default buffer holds a few hundred).
+		_ = conn.SetReadBuffer(4 << 20)
 		const flood = 2000
 		var answered, forbidden atomic.Int64
 		done := make(chan struct{})
@@ -331,6 +344,82 @@ func TestHostileInput(t *testing.T) {
 		after := n.SIP().Stats()
 		assert.Equal(t, before.Dialogs, after.Dialogs, "the flood left dialogs behind")
 		assert.Equal(t, 1, n.openSessions(), "the flood opened sessions")
+	})
+
+	step("duplicate From, Call-ID, CSeq, To, Content-Length", func(t *testing.T) {
+		body := xml(`<RequestSystemStatus ` + ed3 + `><extensions><privateData><private><lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">` + bob.Line() + `</lcs:line></private></privateData></extensions></RequestSystemStatus>`)
+		for _, network := range []string{"udp", "tcp"} {
+			for _, dup := range []string{"From: <" + bob.AOR() + ">;tag=x", "Call-ID: other", "CSeq: 7 INVITE", "To: <sip:x@y>", "l: 3"} {
+				conn, err := net.DialTimeout(network, n.Target(), 2*time.Second)
+				require.NoError(t, err)
+				d := &rawDialog{network: network, addr: n.Target(), local: conn.LocalAddr().String(), conn: conn, u: alice,
+					callID: fmt.Sprintf("dup-%s-%d", network, len(dup)), fromTag: "d1", cseq: 1}
+				if network == "tcp" {
+					d.br = bufio.NewReader(conn)
+				}
+				res, err := d.send("INVITE", ct, body, dup)
+				conn.Close()
+				require.NoError(t, err, dup)
+				assert.Equal(t, 400, res.Status, "%s over %s", dup, network)
+			}
+		}
+		assert.Equal(t, 1, n.openSessions(), "a duplicate header opened a session")
+	})
+
+	step("TCP requests naming another host in Via, closed at once", func(t *testing.T) {
+		victim, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer victim.Close()
+		var dialed atomic.Int64
+		go func() {
+			for {
+				c, err := victim.Accept()
+				if err != nil {
+					return
+				}
+				dialed.Add(1)
+				c.Close()
+			}
+		}()
+		for i := 0; i < 50; i++ {
+			conn, err := net.Dial("tcp", n.Target())
+			require.NoError(t, err)
+			fmt.Fprintf(conn, "OPTIONS sip:cti@%s SIP/2.0\r\nVia: SIP/2.0/TCP %s;branch=z9hG4bK-refl%d\r\nFrom: <sip:x@y>;tag=1\r\n"+
+				"To: <sip:cti@x>\r\nCall-ID: refl-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+				n.Target(), victim.Addr(), i, i)
+			conn.Close()
+		}
+		time.Sleep(500 * time.Millisecond)
+		t.Logf("connections the gateway opened to the Via address: %d", dialed.Load())
+		assert.Zero(t, dialed.Load(), "the gateway connected to an address named in Via")
+	})
+
+	step("untrusted TCP connections, idle and otherwise", func(t *testing.T) {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		closed := 0
+		for i := 0; i < 400; i++ {
+			c, err := net.DialTCP("tcp", &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}, net.TCPAddrFromAddrPort(mustAddrPort(n.Target())))
+			if err != nil {
+				closed++
+				continue
+			}
+			conns = append(conns, c)
+		}
+		// Over the caps (128 per address, and a quarter of 1024 for
+		// untrusted addresses) the gateway closes them at once.
+		for _, c := range conns {
+			_ = c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+			if _, err := c.Read(make([]byte, 1)); err != nil && !isTimeout(err) {
+				closed++
+			}
+		}
+		t.Logf("400 untrusted connections: %d closed at once", closed)
+		assert.GreaterOrEqual(t, closed, 400-256, "untrusted connections over the cap")
 	})
 
 	// CTI frames from a hostile server, on the endpoints the healthy
@@ -403,4 +492,10 @@ func parseResponseFrom(conn net.Conn) (*rawResponse, error) {
 		return nil, err
 	}
 	return parseResponse(bufioReader(buf[:k]))
+}
+
+// isTimeout reports whether err is a timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

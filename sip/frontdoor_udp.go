@@ -1,0 +1,121 @@
+package sip
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+)
+
+// frontPacketConn is the front door of a UDP socket: sipgo reads through
+// it, and only datagrams from trusted peers that pass the checks reach
+// sipgo; the others are answered (or dropped) here. Its ReadFrom is called
+// by sipgo's single reader goroutine, which owns the scratch buffer.
+type frontPacketConn struct {
+	net.PacketConn
+	s       *Server
+	scratch []byte
+}
+
+// frontUDP puts the front door in front of pc.
+func (s *Server) frontUDP(pc net.PacketConn) net.PacketConn {
+	return &frontPacketConn{PacketConn: pc, s: s, scratch: make([]byte, 0, 4096)}
+}
+
+// ReadFrom returns the next datagram sipgo should see.
+func (c *frontPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(b)
+		if err != nil {
+			return n, addr, err
+		}
+		ua, ok := addr.(*net.UDPAddr)
+		if !ok {
+			continue
+		}
+		ap := ua.AddrPort()
+		src := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		if n = c.datagram(b, n, src); n > 0 {
+			return n, addr, nil
+		}
+	}
+}
+
+// datagram checks the datagram b[:n] from src. It answers or drops what
+// sipgo must not see and returns 0, or returns the length of the datagram
+// (its top Via annotated in place) for sipgo.
+func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
+	s := c.s
+	data := b[:n]
+	if len(bytes.Trim(data, "\r\n\x00")) == 0 {
+		return 0 // keep-alive
+	}
+	m, err := scanMessage(data)
+	if err != nil {
+		s.log.Debug("front door: dropped a datagram that is not SIP", "source", src, "error", err)
+		return 0
+	}
+	trusted := s.trustedAddr(src.Addr())
+	if !m.request {
+		if !trusted || m.malformed != "" {
+			return 0
+		}
+		return n
+	}
+	var t topVia
+	viaOK := false
+	if m.count[hVia] > 0 {
+		t, viaOK = parseTopVia(data, m.first[hVia])
+	}
+	ack := m.isMethod(data, "ACK")
+	if !trusted {
+		code := 403
+		if ack || !viaOK || m.unsafe || s.cfg.DropUntrusted {
+			code = 0
+		}
+		s.log.Debug("front door: request from an untrusted peer", "source", src, "transport", "UDP", "answered", code)
+		s.frontAnswered(data, &m, code)
+		if code != 0 {
+			c.reply(data, &m, t, src, code, "Forbidden (Untrusted Peer)")
+		}
+		return 0
+	}
+	code, reason := refusalFor(&m)
+	if code == 0 && m.contentLength > n-m.headersEnd {
+		code, reason = 400, "Content-Length Exceeds Datagram" // RFC 3261 section 18.3
+	}
+	if code == 0 && m.count[hVia] > 0 && !viaOK {
+		s.log.Debug("front door: dropped a request with an unreadable Via", "source", src)
+		return 0
+	}
+	if code != 0 {
+		s.log.Debug("front door: refused a request", "source", src, "transport", "UDP", "status", code, "reason", reason)
+		if ack || !viaOK || m.unsafe {
+			s.frontAnswered(data, &m, 0)
+			return 0
+		}
+		s.frontAnswered(data, &m, code)
+		c.reply(data, &m, t, src, code, reason)
+		return 0
+	}
+	if !viaOK || !needsAnnotation(data, t, src) {
+		return n
+	}
+	out := append(c.scratch[:0], data[:t.all.start]...)
+	out = appendAnnotatedVia(out, data, t, src)
+	out = append(out, data[t.all.end:]...)
+	c.scratch = out[:0]
+	if len(out) > len(b) {
+		s.log.Debug("front door: dropped a datagram too large to annotate", "source", src, "size", n)
+		return 0
+	}
+	return copy(b, out)
+}
+
+// reply sends a stateless response to the request data.
+func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string) {
+	out := c.s.appendResponse(c.scratch[:0], data, m, t, src, code, reason)
+	c.scratch = out[:0]
+	if _, err := c.PacketConn.WriteTo(out, udpReply(t, src)); err != nil {
+		c.s.log.Debug("front door: cannot send a response", "source", src, "error", err)
+	}
+}
