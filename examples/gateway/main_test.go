@@ -42,6 +42,16 @@ func TestRunDemoUsers(t *testing.T) {
 	runDemo(t, "Generated directory: 7 users, sip:user1@example.com", "-demo-users", "7", "-demo-answer-delay", "0")
 }
 
+// TestRunDemoDialects runs the demo in each dialect but the default: the
+// fake PBX and the gateway's client speak it, with the demo's credentials.
+func TestRunDemoDialects(t *testing.T) {
+	for _, d := range []string{"openscape-voice", "openscape-business", "avaya-dmcc"} {
+		t.Run(d, func(t *testing.T) {
+			runDemo(t, "dialect  "+d, "-cti-dialect", d, "-demo-answer-delay", "0")
+		})
+	}
+}
+
 // runDemo runs the binary's run in demo mode with more arguments, checks
 // its banner, reloads with SIGHUP and stops it with SIGTERM.
 func runDemo(t *testing.T, banner string, args ...string) {
@@ -78,6 +88,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{}, "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"},
 		{[]string{"-cti", "127.0.0.1:1"}, "directory.file: a directory file is required (or run with -demo)"},
 		{[]string{"-demo", "-demo-users", "-1", "-admin", "127.0.0.1:0"}, "-demo-users -1: must not be negative"},
+		{[]string{"-demo", "-cti-dialect", "cisco"}, `-cti-dialect: "cisco" is not a known dialect (known: avaya-dmcc, ecma354, openscape-business, openscape-voice)`},
+		{[]string{"-cti", "127.0.0.1:1", "-cti-dialect", "avaya-dmcc"}, "cti.username: dialect avaya-dmcc logs in to AES: a user name is required"},
 		{[]string{"-demo", "-demo-answer-delay", "-1s", "-admin", "127.0.0.1:0"}, "-demo-answer-delay -1s: must not be negative"},
 	}
 	for _, tt := range tests {

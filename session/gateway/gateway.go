@@ -169,6 +169,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		opts.SIPObserver = g.admin.SIPObserver()
 	}
 
+	password, err := cfg.CTI.ResolvePassword()
+	if err != nil {
+		return nil, err
+	}
 	if g.pool, err = ctipool.New(ctipool.Config{
 		Endpoints:         eps,
 		HeartbeatInterval: cfg.CTI.HeartbeatInterval.D(),
@@ -178,6 +182,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		ReconnectMin:      cfg.CTI.ReconnectMin.D(),
 		ReconnectMax:      cfg.CTI.ReconnectMax.D(),
 		ApplicationID:     cfg.CTI.ApplicationID,
+		Dialect:           cfg.CTI.Dialect,
+		Username:          cfg.CTI.Username,
+		Password:          password,
+		SwitchName:        cfg.CTI.SwitchName,
 		Observer:          opts.PoolObserver,
 		Logger:            g.log,
 	}); err != nil {
