@@ -90,15 +90,15 @@ type CTIConfig struct {
 	PasswordEnv  string `yaml:"password_env"`
 	// SwitchName is the switch avaya-dmcc's GetDeviceId names (the
 	// Communication Manager's name in AES).
-	SwitchName        string     `yaml:"switch_name"`
-	TLS               TLSFiles   `yaml:"tls"`
-	ApplicationID     string     `yaml:"application_id"`
-	HeartbeatInterval Duration   `yaml:"heartbeat_interval"`
-	HeartbeatMisses   int        `yaml:"heartbeat_misses"`
-	RequestTimeout    Duration   `yaml:"request_timeout"`
-	DialTimeout       Duration   `yaml:"dial_timeout"`
-	ReconnectMin      Duration   `yaml:"reconnect_min"`
-	ReconnectMax      Duration   `yaml:"reconnect_max"`
+	SwitchName        string   `yaml:"switch_name"`
+	TLS               TLSFiles `yaml:"tls"`
+	ApplicationID     string   `yaml:"application_id"`
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	HeartbeatMisses   int      `yaml:"heartbeat_misses"`
+	RequestTimeout    Duration `yaml:"request_timeout"`
+	DialTimeout       Duration `yaml:"dial_timeout"`
+	ReconnectMin      Duration `yaml:"reconnect_min"`
+	ReconnectMax      Duration `yaml:"reconnect_max"`
 }
 
 // Secret is a configuration value that is never shown: its String,

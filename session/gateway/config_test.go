@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rcc-go/rcc/csta"
 	"github.com/goccy/go-yaml"
+	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
