@@ -247,7 +247,9 @@ func (d *Dialect) Accepts(version string) bool {
 	case AvayaDMCC:
 		return e == 3 && strings.Contains(version, "/ed3/priv")
 	case ECMA354:
-		return e >= 3 && e <= 6
+		// ECMA-323's own namespaces only: a vendor version such as
+		// DMCC's ".../ed3/priv5" is another dialect.
+		return e >= 3 && e <= 6 && !strings.Contains(version, "/priv")
 	default:
 		return e == csta.Edition(d.ProtocolVersion)
 	}
