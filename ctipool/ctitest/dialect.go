@@ -213,6 +213,9 @@ func (c *conn) vendorFrame(f framing.Frame, now time.Time) bool {
 	if s.stall.Load() {
 		return true
 	}
+	if rule := c.matchRule(req); rule.answered(c, f.InvokeID) {
+		return true // a canned answer, as for any other request
+	}
 	var resp csta.Message
 	if serves {
 		resp = c.serveVendor(name, f.Body)
