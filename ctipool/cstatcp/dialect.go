@@ -250,7 +250,8 @@ func (c *Conn) toWire(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		if d.DeviceIDService {
 			if strings.HasSuffix(path, "calledDirectoryNumber") || strings.HasSuffix(path, "consultedDevice") ||
-				strings.HasSuffix(path, "transferredTo") || strings.HasSuffix(path, "newDestination") {
+				strings.HasSuffix(path, "transferredTo") || strings.HasSuffix(path, "newDestination") ||
+				strings.HasSuffix(path, "forwardDN") {
 				// A number to dial, not a station of the application.
 				id.ID, resolveErr = c.thirdPartyDeviceID(ctx, id.ID)
 				return

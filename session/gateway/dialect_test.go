@@ -221,6 +221,12 @@ func communicatorFlow(t *testing.T, g *matrixGateway) {
 	do[*csta.ClearConnectionResponse](alice, &csta.ClearConnection{ConnectionToBeCleared: conn})
 	alice.waitEvent(i, "ConnectionClearedEvent", onCall(in))
 
+	// Forwarding to an outside number, on and off.
+	do[*csta.SetForwardingResponse](alice, &csta.SetForwarding{Device: csta.Device(aliceLine), ForwardingType: csta.ForwardImmediate, ActivateForward: true, ForwardDN: &csta.DeviceID{ID: "tel:2800"}})
+	i, _ = alice.waitEvent(i, "ForwardingEvent", nil)
+	do[*csta.SetForwardingResponse](alice, &csta.SetForwarding{Device: csta.Device(aliceLine), ForwardingType: csta.ForwardImmediate, ActivateForward: false})
+	alice.waitEvent(i, "ForwardingEvent", nil)
+
 	alice.mu.Lock()
 	defer alice.mu.Unlock()
 	for _, ev := range alice.ev {

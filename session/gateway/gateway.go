@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/lineappearance/dirfile"
@@ -169,6 +170,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		opts.SIPObserver = g.admin.SIPObserver()
 	}
 
+	d, err := dialect.Lookup(cfg.CTI.Dialect)
+	if err != nil {
+		return nil, err
+	}
 	password, err := cfg.CTI.ResolvePassword()
 	if err != nil {
 		return nil, err
@@ -198,7 +203,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	}
 	if g.mgr, err = session.NewManager(session.Config{
 		Directory:          g.dir,
-		CTI:                poolcti.New(g.pool),
+		CTI:                poolcti.NewDialect(g.pool, d),
 		LossPolicy:         policy,
 		MaxSessions:        cfg.Session.MaxSessions,
 		MaxSessionsPerUser: cfg.Session.MaxSessionsPerUser,
