@@ -12,6 +12,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
@@ -214,4 +215,28 @@ func TestExampleConfig(t *testing.T) {
 	assert.Len(t, cfg.CTI.Endpoints, 3)
 	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
 	assert.True(t, cfg.SIP.TLS.RequireClientCert)
+	assert.Equal(t, "ecma354", cfg.CTI.Dialect)
+}
+
+// TestDialectConfigs keeps the sample configuration of each dialect beside
+// the binary valid: each loads, names its dialect and, where the dialect
+// logs in, its user and a password from the environment.
+func TestDialectConfigs(t *testing.T) {
+	t.Setenv("RCC_CTI_PASSWORD", "from-the-environment")
+	for _, d := range dialect.Names() {
+		t.Run(d, func(t *testing.T) {
+			cfg, err := LoadConfig("../../examples/gateway/config." + d + ".yaml")
+			require.NoError(t, err)
+			assert.Equal(t, d, cfg.CTI.Dialect)
+			assert.NotEmpty(t, cfg.CTI.Endpoints)
+			pw, err := cfg.CTI.ResolvePassword()
+			require.NoError(t, err)
+			if dd, _ := dialect.Lookup(d); dd.Session == dialect.SessionLogin {
+				assert.NotEmpty(t, cfg.CTI.Username)
+				assert.Equal(t, "from-the-environment", pw)
+			} else {
+				assert.Empty(t, pw)
+			}
+		})
+	}
 }
