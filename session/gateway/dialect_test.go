@@ -392,3 +392,45 @@ func refusedEndpoint(t *testing.T, d string, bad fakeEndpoint, check func(*testi
 	assert.Equal(t, 503, r.Status)
 	assert.Less(t, time.Since(start), waitTimeout, "the INVITE hung")
 }
+
+// TestDialectGarbage sends a frame that is not XML on the established
+// connection alice's session does not use, in each dialect: that
+// connection is marked down with an error naming its endpoint and what was
+// expected, the pool reconnects it (a new generation), and alice's session
+// never notices.
+func TestDialectGarbage(t *testing.T) {
+	for _, d := range dialect.Names() {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			g := startMatrix(t, d, "rehome", 2, fakeEndpoint{dialect: d}, fakeEndpoint{dialect: d})
+			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+			defer cancel()
+			alice := g.dial(t, "tcp", aliceAOR, aliceLine)
+			_, err := alice.s.Monitor(ctx)
+			require.NoError(t, err)
+			own := g.sessionEndpoint(aliceAOR)
+			var other *ctitest.Server
+			for _, ep := range g.cluster.Endpoints() {
+				if ep.Name() != own {
+					other = ep
+				}
+			}
+			require.NotNil(t, other)
+			before := g.endpointStats(other.Name())
+			require.Equal(t, 1, other.SendGarbage(ctitest.GarbageXML))
+			eventually(t, func() bool {
+				st := g.endpointStats(other.Name())
+				return st.State == ctipool.StateUp && st.Generation > before.Generation
+			}, "%s to reconnect", other.Name())
+			st := g.endpointStats(other.Name())
+			require.ErrorIs(t, st.LastError, cstatcp.ErrNotXML)
+			assert.Contains(t, st.LastError.Error(), st.Addr)
+			assert.Contains(t, st.LastError.Error(), "expected a CSTA XML message")
+
+			mc := do[*csta.MakeCallResponse](alice, &csta.MakeCall{CallingDevice: csta.Device(aliceLine), CalledDirectoryNumber: csta.Device("tel:2000")})
+			alice.waitEvent(0, "EstablishedEvent", onCall(mc.CallingDevice.CallID))
+			assert.Equal(t, own, g.sessionEndpoint(aliceAOR))
+			assert.Empty(t, g.Sessions().Stats().Closed, "no session closed")
+		})
+	}
+}
