@@ -221,6 +221,7 @@ func defaultConfig() Config {
 			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
 		},
 		CTI: CTIConfig{
+			Dialect:           dialect.ECMA354,
 			ApplicationID:     ctipool.DefaultApplicationID,
 			HeartbeatInterval: Duration(ctipool.DefaultHeartbeatInterval),
 			HeartbeatMisses:   ctipool.DefaultHeartbeatMisses,
