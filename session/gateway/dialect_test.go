@@ -1,13 +1,16 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,10 +93,19 @@ func startMatrix(t *testing.T, d, policy string, healthy int, fakes ...fakeEndpo
 	cfg, err := ParseConfig(d+".yaml", []byte(y.String()))
 	require.NoError(t, err, "%s", y.String())
 
-	logger := slog.New(slog.DiscardHandler)
+	// Everything the gateway logs, at debug level, never has the password.
+	logs := &lockedBuffer{}
+	var out io.Writer = logs
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		out = io.MultiWriter(logs, os.Stderr)
 	}
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		assert.NotContains(t, logs.String(), matrixPassword, "the password was logged")
+		if dd.Session == dialect.SessionLogin {
+			assert.Contains(t, logs.String(), "connection up", "the logs were captured")
+		}
+	})
 	g := runGateway(t, cfg, Options{Directory: lineappearance.Demo(), Logger: logger}, healthy)
 	return &matrixGateway{testGateway: &testGateway{Gateway: g, pbx: pbx}, cluster: cluster}
 }
@@ -433,4 +445,22 @@ func TestDialectGarbage(t *testing.T) {
 			assert.Empty(t, g.Sessions().Stats().Closed, "no session closed")
 		})
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
