@@ -75,4 +75,11 @@ func TestDownSinceFromTheFirstAttempt(t *testing.T) {
 	require.False(t, first.DownSince.IsZero())
 	later := waitStats(t, p, "more failed attempts", func(s ctipool.EndpointStats) bool { return s.ConnectFailures >= 4 })
 	assert.Equal(t, first.DownSince, later.DownSince)
+
+	// Acquire's error says which endpoints are down, since when and why.
+	_, err = p.Acquire()
+	require.ErrorIs(t, err, ctipool.ErrNoConnection)
+	assert.Contains(t, err.Error(), "none of 1 endpoints is up: a ")
+	assert.Contains(t, err.Error(), " since "+first.DownSince.Format(time.TimeOnly)+" (")
+	assert.Contains(t, err.Error(), "connection refused")
 }

@@ -26,7 +26,15 @@ func (s *Server) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.reinvite(req, tx, start)
 		return
 	}
-	if !s.available(req, tx, start) || !s.checkInvite(req, tx, start) {
+	// Readiness is not checked here: a node without a CTI connection
+	// refuses the session in Handler.Open, which knows the user and the
+	// line and reports the refusal (to the status page, the refusal
+	// counters and the log). OPTIONS still answers by Ready.
+	if s.isClosing() {
+		s.unavailable(tx, req, start, "Shutting Down")
+		return
+	}
+	if !s.checkInvite(req, tx, start) {
 		return
 	}
 	msg, ok := s.readBody(req, tx, start, true)
