@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -14,6 +16,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rcc-go/rcc/lineappearance"
+	"github.com/rcc-go/rcc/session/gateway"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.
@@ -128,4 +133,55 @@ func TestRunVersion(t *testing.T) {
 		assert.Contains(t, get(""), `<span class="muted" id="version">v0.0.0-test</span>`)
 		assert.Contains(t, get("metrics"), `version="v0.0.0-test"`)
 	})
+}
+
+// TestSampleFiles loads the sample configuration and the sample directory
+// beside it with the loaders the binary uses: the configuration names the
+// directory sample, which loads, grants the demo users their lines, and
+// is what a gateway built from the configuration runs on.
+func TestSampleFiles(t *testing.T) {
+	cfg, err := gateway.LoadConfig("config.example.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, "directory.example.yaml", cfg.Directory.File)
+
+	store, err := lineappearance.LoadStore(cfg.Directory.File, lineappearance.Options{})
+	require.NoError(t, err)
+	st := store.Stats()
+	assert.Equal(t, 3, st.Users)
+	assert.Equal(t, 4, st.Lines)
+	assert.Equal(t, 4, st.Devices)
+	for user, line := range map[string]string{
+		"sip:alice@example.com": "tel:1001;phone-context=dialstring",
+		"sip:bob@example.com":   "tel:1002;phone-context=dialstring",
+		"sip:carol@example.com": "tel:1004;phone-context=dialstring",
+	} {
+		uri, err := lineappearance.ParseLineURI(line)
+		require.NoError(t, err)
+		_, err = store.Resolve(user, uri)
+		assert.NoError(t, err, "%s on %s", user, line)
+	}
+	// The sample is the demo world, which the fake CTI server provisions.
+	assert.Equal(t, lineappearance.Demo().Users, mustLoad(t, cfg.Directory.File).Users)
+
+	// A gateway built from the sample loads it the same way. Its TLS
+	// files and CTI Managers are the sample's placeholders: leave TLS out
+	// and point the CTI side at a loopback port nothing listens on.
+	cfg.SIP.TLS, cfg.CTI.TLS = gateway.TLSFiles{}, gateway.TLSFiles{}
+	cfg.SIP.Listen = []gateway.Listener{{Transport: "udp", Address: "127.0.0.1:0"}}
+	cfg.CTI.Endpoints = []gateway.Endpoint{{Address: "127.0.0.1:1"}}
+	cfg.Admin.Listen = ""
+	g, err := gateway.New(cfg, gateway.Options{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	assert.Equal(t, st.Appearances, g.Directory().Stats().Appearances)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, g.Shutdown(ctx))
+}
+
+// mustLoad loads a directory file.
+func mustLoad(t *testing.T, path string) *lineappearance.Data {
+	t.Helper()
+	d, err := lineappearance.LoadFile(path)
+	require.NoError(t, err)
+	return d
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -208,13 +209,35 @@ func (e *ConfigError) Error() string {
 	return "config: " + e.Msg
 }
 
-// LoadConfig reads and validates a configuration file.
+// LoadConfig reads and validates a configuration file. The relative file
+// names in it (directory.file and the certificate files of sip.tls and
+// cti.tls) are taken relative to the directory the configuration file is
+// in, so that a configuration and its directory file can sit side by side
+// wherever the gateway is started from.
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, &ConfigError{File: path, Msg: err.Error()}
 	}
-	return ParseConfig(path, data)
+	cfg, err := ParseConfig(path, data)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.resolveFiles(filepath.Dir(path))
+	return cfg, nil
+}
+
+// resolveFiles makes the relative file names of c relative to dir.
+func (c *Config) resolveFiles(dir string) {
+	for _, f := range []*string{
+		&c.Directory.File,
+		&c.SIP.TLS.CertFile, &c.SIP.TLS.KeyFile, &c.SIP.TLS.CAFile, &c.SIP.TLS.ClientCAFile,
+		&c.CTI.TLS.CertFile, &c.CTI.TLS.KeyFile, &c.CTI.TLS.CAFile, &c.CTI.TLS.ClientCAFile,
+	} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(dir, *f)
+		}
+	}
 }
 
 // maxConfigSize bounds a configuration file.

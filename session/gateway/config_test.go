@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -120,6 +122,37 @@ func TestExampleConfig(t *testing.T) {
 	assert.Len(t, cfg.CTI.Endpoints, 3)
 	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
 	assert.True(t, cfg.SIP.TLS.RequireClientCert)
+	assert.Equal(t, filepath.Join("..", "..", "examples", "gateway", "directory.example.yaml"), cfg.Directory.File,
+		"the sample directory beside it, relative to the configuration file")
+	assert.Equal(t, "/etc/rcc/gateway.crt", cfg.SIP.TLS.CertFile, "absolute names stay")
+}
+
+// TestLoadConfigResolvesFiles checks that LoadConfig takes relative file
+// names from the configuration file's folder, and leaves absolute ones.
+func TestLoadConfigResolvesFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gw.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+sip:
+  tls: {cert_file: certs/gw.crt, key_file: /abs/gw.key, client_ca_file: ../ca.crt}
+cti:
+  tls: {ca_file: cti-ca.crt}
+directory:
+  file: dir.yaml
+`), 0o600))
+	cfg, err := LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "dir.yaml"), cfg.Directory.File)
+	assert.Equal(t, filepath.Join(dir, "certs", "gw.crt"), cfg.SIP.TLS.CertFile)
+	assert.Equal(t, "/abs/gw.key", cfg.SIP.TLS.KeyFile)
+	assert.Equal(t, filepath.Join(filepath.Dir(dir), "ca.crt"), cfg.SIP.TLS.ClientCAFile)
+	assert.Equal(t, filepath.Join(dir, "cti-ca.crt"), cfg.CTI.TLS.CAFile)
+	assert.Empty(t, cfg.CTI.TLS.CertFile, "unset stays unset")
+
+	// ParseConfig has no file to be relative to.
+	cfg, err = ParseConfig("gw.yaml", []byte("directory:\n  file: dir.yaml\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "dir.yaml", cfg.Directory.File)
 }
 
 // TestParseConfigAddresses checks that an address whose port cannot be
