@@ -169,7 +169,7 @@ func TestStatusPageRefusals(t *testing.T) {
 		users = append(users, m[1])
 	}
 	assert.Equal(t, []string{"sip:u4@example.com", "sip:u3@example.com", "sip:u2@example.com"}, users)
-	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td>192.0.2.9:5060</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
+	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td class="nowrap">192.0.2.9:5060</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
 		session.ErrUnknownLine.Error()+"</td></tr>")
 }
 
