@@ -27,6 +27,7 @@ type Conn struct {
 	link      Link   // nil unless up
 	cur       *linkRef
 	since     time.Time
+	downSince time.Time // first failure since the connection was last up; zero while up
 	lastErr   error
 	pending   map[uint64]context.CancelCauseFunc
 	pendingID uint64
@@ -136,6 +137,12 @@ func (c *Conn) setStateLocked(s State, err error) StateChange {
 	c.since = time.Now()
 	if err != nil {
 		c.lastErr = err
+	}
+	switch {
+	case s == StateUp:
+		c.downSince = time.Time{}
+	case c.downSince.IsZero() && (err != nil || s == StateClosed):
+		c.downSince = c.since
 	}
 	return ch
 }
@@ -435,6 +442,7 @@ func (c *Conn) stats() EndpointStats {
 		State:       c.state,
 		Generation:  c.gen,
 		Since:       c.since,
+		DownSince:   c.downSince,
 		LastError:   c.lastErr,
 		Pending:     len(c.pending),
 		Subscribers: len(c.subs),

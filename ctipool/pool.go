@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,6 +79,25 @@ func New(cfg Config) (*Pool, error) {
 	return p, nil
 }
 
+// whyDown says, for the error of an Acquire that found no connection up,
+// what each connection is doing and why it last failed:
+// "cti1 down since 10:04:05 (dial tcp ...: connection refused), cti2 connecting".
+func (p *Pool) whyDown() string {
+	parts := make([]string, 0, len(p.conns))
+	for _, c := range p.conns {
+		st := c.stats()
+		d := st.Name + " " + st.State.String()
+		if !st.DownSince.IsZero() && st.State != StateClosed {
+			d += " since " + st.DownSince.Format(time.TimeOnly)
+		}
+		if st.LastError != nil {
+			d += " (" + st.LastError.Error() + ")"
+		}
+		parts = append(parts, d)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Acquire returns a Handle on the next healthy connection, round-robin over
 // the connections that are up, in configured order. With none up it fails
 // at once with ErrNoConnection (ErrPoolClosed once closed); nothing was
@@ -95,7 +115,7 @@ func (p *Pool) Acquire() (Handle, error) {
 			}
 		}
 		if n == 0 {
-			return Handle{}, notSentError{fmt.Errorf("%w: none of %d endpoints is up", ErrNoConnection, len(p.conns))}
+			return Handle{}, notSentError{fmt.Errorf("%w: none of %d endpoints is up: %s", ErrNoConnection, len(p.conns), p.whyDown())}
 		}
 		k := int((p.rr.Add(1) - 1) % uint64(n))
 		for _, c := range p.conns {

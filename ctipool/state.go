@@ -86,8 +86,15 @@ type EndpointStats struct {
 	State State
 	// Generation is the current generation (the last one when not up).
 	Generation uint64
-	// Since is when the connection entered State.
+	// Since is when the connection entered State. A connection that
+	// keeps failing enters Connecting and Down again at every attempt.
 	Since time.Time
+	// DownSince is when the connection failed first since it was last
+	// up: when it went down, or when the first connection attempt
+	// failed. The reconnection attempts that follow do not move it; it
+	// is zero while the connection is up and before the first attempt
+	// has failed.
+	DownSince time.Time
 	// LastError is why the connection last went down or failed to connect.
 	LastError error
 	// LastHeartbeatRTT is the round trip time of the last answered

@@ -38,9 +38,10 @@
 //     MaxBodySize (413), a RequestSystemStatus that decodes (400 with a
 //     reason phrase naming the problem). A Session-Expires under MinSE gets
 //     422 with Min-SE (RFC 4028); a Require naming anything but "timer"
-//     gets 420. When the handler is not Ready, or the server is shutting
-//     down, it gets 503 with Retry-After. Otherwise [Handler.Open] runs
-//     (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
+//     gets 420. When the server is shutting down, it gets 503 with
+//     Retry-After. Otherwise [Handler.Open] runs, also while the handler is
+//     not Ready: the handler refuses then (503), and can report who it
+//     refused and why (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:

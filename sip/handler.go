@@ -25,8 +25,11 @@ type Handler interface {
 	// session, the server calls its Closed at once.
 	Open(ctx context.Context, req *OpenRequest) (Session, *csta.RequestSystemStatusResponse, error)
 	// Ready reports whether the node can take sessions: at least one CTI
-	// connection is healthy. When it reports false, OPTIONS is answered 503
-	// and new INVITEs are refused with 503 without calling Open.
+	// connection is healthy. When it reports false, OPTIONS is answered
+	// 503, so that a load balancer takes the node out. New INVITEs still
+	// go to Open, which refuses them (503 with Retry-After, as the
+	// session layer's refusals of this kind map) and can report who was
+	// refused and why.
 	Ready() bool
 }
 

@@ -42,12 +42,16 @@ type fakeHandler struct {
 	mu       sync.Mutex
 	opened   []*OpenRequest
 	sessions []*fakeSession
+	refusals int // opens refused by refuse
 }
 
 func (h *fakeHandler) Ready() bool { return !h.notReady.Load() }
 
 func (h *fakeHandler) Open(ctx context.Context, req *OpenRequest) (Session, *csta.RequestSystemStatusResponse, error) {
 	if err := h.refuse[req.Line]; err != nil {
+		h.mu.Lock()
+		h.refusals++
+		h.mu.Unlock()
 		return nil, nil, err
 	}
 	if h.openHook != nil {
@@ -81,6 +85,13 @@ func (h *fakeHandler) session(t testing.TB, i int) *fakeSession {
 		return false
 	})
 	return s
+}
+
+// refused returns how many opens the handler refused.
+func (h *fakeHandler) refused() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.refusals
 }
 
 func (h *fakeHandler) count() int {

@@ -26,7 +26,15 @@ func (s *Server) onInvite(x *exchange) {
 		s.reinvite(x)
 		return
 	}
-	if !x.available() || !x.checkInvite() {
+	// Readiness is not checked here: a node without a CTI connection
+	// refuses the session in Handler.Open, which knows the user and the
+	// line and reports the refusal (to the status page, the refusal
+	// counters and the log). OPTIONS still answers by Ready.
+	if x.srv.isClosing() {
+		x.unavailable("Shutting Down")
+		return
+	}
+	if !x.checkInvite() {
 		return
 	}
 	msg, ok := x.readBody(true)

@@ -66,7 +66,13 @@ func TestCancelBeforeAnswer(t *testing.T) {
 }
 
 func TestOptionsReportsReadiness(t *testing.T) {
-	ts := startServer(t, ServerConfig{RetryAfter: 7 * time.Second})
+	// The handler refuses the line as a session layer without a CTI
+	// connection does.
+	h := &fakeHandler{refuse: map[string]error{
+		"tel:1001;phone-context=dialstring": &RefusalError{Status: 503, Reason: "No CTI connection: cti1 down", RetryAfter: 7 * time.Second},
+	}}
+	ts := startServer(t, ServerConfig{Handler: h, RetryAfter: 7 * time.Second})
+	want := 0
 	for _, tr := range transports {
 		p := dialRaw(t, ts, tr)
 		options := func() *sipmsg.Response {
@@ -83,10 +89,14 @@ func TestOptionsReportsReadiness(t *testing.T) {
 		res = options()
 		assert.Equal(t, 503, res.StatusCode)
 		assert.Equal(t, "7", header(res, "Retry-After"))
+		// A new INVITE still goes to the handler, which decides (and
+		// can report) the refusal.
 		p.invite(nil, rssBody)
 		res = p.response(sipmsg.INVITE)
 		assert.Equal(t, 503, res.StatusCode)
 		assert.Equal(t, "7", header(res, "Retry-After"))
+		want++
+		assert.Equal(t, want, ts.handler.refused(), "Open was asked")
 		assert.Equal(t, 0, ts.handler.count())
 		ts.handler.notReady.Store(false)
 	}

@@ -29,6 +29,19 @@ func (c *rawClient) send(req csta.Request) {
 	}
 }
 
+// startSession connects to addr and opens an application session, as
+// Example does step by step. The caller closes c.nc.
+func startSession(addr string) *rawClient {
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		panic(err)
+	}
+	c := &rawClient{nc: nc, r: framing.NewReader(nc, 0)}
+	c.send(&csta.StartApplicationSession{ApplicationID: "example", RequestedProtocolVersions: []string{csta.NamespaceEd3}})
+	c.read()
+	return c
+}
+
 // read returns the next message.
 func (c *rawClient) read() csta.Message {
 	f, err := c.r.ReadFrame()
@@ -210,16 +223,10 @@ func ExamplePBX_AddRule() {
 	pbx := ctitest.DemoPBX()
 	defer pbx.Close()
 	srv := ctitest.NewServer(pbx)
-	nc, err := net.Dial("tcp", srv.Addr())
-	if err != nil {
-		panic(err)
-	}
-	defer nc.Close()
-	c := &rawClient{nc: nc, r: framing.NewReader(nc, 0)}
-	c.send(&csta.StartApplicationSession{ApplicationID: "example", RequestedProtocolVersions: []string{csta.NamespaceEd3}})
-	c.read()
+	c := startSession(srv.Addr())
+	defer c.nc.Close()
 
-	_, err = pbx.AddRule(ctitest.Rule{
+	_, err := pbx.AddRule(ctitest.Rule{
 		Name:   "MakeCall",
 		Action: ctitest.RuleAnswer,
 		Answer: []byte(`<CSTAErrorCode xmlns="` + csta.NamespaceEd3 + `"><operation>invalidCalledDeviceID</operation></CSTAErrorCode>`),
@@ -249,18 +256,12 @@ func ExamplePBX_InjectEvent() {
 	pbx := ctitest.DemoPBX()
 	defer pbx.Close()
 	srv := ctitest.NewServer(pbx)
-	nc, err := net.Dial("tcp", srv.Addr())
-	if err != nil {
-		panic(err)
-	}
-	defer nc.Close()
-	c := &rawClient{nc: nc, r: framing.NewReader(nc, 0)}
-	c.send(&csta.StartApplicationSession{ApplicationID: "example", RequestedProtocolVersions: []string{csta.NamespaceEd3}})
-	c.read()
+	c := startSession(srv.Addr())
+	defer c.nc.Close()
 	c.send(&csta.MonitorStart{Header: csta.Header{Namespace: csta.NamespaceEd3}, MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}})
 	mon := c.read().(*csta.MonitorStartResponse).MonitorCrossRefID
 
-	err = pbx.InjectEvent(ctitest.EventTarget{Monitor: mon}, &csta.DoNotDisturbEvent{Device: csta.Known("1001"), DoNotDisturbOn: true})
+	err := pbx.InjectEvent(ctitest.EventTarget{Monitor: mon}, &csta.DoNotDisturbEvent{Device: csta.Known("1001"), DoNotDisturbOn: true})
 	if err != nil {
 		panic(err)
 	}

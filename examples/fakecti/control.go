@@ -134,20 +134,38 @@ func newControlPlaneTLS(cl *ctitest.Cluster, certPEM []byte) http.Handler {
 	mux.HandleFunc("POST /endpoints/{n}/restart", c.restart)
 	mux.HandleFunc("POST /endpoints/{n}/fault", c.fault)
 	mux.HandleFunc("GET /requests", c.requests)
-	mux.HandleFunc("DELETE /requests", c.clearRequests)
-	mux.HandleFunc("POST /reset", c.reset)
+	mux.HandleFunc("DELETE /requests", noContent(c.pbx.ClearRequests))
+	mux.HandleFunc("POST /reset", noContent(c.pbx.Reset))
 	mux.HandleFunc("GET /connections", c.connections)
 	mux.HandleFunc("POST /events", c.injectEvent)
 	mux.HandleFunc("GET /events", c.events)
-	mux.HandleFunc("DELETE /events", c.clearEvents)
+	mux.HandleFunc("DELETE /events", noContent(c.pbx.ClearEvents))
 	mux.HandleFunc("GET /rules", c.listRules)
 	mux.HandleFunc("POST /rules", c.addRule)
-	mux.HandleFunc("DELETE /rules", c.clearRules)
+	mux.HandleFunc("DELETE /rules", noContent(c.pbx.ClearRules))
 	mux.HandleFunc("DELETE /rules/{id}", c.removeRule)
 	mux.HandleFunc("GET /frames", c.frames)
-	mux.HandleFunc("DELETE /frames", c.clearFrames)
+	mux.HandleFunc("DELETE /frames", noContent(c.pbx.ClearFrames))
 	mux.HandleFunc("GET /tls/cert", c.tlsCert)
 	return mux
+}
+
+// noContent returns a handler that does do and answers 204.
+func noContent(do func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		do()
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// jsonList returns what to write for a list: each of in turned by to, and
+// [] (not null) when in is empty.
+func jsonList[S ~[]T, T, J any](in S, to func(T) J) []J {
+	out := make([]J, 0, len(in))
+	for _, v := range in {
+		out = append(out, to(v))
+	}
+	return out
 }
 
 // writeJSON writes v with status.
@@ -204,19 +222,14 @@ func decode(r *http.Request, v any) error {
 }
 
 func toCallJSON(ci ctitest.CallInfo) callJSON {
-	out := callJSON{ID: string(ci.ID), Calling: ci.Calling, Called: ci.Called, Parties: []partyJSON{}}
-	for _, pt := range ci.Parties {
-		out.Parties = append(out.Parties, partyJSON{ID: pt.ID, External: pt.External, State: string(pt.State)})
-	}
-	return out
+	return callJSON{ID: string(ci.ID), Calling: ci.Calling, Called: ci.Called,
+		Parties: jsonList(ci.Parties, func(pt ctitest.PartyInfo) partyJSON {
+			return partyJSON{ID: pt.ID, External: pt.External, State: string(pt.State)}
+		})}
 }
 
 func (c *controlPlane) listCalls(w http.ResponseWriter, _ *http.Request) {
-	out := []callJSON{}
-	for _, ci := range c.pbx.Calls() {
-		out = append(out, toCallJSON(ci))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(c.pbx.Calls(), toCallJSON))
 }
 
 func (c *controlPlane) getCall(w http.ResponseWriter, r *http.Request) {
@@ -298,16 +311,16 @@ func (c *controlPlane) lines(w http.ResponseWriter, _ *http.Request) {
 		if !ok {
 			continue
 		}
-		lj := lineJSON{Key: ls.Key, Devices: ls.Devices, DoNotDisturb: ls.DoNotDisturb, Monitors: ls.Monitors, Forwarding: []forwardJSON{}}
+		lj := lineJSON{Key: ls.Key, Devices: ls.Devices, DoNotDisturb: ls.DoNotDisturb, Monitors: ls.Monitors,
+			Forwarding: jsonList(ls.Forwarding, func(f csta.ForwardListItem) forwardJSON {
+				fj := forwardJSON{Type: string(f.ForwardingType), On: f.ForwardStatus}
+				if f.ForwardDN != nil {
+					fj.To = f.ForwardDN.ID
+				}
+				return fj
+			})}
 		if lj.Devices == nil {
 			lj.Devices = []string{}
-		}
-		for _, f := range ls.Forwarding {
-			fj := forwardJSON{Type: string(f.ForwardingType), On: f.ForwardStatus}
-			if f.ForwardDN != nil {
-				fj.To = f.ForwardDN.ID
-			}
-			lj.Forwarding = append(lj.Forwarding, fj)
 		}
 		out = append(out, lj)
 	}
@@ -473,8 +486,7 @@ func (c *controlPlane) requests(w http.ResponseWriter, r *http.Request) {
 	if conn != 0 {
 		log = log.OnConn(conn)
 	}
-	out := make([]requestJSON, 0, len(log))
-	for _, rec := range log {
+	writeJSON(w, http.StatusOK, jsonList(log, func(rec ctitest.RequestRecord) requestJSON {
 		rj := requestJSON{Time: rec.Time, Endpoint: rec.Endpoint, Conn: rec.Conn, InvokeID: rec.InvokeID, Name: rec.Name}
 		if rec.Message != nil {
 			if b, err := csta.Encode(rec.Message); err == nil {
@@ -484,19 +496,8 @@ func (c *controlPlane) requests(w http.ResponseWriter, r *http.Request) {
 		if rec.Err != nil {
 			rj.Error = rec.Err.Error()
 		}
-		out = append(out, rj)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (c *controlPlane) clearRequests(w http.ResponseWriter, _ *http.Request) {
-	c.pbx.ClearRequests()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (c *controlPlane) reset(w http.ResponseWriter, _ *http.Request) {
-	c.pbx.Reset()
-	w.WriteHeader(http.StatusNoContent)
+		return rj
+	}))
 }
 
 // The scripting routes: connections, event injection and the event log,
@@ -519,15 +520,12 @@ type connectionJSON struct {
 }
 
 func (c *controlPlane) connections(w http.ResponseWriter, _ *http.Request) {
-	out := []connectionJSON{}
-	for _, ci := range c.pbx.Connections() {
-		cj := connectionJSON{ID: ci.ID, Endpoint: ci.Endpoint, Remote: ci.Remote, Monitors: []monitorJSON{}}
-		for _, m := range ci.Monitors {
-			cj.Monitors = append(cj.Monitors, monitorJSON{ID: string(m.ID), Line: m.Line, Call: string(m.Call), Type: string(m.Type), Namespace: m.Namespace, Filter: string(m.Filter)})
-		}
-		out = append(out, cj)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(c.pbx.Connections(), func(ci ctitest.ConnInfo) connectionJSON {
+		return connectionJSON{ID: ci.ID, Endpoint: ci.Endpoint, Remote: ci.Remote,
+			Monitors: jsonList(ci.Monitors, func(m ctitest.MonitorInfo) monitorJSON {
+				return monitorJSON{ID: string(m.ID), Line: m.Line, Call: string(m.Call), Type: string(m.Type), Namespace: m.Namespace, Filter: string(m.Filter)}
+			})}
+	}))
 }
 
 // injectRequest is the body of POST /events.
@@ -813,20 +811,13 @@ func (c *controlPlane) events(w http.ResponseWriter, r *http.Request) {
 	if conn != 0 {
 		log = log.Filter(func(e ctitest.EventRecord) bool { return e.Conn == conn })
 	}
-	out := make([]eventJSON, 0, len(log))
-	for _, e := range log {
+	writeJSON(w, http.StatusOK, jsonList(log, func(e ctitest.EventRecord) eventJSON {
 		ej := eventJSON{Seq: e.Seq, Time: e.Time, Endpoint: e.Endpoint, Conn: e.Conn, Monitor: string(e.Monitor), Line: e.Line, Name: e.Name, Dropped: e.Dropped}
 		if b, err := csta.Encode(e.Event); err == nil {
 			ej.XML = string(b)
 		}
-		out = append(out, ej)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (c *controlPlane) clearEvents(w http.ResponseWriter, _ *http.Request) {
-	c.pbx.ClearEvents()
-	w.WriteHeader(http.StatusNoContent)
+		return ej
+	}))
 }
 
 // uintParam reads an optional unsigned query parameter.
@@ -870,11 +861,7 @@ func toRuleJSON(ri ctitest.RuleInfo) ruleJSON {
 }
 
 func (c *controlPlane) listRules(w http.ResponseWriter, _ *http.Request) {
-	out := []ruleJSON{}
-	for _, ri := range c.pbx.Rules() {
-		out = append(out, toRuleJSON(ri))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, jsonList(c.pbx.Rules(), toRuleJSON))
 }
 
 func (c *controlPlane) addRule(w http.ResponseWriter, r *http.Request) {
@@ -923,11 +910,6 @@ func (c *controlPlane) removeRule(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no rule %q", r.PathValue("id"))})
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (c *controlPlane) clearRules(w http.ResponseWriter, _ *http.Request) {
-	c.pbx.ClearRules()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -987,22 +969,15 @@ func (c *controlPlane) frames(w http.ResponseWriter, r *http.Request) {
 	if names := q["name"]; len(names) > 0 {
 		log = log.Named(names...)
 	}
-	out := make([]frameJSON, 0, len(log))
-	for _, f := range log {
+	writeJSON(w, http.StatusOK, jsonList(log, func(f ctitest.FrameRecord) frameJSON {
 		fj := frameJSON{Seq: f.Seq, Time: f.Time, Dir: f.Dir.String(), Endpoint: f.Endpoint, Conn: f.Conn, InvokeID: f.InvokeID, Name: f.Name}
 		if utf8.Valid(f.Body) {
 			fj.XML = string(f.Body)
 		} else {
 			fj.Base64 = f.Body
 		}
-		out = append(out, fj)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (c *controlPlane) clearFrames(w http.ResponseWriter, _ *http.Request) {
-	c.pbx.ClearFrames()
-	w.WriteHeader(http.StatusNoContent)
+		return fj
+	}))
 }
 
 // tlsCert writes the certificate the endpoints serve, in PEM, for clients

@@ -9,13 +9,13 @@ import (
 	"github.com/rcc-go/rcc/session/gateway/demo"
 )
 
-// newGateway builds the gateway: from the configuration alone, or with
+// newGateway builds the gateway with opts: from the configuration alone, or with
 // -demo on an in-process fake PBX (package demo) with the demo directory,
 // or a generated one of users users, whose 2xxx far ends answer after
 // answerDelay. The cluster is the fake PBX's, nil outside demo mode.
-func newGateway(cfg gateway.Config, demoMode bool, users int, answerDelay time.Duration) (*gateway.Gateway, *ctitest.Cluster, error) {
+func newGateway(cfg gateway.Config, opts gateway.Options, demoMode bool, users int, answerDelay time.Duration) (*gateway.Gateway, *ctitest.Cluster, error) {
 	if !demoMode {
-		g, err := gateway.New(cfg, gateway.Options{})
+		g, err := gateway.New(cfg, opts)
 		return g, nil, err
 	}
 	if users < 0 {
@@ -29,7 +29,7 @@ func newGateway(cfg gateway.Config, demoMode bool, users int, answerDelay time.D
 		}
 		o.PBX = pbx
 	}
-	g, err := demo.New(cfg, gateway.Options{}, o)
+	g, err := demo.New(cfg, opts, o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,9 +3,13 @@
 // connections.
 //
 // Run it with a configuration file (see config.example.yaml beside this
-// file):
+// file, and the sample directory it names, directory.example.yaml):
 //
 //	go run ./examples/gateway -config gateway.yaml
+//
+// -version prints the version; set it at build time with
+// -ldflags "-X main.version=v1.2.0" (the status page and rcc_build_info
+// show it too).
 //
 // or, with nothing to configure, on an in-process fake PBX and the demo
 // directory:

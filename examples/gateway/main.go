@@ -11,6 +11,8 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -21,6 +23,14 @@ import (
 	"github.com/rcc-go/rcc/session/gateway"
 	"github.com/rcc-go/rcc/session/gateway/demo"
 )
+
+// version is the gateway's version, shown on the status page and in
+// rcc_build_info. Set it when building:
+//
+//	go build -ldflags "-X main.version=v1.2.0" ./examples/gateway
+//
+// Left empty, the version in the binary's build information is shown.
+var version string
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -62,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cpuProfile = fs.String("cpuprofile", "", "write a CPU profile to this file, from start to shutdown (for performance work)")
 		memProfile = fs.String("memprofile", "", "write an allocation profile to this file at shutdown (for performance work)")
 		pprofAddr  = fs.String("pprof", "", "serve Go's /debug/pprof/ profiles on this address, e.g. 127.0.0.1:6060 (for performance work)")
+		showVer    = fs.Bool("version", false, "print the version and exit")
 	)
 	fs.Var(&sipListen, "sip", "SIP listener transport:host:port, repeatable (overrides sip.listen), e.g. udp:0.0.0.0:5060")
 	fs.Var(&cti, "cti", "CTI endpoint host:port, repeatable, in priority order (overrides cti.endpoints)")
@@ -70,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if *showVer {
+		fmt.Fprintln(stdout, versionLine())
+		return nil
 	}
 
 	cfg, err := gateway.ParseConfig("defaults", nil)
@@ -134,7 +149,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		go func() { _ = http.Serve(ln, nil) }() // net/http/pprof registers on the default mux
 	}
 
-	g, cluster, err := newGateway(cfg, *demoMode, *demoUsers, *demoAnswer)
+	g, cluster, err := newGateway(cfg, gateway.Options{Version: version}, *demoMode, *demoUsers, *demoAnswer)
 	if err != nil {
 		return err
 	}
@@ -168,6 +183,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	return g.Shutdown(ctx)
+}
+
+// versionLine says which gateway this is: the version set at build time,
+// else the module's, and the Go release.
+func versionLine() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "" {
+		v = bi.Main.Version
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	return fmt.Sprintf("rcc gateway %s (%s)", v, runtime.Version())
 }
 
 // startProfiles starts a CPU profile when cpu names a file, and returns

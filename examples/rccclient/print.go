@@ -14,6 +14,9 @@ import (
 	"github.com/rcc-go/rcc/sip"
 )
 
+// timeFormat is how a line's time is written.
+const timeFormat = "15:04:05.000"
+
 // printer writes events and results, as readable lines or JSON lines.
 // While a command is under way (hold), events are kept and written after
 // its result (release), so that a result comes before the events it
@@ -45,7 +48,7 @@ func (p *printer) event(ev csta.Event) {
 
 // formatEvent returns the line for an event. p.mu is held.
 func (p *printer) formatEvent(ev csta.Event) string {
-	ts := p.now().Format("15:04:05.000")
+	ts := p.now().Format(timeFormat)
 	if p.json {
 		b, err := json.Marshal(struct {
 			Time  string     `json:"time"`
@@ -63,33 +66,27 @@ func (p *printer) formatEvent(ev csta.Event) string {
 
 // line prints a line of text (a result, or a notice in readable mode).
 func (p *printer) line(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	text := fmt.Sprintf(format, args...)
-	if p.json {
-		b, _ := json.Marshal(struct {
-			Time   string `json:"time"`
-			Result string `json:"result"`
-		}{p.now().Format("15:04:05.000"), text})
-		text = string(b)
-	}
-	p.writeLocked(text, false)
+	p.text("result", false, format, args...)
 }
 
 // notice prints something that happened to the session (it ended, it was
 // re-opened), as a line that does not wait for a command's result.
 func (p *printer) notice(format string, args ...any) {
+	p.text("notice", true, format, args...)
+}
+
+// text prints a result or a notice: as it is, or in JSON mode as
+// {"time":…,"<key>":…}.
+func (p *printer) text(key string, reprompt bool, format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	text := fmt.Sprintf(format, args...)
 	if p.json {
-		b, _ := json.Marshal(struct {
-			Time   string `json:"time"`
-			Notice string `json:"notice"`
-		}{p.now().Format("15:04:05.000"), text})
-		text = string(b)
+		ts, _ := json.Marshal(p.now().Format(timeFormat))
+		b, _ := json.Marshal(text)
+		text = `{"time":` + string(ts) + `,"` + key + `":` + string(b) + `}`
 	}
-	p.writeLocked(text, true)
+	p.writeLocked(text, reprompt)
 }
 
 // raw prints a line formatted elsewhere (by the rccclient that has the
@@ -166,139 +163,125 @@ func (p *printer) flush() {
 	p.hold()
 }
 
-// describe turns an event into one readable line.
+// describe turns an event into one readable line: the event's name, then
+// the fields it has as key=value.
 func describe(ev csta.Event) string {
-	var parts []string
-	add := func(k, v string) {
-		if v != "" {
-			parts = append(parts, k+"="+v)
-		}
-	}
-	dev := func(d csta.ExtendedDeviceID) string {
-		if d.IsKnown() {
-			return d.String()
-		}
-		if d.Restricted {
-			return "restricted"
-		}
-		return ""
-	}
-	var cause csta.EventCause
-	var local csta.LocalConnectionState
+	var fs []field
 	switch e := ev.(type) {
 	case *csta.ServiceInitiatedEvent:
-		add("call", string(e.InitiatedConnection.CallID))
-		add("device", dev(e.InitiatingDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.InitiatedConnection, e.LocalConnectionInfo, e.Cause,
+			party("device", e.InitiatingDevice))
 	case *csta.OriginatedEvent:
-		add("call", string(e.OriginatedConnection.CallID))
-		add("from", dev(e.CallingDevice))
-		add("to", dev(e.CalledDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.OriginatedConnection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.CallingDevice), party("to", e.CalledDevice))
 	case *csta.DeliveredEvent:
-		add("call", string(e.Connection.CallID))
-		add("from", dev(e.CallingDevice))
-		add("to", dev(e.CalledDevice))
-		add("ringing", dev(e.AlertingDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.Connection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.CallingDevice), party("to", e.CalledDevice), party("ringing", e.AlertingDevice))
 	case *csta.EstablishedEvent:
-		add("call", string(e.EstablishedConnection.CallID))
-		add("from", dev(e.CallingDevice))
-		add("to", dev(e.CalledDevice))
-		add("answered", dev(e.AnsweringDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.EstablishedConnection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.CallingDevice), party("to", e.CalledDevice), party("answered", e.AnsweringDevice))
 	case *csta.HeldEvent:
-		add("call", string(e.HeldConnection.CallID))
-		add("by", dev(e.HoldingDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.HeldConnection, e.LocalConnectionInfo, e.Cause,
+			party("by", e.HoldingDevice))
 	case *csta.RetrievedEvent:
-		add("call", string(e.RetrievedConnection.CallID))
-		add("by", dev(e.RetrievingDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.RetrievedConnection, e.LocalConnectionInfo, e.Cause,
+			party("by", e.RetrievingDevice))
 	case *csta.ConnectionClearedEvent:
-		add("call", string(e.DroppedConnection.CallID))
-		add("device", e.DroppedConnection.DeviceID.ID)
-		add("by", dev(e.ReleasingDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.DroppedConnection, e.LocalConnectionInfo, e.Cause,
+			field{"device", e.DroppedConnection.DeviceID.ID}, party("by", e.ReleasingDevice))
 	case *csta.FailedEvent:
-		add("call", string(e.FailedConnection.CallID))
-		add("device", dev(e.FailingDevice))
-		add("to", dev(e.CalledDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.FailedConnection, e.LocalConnectionInfo, e.Cause,
+			party("device", e.FailingDevice), party("to", e.CalledDevice))
 	case *csta.DivertedEvent:
-		add("call", string(e.Connection.CallID))
-		add("from", dev(e.DivertingDevice))
-		add("to", dev(e.NewDestination))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.Connection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.DivertingDevice), party("to", e.NewDestination))
 	case *csta.TransferredEvent:
-		add("call", string(e.PrimaryOldCall.CallID))
-		add("by", dev(e.TransferringDevice))
-		add("to", dev(e.TransferredToDevice))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.PrimaryOldCall, e.LocalConnectionInfo, e.Cause,
+			party("by", e.TransferringDevice), party("to", e.TransferredToDevice))
 	case *csta.ConferencedEvent:
-		add("call", string(e.PrimaryOldCall.CallID))
-		add("by", dev(e.ConferencingDevice))
-		add("added", dev(e.AddedParty))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.PrimaryOldCall, e.LocalConnectionInfo, e.Cause,
+			party("by", e.ConferencingDevice), party("added", e.AddedParty))
 	case *csta.NetworkReachedEvent:
-		add("call", string(e.OutboundConnection.CallID))
-		add("from", dev(e.CallingDevice))
-		add("to", dev(e.CalledDevice))
-		add("trunk", dev(e.NetworkInterfaceUsed))
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.OutboundConnection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.CallingDevice), party("to", e.CalledDevice), party("trunk", e.NetworkInterfaceUsed))
 	case *csta.QueuedEvent:
-		add("call", string(e.QueuedConnection.CallID))
-		add("from", dev(e.CallingDevice))
-		add("to", dev(e.CalledDevice))
-		add("queue", dev(e.Queue))
-		if e.CallsInFront != nil {
-			add("ahead", fmt.Sprint(*e.CallsInFront))
-		}
-		cause, local = e.Cause, e.LocalConnectionInfo
+		fs = callFields(e.QueuedConnection, e.LocalConnectionInfo, e.Cause,
+			party("from", e.CallingDevice), party("to", e.CalledDevice), party("queue", e.Queue),
+			count("ahead", e.CallsInFront))
 	case *csta.DigitsGeneratedEvent:
-		add("call", string(e.Connection.CallID))
-		add("digits", e.DigitGeneratedList)
+		fs = callFields(e.Connection, "", "", field{"digits", e.DigitGeneratedList})
 	case *csta.CallClearedEvent:
-		add("call", string(e.ClearedCall.CallID))
-		cause = e.Cause
+		fs = callFields(e.ClearedCall, "", e.Cause)
 	case *csta.ForwardingEvent:
-		add("device", dev(e.Device))
-		add("type", string(e.ForwardingType))
-		if e.ForwardStatus {
-			add("forwarding", "on")
-		} else {
-			add("forwarding", "off")
-		}
+		fs = []field{party("device", e.Device), {"type", string(e.ForwardingType)}, onOff("forwarding", e.ForwardStatus)}
 		if e.ForwardTo != nil {
-			add("to", e.ForwardTo.ID)
+			fs = append(fs, field{"to", e.ForwardTo.ID})
 		}
-		if e.RingCount != nil {
-			add("rings", fmt.Sprint(*e.RingCount))
-		}
+		fs = append(fs, count("rings", e.RingCount))
 	case *csta.DoNotDisturbEvent:
-		add("device", dev(e.Device))
-		if e.DoNotDisturbOn {
-			add("dnd", "on")
-		} else {
-			add("dnd", "off")
-		}
+		fs = []field{party("device", e.Device), onOff("dnd", e.DoNotDisturbOn)}
 	default:
+		// The first call the event names.
 		csta.WalkConnections(ev, func(_ string, c *csta.ConnectionID) {
-			if len(parts) == 0 {
-				add("call", string(c.CallID))
+			if len(fs) == 0 && c.CallID != "" {
+				fs = []field{{"call", string(c.CallID)}}
 			}
 		})
 	}
-	add("state", string(local))
-	add("cause", string(cause))
 	name := strings.TrimSuffix(ev.MessageName(), "Event")
 	if name == "Transfered" { // the schema's spelling
 		name = "Transferred"
 	}
-	if len(parts) == 0 {
-		return name
+	var b strings.Builder
+	b.WriteString(name)
+	for _, f := range fs {
+		if f.value != "" {
+			b.WriteString(" " + f.key + "=" + f.value)
+		}
 	}
-	return name + " " + strings.Join(parts, " ")
+	return b.String()
+}
+
+// field is one key=value of an event's line; one with an empty value is
+// left out.
+type field struct{ key, value string }
+
+// callFields returns the fields of a call event, in the order they are
+// written: the call, then parties (the devices by role, and what else the
+// event says), then the local connection state and the cause.
+func callFields(c csta.ConnectionID, local csta.LocalConnectionState, cause csta.EventCause, parties ...field) []field {
+	fs := make([]field, 0, len(parties)+3)
+	fs = append(fs, field{"call", string(c.CallID)})
+	fs = append(fs, parties...)
+	return append(fs, field{"state", string(local)}, field{"cause", string(cause)})
+}
+
+// party returns the field for a device by its role: its identifier,
+// "restricted", or nothing when it is not known.
+func party(role string, d csta.ExtendedDeviceID) field {
+	switch {
+	case d.IsKnown():
+		return field{role, d.String()}
+	case d.Restricted:
+		return field{role, "restricted"}
+	}
+	return field{role, ""}
+}
+
+// count returns the field for an optional number.
+func count(key string, n *int) field {
+	if n == nil {
+		return field{key, ""}
+	}
+	return field{key, fmt.Sprint(*n)}
+}
+
+// onOff returns the field for a switch.
+func onOff(key string, on bool) field {
+	if on {
+		return field{key, "on"}
+	}
+	return field{key, "off"}
 }
 
 // explain turns an error into a sentence for the user.

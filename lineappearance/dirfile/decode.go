@@ -64,6 +64,22 @@ func (dc *decoder) text(what string, intern bool) (string, pos, error) {
 	return s, at, err
 }
 
+// either decodes a scalar field that is one of two words, in any case:
+// null, "" or first is false, second is true, anything else an error
+// (bad, with the value for its %q).
+func (dc *decoder) either(what, first, second, bad string) (bool, pos, error) {
+	v, at, err := dc.text(what, true)
+	switch {
+	case err != nil:
+		return false, at, err
+	case v == "" || strings.EqualFold(v, first):
+		return false, at, nil
+	case strings.EqualFold(v, second):
+		return true, at, nil
+	}
+	return false, at, dc.fail(at, bad, v)
+}
+
 // fields calls f for every field of a mapping, with the cursor on the
 // field's value.
 func (dc *decoder) fields(what string, f func(key string, at pos) error) error {
@@ -191,30 +207,14 @@ func (dc *decoder) device(int) error {
 		case "model":
 			dev.Model, _, err = dc.text("model", true)
 		case "kind":
-			var k string
-			k, dp.Kind, err = dc.text("kind", true)
-			switch {
-			case err != nil:
-			case k == "" || strings.EqualFold(k, "hard"):
-				dev.Kind = lineappearance.HardPhone
-			case strings.EqualFold(k, "soft"):
+			var soft bool
+			soft, dp.Kind, err = dc.either("kind", "hard", "soft", "unknown device kind %q (want hard or soft)")
+			dev.Kind = lineappearance.HardPhone
+			if soft {
 				dev.Kind = lineappearance.SoftPhone
-			default:
-				err = dc.fail(dp.Kind, "unknown device kind %q (want hard or soft)", k)
 			}
 		case "registered":
-			var v string
-			var vat pos
-			v, vat, err = dc.text("registered", true)
-			switch {
-			case err != nil:
-			case v == "" || strings.EqualFold(v, "false"):
-				dev.Registered = false
-			case strings.EqualFold(v, "true"):
-				dev.Registered = true
-			default:
-				err = dc.fail(vat, "registered is %q (want true or false)", v)
-			}
+			dev.Registered, _, err = dc.either("registered", "false", "true", "registered is %q (want true or false)")
 		case "lines":
 			err = dc.each("the device's lines", dc.appearance)
 		default:

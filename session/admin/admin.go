@@ -33,6 +33,10 @@ type Source interface {
 	// SIPListening reports whether the SIP server is serving on all its
 	// listeners.
 	SIPListening() bool
+	// SIPListeners returns the SIP listening addresses as
+	// "transport:host:port", with the ports actually bound; none before
+	// the listeners are open.
+	SIPListeners() []string
 	// DirectoryStats returns the directory's counts
 	// (lineappearance.Store.Stats).
 	DirectoryStats() lineappearance.Stats
@@ -58,6 +62,11 @@ const (
 type Config struct {
 	// Source is the gateway the server reports on. Required.
 	Source Source
+	// Version is the gateway's version as its host states it (for
+	// example set at link time), shown on the status page and in
+	// rcc_build_info. Default: the main module's version from the
+	// binary's build information, or "devel" when it has none.
+	Version string
 	// RefreshInterval is how often the status page reloads itself, rounded
 	// up to whole seconds. Default: 2s.
 	RefreshInterval time.Duration
@@ -129,6 +138,8 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	refusals *refusalRing
+	build    buildInfo
+	started  time.Time
 	handler  http.Handler
 	now      func() time.Time // replaced by tests
 }
@@ -146,9 +157,11 @@ func New(cfg Config) (*Server, error) {
 		src:      cfg.Source,
 		log:      cfg.Logger.With("component", "admin"),
 		refusals: newRefusalRing(cfg.RecentRefusals),
+		build:    readBuildInfo(cfg.Version),
+		started:  time.Now(),
 		now:      time.Now,
 	}
-	s.metrics = newMetrics(s.src)
+	s.metrics = newMetrics(s.src, s.build)
 	if err := s.metrics.register(cfg.Registry); err != nil {
 		return nil, fmt.Errorf("admin: registering metrics: %w", err)
 	}
@@ -172,7 +185,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.serveStatus)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /readyz", s.serveReady)
-	mux.Handle("GET /metrics", s.metrics.handler(s.cfg.Registry, s.log))
+	mux.Handle("GET /metrics", s.metrics.handler(s.src, s.cfg.Registry, s.log))
 	// A page of another origin that the operator's browser visits must
 	// not be able to make it reload the directory.
 	mux.Handle("POST /-/reload", http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serveReload)))

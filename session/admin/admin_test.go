@@ -34,6 +34,7 @@ func newServer(t *testing.T, src admin.Source, cfg admin.Config) (*admin.Server,
 	s, err := admin.New(cfg)
 	require.NoError(t, err)
 	admin.SetNow(s, func() time.Time { return t0 })
+	admin.SetStarted(s, t0.Add(-(3*time.Hour + 7*time.Minute)))
 	return s, cfg.Registry
 }
 

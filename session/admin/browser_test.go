@@ -159,6 +159,16 @@ func TestStatusPageInBrowser(t *testing.T) {
 	ready := run(t, ctx, chromedp.Evaluate[string](`document.getElementById("ready").innerText`))
 	assert.Equal(t, "ready", ready)
 
+	// Version, build, uptime and the SIP listeners with their bound ports.
+	version := run(t, ctx, chromedp.Evaluate[string](`document.getElementById("version").innerText`))
+	assert.NotEmpty(t, version)
+	build := run(t, ctx, chromedp.Evaluate[string](`document.getElementById("build").innerText`))
+	assert.Contains(t, build, "Version "+version+" (go")
+	uptime := run(t, ctx, chromedp.Evaluate[string](`document.getElementById("uptime").innerText`))
+	assert.Regexp(t, `^Up \d+s, since \d{4}-\d\d-\d\d `, uptime)
+	listeners := run(t, ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#sip .listener")].map(e => e.innerText)`))
+	assert.Equal(t, []string{d.g.Addrs()[0].String()}, listeners)
+
 	endpoints := run(t, ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll("#cti tbody tr[data-endpoint]")].map(r => r.dataset.endpoint + " " + r.dataset.state)`))
 	assert.Equal(t, []string{"cti1 up", "cti2 up", "cti3 up"}, endpoints)
@@ -235,6 +245,8 @@ func TestAdminEndpointsOnDemo(t *testing.T) {
 		`rcc_request_duration_seconds_count{service="GetCSTAFeatures"} 1`,
 		`rcc_requests_total{outcome="ok",service="GetCSTAFeatures"} 1`,
 		`rcc_directory_users 3`,
+		"\nrcc_build_info{goversion=",
+		"\nrcc_session_rehomes_total{from=\"cti1\",to=\"cti2\"} 0\n",
 	} {
 		assert.Contains(t, body, want)
 	}

@@ -17,14 +17,20 @@
 // pool's, session manager's, SIP server's and directory's snapshots, and a
 // way to reload the directory. [Server.Handler] serves:
 //
-//	GET  /           status page: CTI connections, sessions, recent refusals
+//	GET  /           status page: version, uptime, SIP listeners, CTI connections, sessions, recent refusals
 //	GET  /healthz    200 "ok" while the process runs
 //	GET  /readyz     200 "ready" when a CTI connection is up and SIP listens, else 503 and why
 //	GET  /metrics    Prometheus text format
 //	POST /-/reload   reload the directory: 200, 422 (file refused) or 500
 //
 // The status page is server-rendered HTML with embedded CSS and no script;
-// it reloads itself every [Config.RefreshInterval]. Every value a peer
+// it reloads itself every [Config.RefreshInterval]. It shows the version
+// ([Config.Version], else the binary's build information), the Go release,
+// the revision when the build recorded it, and the uptime; the SIP
+// listeners; for each CTI connection its state and since when (for one
+// that is not up, since its first failure: ctipool.EndpointStats.DownSince)
+// and its last error, whole (up to 4 KiB); and the recent refusals with
+// their whole error. Every value a peer
 // chose (user names, Line URIs, error texts) is escaped by html/template,
 // clipped to 200 bytes, and the page's Content-Security-Policy forbids
 // scripts besides. The session table shows the [Config.SessionRows] most
@@ -55,7 +61,9 @@
 // Label values come from the gateway's configuration (endpoint names) or
 // from closed sets (services, outcomes, reasons, methods, status codes);
 // a SIP method the server does not handle counts as "OTHER", so a peer
-// cannot create series at will. Metrics go to a private registry, never
+// cannot create series at will. rcc_build_info{version,goversion,revision}
+// is 1; rcc_session_rehomes_total shows a zero for every pair of endpoints
+// from the first scrape on. Metrics go to a private registry, never
 // to prometheus.DefaultRegisterer.
 //
 // # Usage

@@ -27,6 +27,7 @@ func (g *node) SessionStats() session.Stats          { return session.Stats{} }
 func (g *node) Sessions() []session.Info             { return nil }
 func (g *node) SIPStats() sip.Stats                  { return sip.Stats{} }
 func (g *node) SIPListening() bool                   { return g.listening }
+func (g *node) SIPListeners() []string               { return []string{"tcp:127.0.0.1:5060"} }
 func (g *node) DirectoryStats() lineappearance.Stats { return g.dir }
 func (g *node) ReloadDirectory(context.Context) (int, error) {
 	g.dir.Generation++

@@ -19,6 +19,7 @@ type fakeSource struct {
 	sessions  []session.Info
 	sip       sip.Stats
 	listening bool
+	listeners []string
 	dir       lineappearance.Stats
 	reload    func(ctx context.Context) (int, error) // nil: succeed, ending no session
 	reloads   int
@@ -54,6 +55,12 @@ func (f *fakeSource) SIPListening() bool {
 	return f.listening
 }
 
+func (f *fakeSource) SIPListeners() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.listeners...)
+}
+
 func (f *fakeSource) DirectoryStats() lineappearance.Stats {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -82,6 +89,7 @@ var t0 = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 func healthySource() *fakeSource {
 	return &fakeSource{
 		listening: true,
+		listeners: []string{"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"},
 		cti: ctipool.Stats{
 			Healthy: 2,
 			Endpoints: []ctipool.EndpointStats{
@@ -93,7 +101,7 @@ func healthySource() *fakeSource {
 				{Name: "cti-2", Addr: "127.0.0.1:4002", State: ctipool.StateUp, Generation: 1,
 					Since: t0.Add(-time.Hour), LastHeartbeatRTT: 800 * time.Microsecond, Connects: 1, Placed: 1},
 				{Name: "cti-3", Addr: "127.0.0.1:4003", State: ctipool.StateDown, Generation: 2,
-					Since: t0.Add(-5 * time.Second), LastError: errString("dial tcp 127.0.0.1:4003: connection refused"),
+					Since: t0.Add(-5 * time.Second), DownSince: t0.Add(-10 * time.Minute), LastError: errString("dial tcp 127.0.0.1:4003: connection refused"),
 					Connects: 2, Reconnects: 1, ConnectFailures: 9},
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,11 +36,23 @@ type metrics struct {
 	sipRequestDuration *prometheus.HistogramVec // by method
 	sipEventAnswers    *prometheus.CounterVec   // by code
 	reloads            *prometheus.CounterVec   // by result
+	buildInfo          prometheus.Gauge
 	stats              *statsCollector
+
+	mu      sync.Mutex
+	touched map[string]bool // endpoints whose rehome series exist
 }
 
-func newMetrics(src Source) *metrics {
+func newMetrics(src Source, build buildInfo) *metrics {
 	return &metrics{
+		buildInfo: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rcc_build_info",
+			Help: "1, labelled with the gateway's version, the Go release it was built with and its version control revision (empty when the build did not record it).",
+			ConstLabels: prometheus.Labels{
+				"version": build.Version, "goversion": build.GoVersion, "revision": build.Revision,
+			},
+		}),
+		touched: make(map[string]bool),
 		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "rcc_request_duration_seconds",
 			Help:    "Time the gateway took to answer a client's CSTA request, by service.",
@@ -83,7 +96,7 @@ func newMetrics(src Source) *metrics {
 func (m *metrics) register(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{
 		m.requestDuration, m.sessionDuration, m.rehomes, m.ctiStateChanges,
-		m.heartbeatRTT, m.sipRequestDuration, m.sipEventAnswers, m.reloads, m.stats,
+		m.heartbeatRTT, m.sipRequestDuration, m.sipEventAnswers, m.reloads, m.buildInfo, m.stats,
 	} {
 		if err := reg.Register(c); err != nil {
 			return err
@@ -93,14 +106,46 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	for _, r := range []string{reloadOK, reloadInvalid, reloadFailed} {
 		m.reloads.WithLabelValues(r)
 	}
+	m.buildInfo.Set(1)
 	return nil
 }
 
+// touchRehomes makes rcc_session_rehomes_total show a zero for every pair
+// of the pool's endpoints before the first re-homing, so that rate() and
+// increase() see the series start at zero. The endpoints are known only
+// once the pool exists, so this runs at scrape time; it costs a map
+// lookup per endpoint once the series exist.
+func (m *metrics) touchRehomes(st ctipool.Stats) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fresh := false
+	for _, ep := range st.Endpoints {
+		if !m.touched[ep.Name] {
+			m.touched[ep.Name] = true
+			fresh = true
+		}
+	}
+	if !fresh {
+		return
+	}
+	for _, from := range st.Endpoints {
+		for _, to := range st.Endpoints {
+			if from.Name != to.Name {
+				m.rehomes.WithLabelValues(from.Name, to.Name)
+			}
+		}
+	}
+}
+
 // handler serves the registry in the Prometheus text format.
-func (m *metrics) handler(reg *prometheus.Registry, log *slog.Logger) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+func (m *metrics) handler(src Source, reg *prometheus.Registry, log *slog.Logger) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{log},
 		ErrorHandling: promhttp.ContinueOnError,
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.touchRehomes(src.CTIStats())
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -50,11 +50,12 @@ func (r *refusalRing) list() []refusal {
 }
 
 // refused records a refused session open for the status page, clipping
-// the peer's strings so that the ring's size stays bounded.
+// the peer's strings so that the ring's size stays bounded; the error
+// text is kept whole up to maxErrorText.
 func (s *Server) refused(f refusal) {
 	if f.Time.IsZero() {
 		f.Time = s.now()
 	}
-	f.User, f.Line, f.Peer, f.Detail = clip(f.User), clip(f.Line), clip(f.Peer), clip(f.Detail)
+	f.User, f.Line, f.Peer, f.Detail = clip(f.User), clip(f.Line), clip(f.Peer), clipText(f.Detail, maxErrorText)
 	s.refusals.add(f)
 }

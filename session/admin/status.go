@@ -33,7 +33,12 @@ type statusPage struct {
 	Refresh      int // seconds; 0 for none
 	Ready        bool
 	NotReady     []string
+	Version      string // "v1.2.0"
+	Build        string // "go1.26.8, revision 0123456789ab (modified), 2026-03-01 10:00:00 UTC"
+	Uptime       string // "3h07m"
+	Started      string
 	SIPListening bool
+	SIPListeners []string
 	SIPDialogs   int
 	Dir          lineappearance.Stats
 
@@ -52,9 +57,11 @@ type statusPage struct {
 }
 
 type ctiRow struct {
-	Name, Addr, State, Class, Since, RTT, LastError string
-	Generation, Placed, Requests                    uint64
-	Sessions, Pending                               int
+	// Since is how long the connection has been up, or down since its
+	// first failure; SinceAt is that time.
+	Name, Addr, State, Class, Since, SinceAt, RTT, LastError string
+	Generation, Placed, Requests                             uint64
+	Sessions, Pending                                        int
 }
 
 type sessionRow struct {
@@ -95,9 +102,14 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) statusPage(filter string) *statusPage {
 	now := s.now()
 	p := &statusPage{
-		Now:          now.Format("2006-01-02 15:04:05 MST"),
+		Now:          now.Format(timeFormat),
 		NotReady:     s.notReady(),
+		Version:      s.build.Version,
+		Build:        s.build.describe(),
+		Uptime:       formatAge(now.Sub(s.started)),
+		Started:      s.started.Format(timeFormat),
 		SIPListening: s.src.SIPListening(),
+		SIPListeners: s.src.SIPListeners(),
 		SIPDialogs:   s.src.SIPStats().Dialogs,
 		Dir:          s.src.DirectoryStats(),
 		Filter:       filter,
@@ -135,14 +147,21 @@ func (s *Server) statusPage(filter string) *statusPage {
 			Sessions: perCTI[ep.Name], Pending: ep.Pending,
 			RTT: "–", Since: "–",
 		}
-		if !ep.Since.IsZero() {
-			row.Since = formatAge(now.Sub(ep.Since)) + " ago"
+		// A connection that keeps failing re-enters Connecting and Down at
+		// every attempt: show how long it has been unusable.
+		since := ep.Since
+		if ep.State != ctipool.StateUp && !ep.DownSince.IsZero() {
+			since = ep.DownSince
+		}
+		if !since.IsZero() {
+			row.Since = formatAge(now.Sub(since)) + " ago"
+			row.SinceAt = since.Format(timeFormat)
 		}
 		if ep.LastHeartbeatRTT > 0 {
 			row.RTT = formatRTT(ep.LastHeartbeatRTT)
 		}
 		if ep.LastError != nil {
-			row.LastError = clip(ep.LastError.Error())
+			row.LastError = clipText(ep.LastError.Error(), maxErrorText)
 		}
 		p.CTI = append(p.CTI, row)
 	}
@@ -295,16 +314,48 @@ func formatRTT(d time.Duration) string {
 	return fmt.Sprintf("%.3gs", d.Seconds())
 }
 
-// maxCell bounds the text of one table cell.
-const maxCell = 200
+// timeFormat is how the status page writes times.
+const timeFormat = "2006-01-02 15:04:05 MST"
+
+// describe says how the binary was built, for the status page.
+func (b buildInfo) describe() string {
+	parts := []string{b.GoVersion}
+	if b.RCC != "" {
+		parts = append(parts, "rcc "+b.RCC)
+	}
+	if b.Revision != "" {
+		r := "revision " + shortRevision(b.Revision)
+		if b.Modified {
+			r += " (modified)"
+		}
+		parts = append(parts, r)
+	}
+	if !b.Time.IsZero() {
+		parts = append(parts, "committed "+b.Time.UTC().Format(timeFormat))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Bounds of the text of one table cell: maxCell for names and addresses
+// a peer chose, maxErrorText for error texts, which the page shows whole
+// (an error names every endpoint it tried, and a peer's Line URI) but
+// not without bound.
+const (
+	maxCell      = 200
+	maxErrorText = 4096
+)
 
 // clip shortens a string from a peer so that one cell cannot swell the
 // page, cutting at a rune boundary.
-func clip(s string) string {
-	if len(s) <= maxCell {
+func clip(s string) string { return clipText(s, maxCell) }
+
+// clipText shortens s to at most max bytes and an ellipsis, cutting at a
+// rune boundary.
+func clipText(s string, max int) string {
+	if len(s) <= max {
 		return s
 	}
-	cut := maxCell
+	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func rows(t *testing.T, body, id, attr string) []string {
 }
 
 func TestStatusPage(t *testing.T) {
-	s, _ := newServer(t, healthySource(), admin.Config{})
+	s, _ := newServer(t, healthySource(), admin.Config{Version: "v1.2.3"})
 	code, _, body := do(t, s.Handler(), "GET", "/")
 	require.Equal(t, http.StatusOK, code)
 
@@ -43,8 +44,10 @@ func TestStatusPage(t *testing.T) {
 	for _, want := range []string{
 		// CTI rows: state, since, generation, RTT, sessions now and placed,
 		// requests, pending, last error.
-		`<tr data-endpoint="cti-1" data-state="up" data-rtt="1.23ms"><td>cti-1</td><td>127.0.0.1:4001</td><td><span class="badge ok">up</span></td><td class="nowrap">1m30s ago</td><td class="num">3</td><td class="num rtt">1.23ms</td><td class="num">1</td><td class="num">7</td><td class="num">42</td><td class="num">1</td><td></td></tr>`,
-		`<td><span class="badge bad">down</span></td><td class="nowrap">5s ago</td><td class="num">2</td><td class="num rtt">–</td><td class="num">1</td>`,
+		`<tr data-endpoint="cti-1" data-state="up" data-rtt="1.23ms"><td>cti-1</td><td>127.0.0.1:4001</td><td><span class="badge ok">up</span></td><td class="nowrap" title="2026-03-14 15:07:56 UTC">1m30s ago</td><td class="num">3</td><td class="num rtt">1.23ms</td><td class="num">1</td><td class="num">7</td><td class="num">42</td><td class="num">1</td><td></td></tr>`,
+		// cti-3 has been down for ten minutes, though its last attempt was
+		// 5s ago.
+		`<td><span class="badge bad">down</span></td><td class="nowrap" title="2026-03-14 14:59:26 UTC">10m00s ago</td><td class="num">2</td><td class="num rtt">–</td><td class="num">1</td>`,
 		`<td>dial tcp 127.0.0.1:4003: connection refused</td>`,
 		// Sessions: user, line, device, CTI connection, state, age, last request.
 		`<tr data-user="sip:alice@example.com"><td class="id">sip:alice@example.com</td><td class="id">tel:1001;phone-context=dialstring</td><td>SEP000000001001</td><td>cti-1 (generation 3)</td><td><span class="badge ok">active</span></td><td class="nowrap">2m05s</td><td class="nowrap">3s ago</td></tr>`,
@@ -53,7 +56,11 @@ func TestStatusPage(t *testing.T) {
 		`<li>Sessions: <b>2</b> (1 active, 1 down)</li>`,
 		`<li>CTI: <b>2</b> of 3 connections up</li>`,
 		`<li>Directory: generation 1, 3 users, 4 lines, 4 devices, 5 appearances</li>`,
-		`<li>SIP: <b class="ok">listening</b>, 2 dialogs</li>`,
+		`<li id="sip">SIP: <b class="ok">listening</b> on <span class="listener">udp:127.0.0.1:5060</span>, <span class="listener">tcp:127.0.0.1:5060</span>, 2 dialogs</li>`,
+		// Version, build and uptime.
+		`<h1>rcc gateway <span class="muted" id="version">v1.2.3</span></h1>`,
+		`<li id="build">Version <b>v1.2.3</b> (` + runtime.Version(),
+		`<li id="uptime">Up <b>3h07m</b>, since 2026-03-14 12:02:26 UTC</li>`,
 		`<td colspan="6" class="empty">no refusals</td>`,
 	} {
 		assert.Contains(t, body, want)
@@ -162,7 +169,7 @@ func TestStatusPageRefusals(t *testing.T) {
 		users = append(users, m[1])
 	}
 	assert.Equal(t, []string{"sip:u4@example.com", "sip:u3@example.com", "sip:u2@example.com"}, users)
-	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td>192.0.2.9:5060</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
+	assert.Contains(t, table, `<tr><td class="nowrap">2026-03-14 15:09:26</td><td class="id">sip:u4@example.com</td><td class="id">tel:1001</td><td class="nowrap">192.0.2.9:5060</td><td class="nowrap">unknown_line</td><td>session: open 4: `+
 		session.ErrUnknownLine.Error()+"</td></tr>")
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -267,13 +268,31 @@ func (e *ConfigError) Error() string {
 	return "config: " + e.Msg
 }
 
-// LoadConfig reads and validates a configuration file.
+// LoadConfig reads and validates a configuration file. The relative file
+// names in it (directory.file, cti.password_file and the certificate
+// files of sip.tls and cti.tls) are taken relative to the directory the
+// configuration file is in, so that a configuration and its directory file
+// can sit side by side wherever the gateway is started from.
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, &ConfigError{File: path, Msg: err.Error()}
 	}
-	return ParseConfig(path, data)
+	return parseConfig(path, data, filepath.Dir(path))
+}
+
+// resolveFiles makes the relative file names of c relative to dir.
+func (c *Config) resolveFiles(dir string) {
+	for _, f := range []*string{
+		&c.Directory.File,
+		&c.SIP.TLS.CertFile, &c.SIP.TLS.KeyFile, &c.SIP.TLS.CAFile, &c.SIP.TLS.ClientCAFile,
+		&c.CTI.TLS.CertFile, &c.CTI.TLS.KeyFile, &c.CTI.TLS.CAFile, &c.CTI.TLS.ClientCAFile,
+		&c.CTI.PasswordFile,
+	} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(dir, *f)
+		}
+	}
 }
 
 // maxConfigSize bounds a configuration file.
@@ -284,6 +303,13 @@ const maxConfigSize = 1 << 20
 // ignored; so are duplicate keys. Every error from the file has its line
 // and column, and names the key path, such as "sip.listen[1].transport".
 func ParseConfig(name string, data []byte) (Config, error) {
+	return parseConfig(name, data, "")
+}
+
+// parseConfig is ParseConfig; when dir is not empty, the relative file
+// names are made relative to it (see LoadConfig) before validation, which
+// reads cti.password_file.
+func parseConfig(name string, data []byte, dir string) (Config, error) {
 	cfg := defaultConfig()
 	if len(data) > maxConfigSize {
 		return cfg, &ConfigError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", maxConfigSize)}
@@ -308,6 +334,9 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		if err := yamlparse.Decode(root, &cfg, yaml.Strict()); err != nil {
 			return cfg, decodeError(name, root, err)
 		}
+	}
+	if dir != "" {
+		cfg.resolveFiles(dir)
 	}
 	if err := cfg.validate(); err != nil {
 		var ce *ConfigError
@@ -434,8 +463,8 @@ func (c *Config) validate() error {
 		if !validTransports[strings.ToLower(l.Transport)] {
 			return bad("sip.listen[%d].transport: %q is not udp, tcp or tls", i, l.Transport)
 		}
-		if _, _, err := net.SplitHostPort(l.Address); err != nil {
-			return bad("sip.listen[%d].address: %v", i, err)
+		if err := checkHostPort(l.Address, true); err != nil {
+			return bad("sip.listen[%d].address: %q: %v", i, l.Address, err)
 		}
 		if strings.EqualFold(l.Transport, "tls") && (c.SIP.TLS.CertFile == "" || c.SIP.TLS.KeyFile == "") {
 			return bad("sip.listen[%d]: a tls listener needs sip.tls.cert_file and sip.tls.key_file", i)
@@ -473,8 +502,8 @@ func (c *Config) validate() error {
 	}
 	names := map[string]bool{}
 	for i, ep := range c.CTI.Endpoints {
-		if _, _, err := net.SplitHostPort(ep.Address); err != nil {
-			return bad("cti.endpoints[%d].address: %v", i, err)
+		if err := checkHostPort(ep.Address, false); err != nil {
+			return bad("cti.endpoints[%d].address: %q: %v", i, ep.Address, err)
 		}
 		if ep.Name != "" {
 			if names[ep.Name] {
@@ -502,8 +531,8 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Admin.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
-			return bad("admin.listen: %v", err)
+		if err := checkHostPort(c.Admin.Listen, true); err != nil {
+			return bad("admin.listen: %q: %v", c.Admin.Listen, err)
 		}
 	}
 	switch c.Log.Level {
@@ -551,6 +580,40 @@ func (c *CTIConfig) validateDialect() error {
 	}
 	if c.SwitchName != "" && !d.DeviceIDService {
 		return &ConfigError{Path: "cti.switch_name", Msg: fmt.Sprintf("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)}
+	}
+	return nil
+}
+
+// checkHostPort checks a host:port address: the port must be a number
+// from 1 to 65535, or 0 (any free port) for a listening address, and an
+// address to connect to must name its host. Service names ("sip") are not
+// accepted: a typo would otherwise only show when the socket is opened, or,
+// for a CTI endpoint, in a connection retried forever.
+func checkHostPort(addr string, listen bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if ae, ok := errors.AsType[*net.AddrError](err); ok {
+			return errors.New(ae.Err)
+		}
+		return err
+	}
+	if !listen && host == "" {
+		return errors.New("no host")
+	}
+	if strings.ContainsAny(host, " \t") {
+		return fmt.Errorf("host %q has white space", host)
+	}
+	if port == "" {
+		return errors.New("no port")
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case err != nil && errors.Is(err, strconv.ErrRange):
+		return fmt.Errorf("port %s is out of range (1 to 65535)", port)
+	case err != nil:
+		return fmt.Errorf("port %q is not a number", port)
+	case n == 0 && !listen:
+		return errors.New("port 0 is not a port to connect to (1 to 65535)")
 	}
 	return nil
 }

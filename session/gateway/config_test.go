@@ -155,6 +155,16 @@ func TestParseConfigCredentials(t *testing.T) {
 	}
 	assert.Contains(t, string(out), "[redacted]")
 
+	// LoadConfig takes a relative password_file beside the configuration.
+	conf := filepath.Join(dir, "gw.yaml")
+	require.NoError(t, os.WriteFile(conf, []byte("cti:\n  dialect: openscape-business\n  username: u\n  password_file: pw\n"), 0o600))
+	cfg, err = LoadConfig(conf)
+	require.NoError(t, err)
+	assert.Equal(t, file, cfg.CTI.PasswordFile)
+	got, err := cfg.CTI.ResolvePassword()
+	require.NoError(t, err)
+	assert.Equal(t, "from-file", got)
+
 	// A password file whose first line is empty is refused.
 	require.NoError(t, os.WriteFile(file, []byte("\n"), 0o600))
 	_, err = ParseConfig("c.yaml", []byte("cti:\n  dialect: openscape-business\n  username: u\n  password_file: "+file+"\n"))
@@ -216,6 +226,9 @@ func TestExampleConfig(t *testing.T) {
 	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
 	assert.True(t, cfg.SIP.TLS.RequireClientCert)
 	assert.Equal(t, "ecma354", cfg.CTI.Dialect)
+	assert.Equal(t, filepath.Join("..", "..", "examples", "gateway", "directory.example.yaml"), cfg.Directory.File,
+		"the sample directory beside it, relative to the configuration file")
+	assert.Equal(t, "/etc/rcc/gateway.crt", cfg.SIP.TLS.CertFile, "absolute names stay")
 }
 
 // TestDialectConfigs keeps the sample configuration of each dialect beside
@@ -239,4 +252,90 @@ func TestDialectConfigs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadConfigResolvesFiles checks that LoadConfig takes relative file
+// names from the configuration file's folder, and leaves absolute ones.
+func TestLoadConfigResolvesFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gw.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+sip:
+  tls: {cert_file: certs/gw.crt, key_file: /abs/gw.key, client_ca_file: ../ca.crt}
+cti:
+  tls: {ca_file: cti-ca.crt}
+directory:
+  file: dir.yaml
+`), 0o600))
+	cfg, err := LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "dir.yaml"), cfg.Directory.File)
+	assert.Equal(t, filepath.Join(dir, "certs", "gw.crt"), cfg.SIP.TLS.CertFile)
+	assert.Equal(t, "/abs/gw.key", cfg.SIP.TLS.KeyFile)
+	assert.Equal(t, filepath.Join(filepath.Dir(dir), "ca.crt"), cfg.SIP.TLS.ClientCAFile)
+	assert.Equal(t, filepath.Join(dir, "cti-ca.crt"), cfg.CTI.TLS.CAFile)
+	assert.Empty(t, cfg.CTI.TLS.CertFile, "unset stays unset")
+
+	// ParseConfig has no file to be relative to.
+	cfg, err = ParseConfig("gw.yaml", []byte("directory:\n  file: dir.yaml\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "dir.yaml", cfg.Directory.File)
+}
+
+// TestParseConfigAddresses checks that an address whose port cannot be
+// used is refused at load, naming the key and the value, rather than
+// retried forever (a CTI endpoint) or refused only when the socket opens.
+func TestParseConfigAddresses(t *testing.T) {
+	cti := func(addr string) string { return "cti:\n  endpoints:\n    - {name: a, address: \"" + addr + "\"}\n" }
+	sipl := func(addr string) string {
+		return "sip:\n  listen:\n    - {transport: udp, address: \"" + addr + "\"}\n"
+	}
+	admin := func(addr string) string { return "admin:\n  listen: \"" + addr + "\"\n" }
+	bad := []struct {
+		name, yaml, want string
+	}{
+		{"cti port not a number", cti("127.0.0.1:notaport"), `c.yaml:3:26: cti.endpoints[0].address: "127.0.0.1:notaport": port "notaport" is not a number`},
+		{"cti port out of range", cti("127.0.0.1:65536"), `cti.endpoints[0].address: "127.0.0.1:65536": port 65536 is out of range (1 to 65535)`},
+		{"cti port far out of range", cti("127.0.0.1:99999999999999999999"), `port 99999999999999999999 is out of range`},
+		{"cti negative port", cti("127.0.0.1:-1"), `cti.endpoints[0].address: "127.0.0.1:-1": port "-1" is not a number`},
+		{"cti port zero", cti("127.0.0.1:0"), `cti.endpoints[0].address: "127.0.0.1:0": port 0 is not a port to connect to`},
+		{"cti missing port", cti("127.0.0.1"), `cti.endpoints[0].address: "127.0.0.1": missing port in address`},
+		{"cti empty port", cti("127.0.0.1:"), `cti.endpoints[0].address: "127.0.0.1:": no port`},
+		{"cti no host", cti(":2748"), `cti.endpoints[0].address: ":2748": no host`},
+		{"cti empty", cti(""), `cti.endpoints[0].address: "": missing port in address`},
+		{"cti service name", cti("pbx.example.com:csta"), `port "csta" is not a number`},
+		{"sip port not a number", sipl("127.0.0.1:sip"), `c.yaml:3:33: sip.listen[0].address: "127.0.0.1:sip": port "sip" is not a number`},
+		{"sip port out of range", sipl("0.0.0.0:70000"), `sip.listen[0].address: "0.0.0.0:70000": port 70000 is out of range`},
+		{"sip missing port", sipl("0.0.0.0"), `sip.listen[0].address: "0.0.0.0": missing port in address`},
+		{"admin port not a number", admin("127.0.0.1:http"), `c.yaml:2:11: admin.listen: "127.0.0.1:http": port "http" is not a number`},
+		{"admin port out of range", admin("127.0.0.1:65536"), `admin.listen: "127.0.0.1:65536": port 65536 is out of range`},
+		{"admin missing port", admin("localhost"), `admin.listen: "localhost": missing port in address`},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig("c.yaml", []byte(tt.yaml))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	good := []string{
+		cti("127.0.0.1:2748"), cti("[::1]:2748"), cti("pbx.example.com:65535"), cti("10.0.0.1:1"),
+		sipl("127.0.0.1:0"), sipl(":5060"), sipl("[::]:5061"),
+		admin("127.0.0.1:0"), admin(":9090"),
+	}
+	for _, y := range good {
+		_, err := ParseConfig("c.yaml", []byte(y))
+		assert.NoError(t, err, y)
+	}
+}
+
+// TestNewRefusesBadAddress checks that a configuration changed in code
+// (as the example's -cti flag does) is checked again by New.
+func TestNewRefusesBadAddress(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", nil)
+	require.NoError(t, err)
+	cfg.CTI.Endpoints = []Endpoint{{Address: "127.0.0.1:notaport"}}
+	_, err = New(cfg, Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `cti.endpoints[0].address: "127.0.0.1:notaport": port "notaport" is not a number`)
 }

@@ -49,6 +49,10 @@ type Options struct {
 	// no file to read. Tests and embedding programs that build the
 	// directory in code set it.
 	Directory *lineappearance.Data
+	// Version is the gateway's version, shown on the status page and in
+	// rcc_build_info (admin.Config.Version). Default: the version in the
+	// binary's build information.
+	Version string
 	// Closers are closed, in order, at the end of Shutdown, after the CTI
 	// pool: what the gateway's parts depend on, such as the demo's fake
 	// PBX. New does not close them when it fails.
@@ -157,7 +161,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 
 	// The admin server reads the gateway through adminSource, and its
 	// observers go into the library's configurations below.
-	if g.admin, err = admin.New(admin.Config{Source: adminSource{g}, Logger: g.log}); err != nil {
+	if g.admin, err = admin.New(admin.Config{Source: adminSource{g}, Version: opts.Version, Logger: g.log}); err != nil {
 		return nil, err
 	}
 	if opts.SessionObserver == nil {
@@ -467,11 +471,19 @@ func (g *Gateway) AdminAddr() string {
 // adminSource is the gateway as the admin server sees it.
 type adminSource struct{ g *Gateway }
 
-func (s adminSource) CTIStats() ctipool.Stats              { return s.g.pool.Stats() }
-func (s adminSource) SessionStats() session.Stats          { return s.g.mgr.Stats() }
-func (s adminSource) Sessions() []session.Info             { return s.g.mgr.Sessions() }
-func (s adminSource) SIPStats() sip.Stats                  { return s.g.sip.Stats() }
-func (s adminSource) SIPListening() bool                   { return s.g.Listening() }
+func (s adminSource) CTIStats() ctipool.Stats     { return s.g.pool.Stats() }
+func (s adminSource) SessionStats() session.Stats { return s.g.mgr.Stats() }
+func (s adminSource) Sessions() []session.Info    { return s.g.mgr.Sessions() }
+func (s adminSource) SIPStats() sip.Stats         { return s.g.sip.Stats() }
+func (s adminSource) SIPListening() bool          { return s.g.Listening() }
+func (s adminSource) SIPListeners() []string {
+	addrs := s.g.Addrs()
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
+	}
+	return out
+}
 func (s adminSource) DirectoryStats() lineappearance.Stats { return s.g.dir.Stats() }
 func (s adminSource) ReloadDirectory(context.Context) (int, error) {
 	return s.g.Reload()
