@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/signal"
 	"regexp"
 	"runtime"
 	"strings"
@@ -76,6 +78,11 @@ func TestRunDemoDialects(t *testing.T) {
 // its banner, calls check (when not nil) with the admin listener's URL,
 // reloads with SIGHUP and stops it with SIGTERM.
 func runDemo(t *testing.T, banner string, check func(admin string), args ...string) {
+	// A SIGHUP that reaches the process after run has stopped listening
+	// (run may take the SIGTERM first) must not kill the test binary.
+	guard := make(chan os.Signal, 4)
+	signal.Notify(guard, syscall.SIGHUP)
+	defer signal.Stop(guard)
 	var out, errs syncBuffer
 	done := make(chan error, 1)
 	go func() {
