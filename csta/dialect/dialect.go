@@ -127,6 +127,13 @@ type Dialect struct {
 	// fake serves exactly these and answers every other unknown request
 	// with CSTAErrorCode operation/serviceNotSupported.
 	Services []string
+	// Lacks names the ECMA-269 services and events of the remote call
+	// control profile that the dialect's PBX does not offer, by their
+	// capability names as GetCSTAFeatures lists them ("deflectCall",
+	// "doNotDisturb"); see Narrow. None of the four dialects' sources
+	// documents such a gap, so all four leave it empty: it is there for a
+	// PBX, or a release of one, that lacks a service.
+	Lacks []string
 	// Sources names the public sources each behaviour was learnt from.
 	Sources []string
 }
@@ -227,6 +234,16 @@ func Names() []string {
 // String returns the dialect's name.
 func (d *Dialect) String() string { return d.Name }
 
+// Narrow returns f without the services and events the dialect's PBX
+// lacks (Lacks): what a gateway may advertise and forward to it. f is not
+// modified.
+func (d *Dialect) Narrow(f csta.Features) csta.Features {
+	out := csta.Features{Services: f.Services.Clone(), Events: f.Events.Clone()}
+	out.Services.Remove(d.Lacks...)
+	out.Events.Remove(d.Lacks...)
+	return out
+}
+
 // Serves reports whether name is one of the dialect's own requests.
 func (d *Dialect) Serves(name string) bool {
 	for _, s := range d.Services {
@@ -247,7 +264,9 @@ func (d *Dialect) Accepts(version string) bool {
 	case AvayaDMCC:
 		return e == 3 && strings.Contains(version, "/ed3/priv")
 	case ECMA354:
-		return e >= 3 && e <= 6
+		// ECMA-323's own namespaces only: a vendor version such as
+		// DMCC's ".../ed3/priv5" is another dialect.
+		return e >= 3 && e <= 6 && !strings.Contains(version, "/priv")
 	default:
 		return e == csta.Edition(d.ProtocolVersion)
 	}

@@ -16,7 +16,10 @@
 // first with StartApplicationSession (no login), keeps the session with
 // ResetApplicationSessionTimer and ends it with StopApplicationSession.
 // Device and call IDs are as the directory has them. SystemRegister
-// (ECMA-269's System Register service) is answered in the session. The server may send
+// (ECMA-269's System Register service) is answered in the session. The
+// server grants ECMA-323's own namespaces (ed3 to ed6) only: a vendor
+// version such as DMCC's ".../ed3/privN" belongs to another dialect and
+// is refused, so a DMCC client is told at once. The server may send
 // SystemStatus heartbeats when configured, numbered in the client's range
 // 1..9998 (the behaviour the fake always had). Source: ECMA-323, ECMA-354,
 // ECMA TR/88.
@@ -68,6 +71,14 @@
 // psco-tech/gw-coach-recording-agent pbx/avaya/aes.go and
 // csta/dmcc_services.go; rresender/csta-integration
 // cti/provider/messages.go.
+//
+// # Services
+//
+// [Dialect.Lacks] names the services and events of the remote call
+// control profile a dialect's PBX does not offer; [Dialect.Narrow] takes
+// them out of a feature set, and a gateway (session/poolcti.NewDialect)
+// neither advertises nor forwards them. None of the sources above
+// documents such a gap for the four dialects, so their lists are empty.
 //
 // # Unknown requests and garbage
 //

@@ -31,6 +31,12 @@ var (
 	// ErrUnexpectedResponse reports an answer of the wrong type, for
 	// example a response that is not one the request expects.
 	ErrUnexpectedResponse = errors.New("cstatcp: unexpected response")
+	// ErrNotXML is the cause of a connection that failed because the
+	// server sent a frame that is not well-formed XML: garbage on the
+	// link, after which nothing it sends can be trusted. A well-formed
+	// message the codec does not know (a vendor's, say) fails only the
+	// request it answers.
+	ErrNotXML = errors.New("cstatcp: frame is not XML")
 	// ErrWriteTimeout is the cause of a connection that failed because a
 	// write did not complete within Config.WriteTimeout: the server has
 	// stopped reading. Conn.Err wraps it together with ErrClosed.
@@ -587,6 +593,11 @@ func (c *Conn) handleFrame(f framing.Frame) {
 	if err != nil {
 		c.decodeErrors.Add(1)
 		if c.handshaking(f, err) {
+			return
+		}
+		if errors.Is(err, csta.ErrMalformed) || errors.Is(err, csta.ErrTruncated) {
+			c.fail(fmt.Errorf("cstatcp: %s: %w: expected a CSTA XML message, got %d bytes (invoke ID %d): %w",
+				c.cfg.Addr, ErrNotXML, len(f.Body), f.InvokeID, err))
 			return
 		}
 		if debug {

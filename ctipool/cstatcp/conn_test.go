@@ -365,7 +365,7 @@ func TestUndecodableFramesKeepConnection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ps := ctiscript.NewPipes(ctiscript.Options{Answer: func(p *ctiscript.Peer, id int, m csta.Message) (csta.Message, bool) {
 			if _, ok := m.(*csta.MakeCall); ok {
-				_ = p.SendRaw(id, []byte("<MakeCallResponse><unclosed>"))
+				_ = p.SendRaw(id, []byte(`<VendorAnswer xmlns="urn:vendor"><x/></VendorAnswer>`))
 				return nil, true
 			}
 			return nil, false
@@ -375,7 +375,9 @@ func TestUndecodableFramesKeepConnection(t *testing.T) {
 			OnEvent: func(ev csta.Event) { events = append(events, ev) }})
 		require.NoError(t, err)
 		p := ps.All()[0]
-		require.NoError(t, p.SendRaw(framing.EventInvokeID, []byte("not xml at all")))
+		// Well-formed XML the codec cannot take: an event without a
+		// mandatory field.
+		require.NoError(t, p.SendRaw(framing.EventInvokeID, []byte(`<EstablishedEvent xmlns="`+csta.NamespaceEd3+`"><monitorCrossRefID>1</monitorCrossRefID></EstablishedEvent>`)))
 		require.NoError(t, p.SendEvent(dnd("x1", 1)))
 
 		_, err = c.Do(context.Background(), &csta.MakeCall{CallingDevice: csta.Device("1"), CalledDirectoryNumber: csta.Device("2")})
@@ -386,6 +388,40 @@ func TestUndecodableFramesKeepConnection(t *testing.T) {
 		require.NoError(t, c.Close())
 		ps.CloseAll()
 	})
+}
+
+// TestGarbageFailsConnection: a frame that is not XML on an established
+// link fails the connection with ErrNotXML, naming the endpoint and what
+// was expected; the pending request fails at once.
+func TestGarbageFailsConnection(t *testing.T) {
+	for _, garbage := range []string{"not xml at all", "<MakeCallResponse><unclosed>", "\x00\x01\x02"} {
+		synctest.Test(t, func(t *testing.T) {
+			ps := ctiscript.NewPipes(ctiscript.Options{Answer: func(p *ctiscript.Peer, id int, m csta.Message) (csta.Message, bool) {
+				if _, ok := m.(*csta.MakeCall); ok {
+					return nil, true // never answered
+				}
+				return nil, false
+			}})
+			c, err := cstatcp.Dial(t.Context(), cstatcp.Config{Addr: "cti:1", Dial: ps.Dial})
+			require.NoError(t, err)
+			p := ps.All()[0]
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.Do(context.Background(), &csta.MakeCall{CallingDevice: csta.Device("1"), CalledDirectoryNumber: csta.Device("2")})
+				done <- err
+			}()
+			synctest.Wait()
+			require.NoError(t, p.SendRaw(framing.EventInvokeID, []byte(garbage)))
+			<-c.Done()
+			require.ErrorIs(t, c.Err(), cstatcp.ErrNotXML)
+			require.ErrorIs(t, c.Err(), cstatcp.ErrClosed)
+			assert.ErrorContains(t, c.Err(), "cti:1")
+			assert.ErrorContains(t, c.Err(), "expected a CSTA XML message")
+			require.Error(t, <-done, "the pending request fails")
+			require.NoError(t, c.Close())
+			ps.CloseAll()
+		})
+	}
 }
 
 // TestRequestsInGrantedVersion: a request whose Header names no namespace

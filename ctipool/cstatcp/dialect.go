@@ -250,7 +250,8 @@ func (c *Conn) toWire(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		if d.DeviceIDService {
 			if strings.HasSuffix(path, "calledDirectoryNumber") || strings.HasSuffix(path, "consultedDevice") ||
-				strings.HasSuffix(path, "transferredTo") || strings.HasSuffix(path, "newDestination") {
+				strings.HasSuffix(path, "transferredTo") || strings.HasSuffix(path, "newDestination") ||
+				strings.HasSuffix(path, "forwardDN") {
 				// A number to dial, not a station of the application.
 				id.ID, resolveErr = c.thirdPartyDeviceID(ctx, id.ID)
 				return
@@ -302,8 +303,11 @@ func (c *Conn) deviceID(ctx context.Context, ext string) (string, error) {
 	body, err := c.doVendor(ctx, "GetDeviceIdResponse", dialect.GetDeviceId(c.cfg.SwitchName, ext))
 	if err != nil {
 		if errors.Is(err, csta.ErrServiceNotSupported) {
-			err = fmt.Errorf("cstatcp: %s: %w %s: GetDeviceId refused as unknown: %w", c.cfg.Addr, ErrDialectMismatch, c.dx.d.Name, err)
+			// Not the request's fault: the connection fails, and the
+			// request, never sent, may go to another connection.
+			err = fmt.Errorf("cstatcp: %s: %w %s: GetDeviceId refused as unknown (%v)", c.cfg.Addr, ErrDialectMismatch, c.dx.d.Name, err)
 			c.fail(err)
+			return "", notSent{err}
 		}
 		return "", err
 	}
@@ -326,6 +330,11 @@ func (c *Conn) thirdPartyDeviceID(ctx context.Context, number string) (string, e
 	}
 	body, err := c.doVendor(ctx, "GetThirdPartyDeviceIdResponse", dialect.GetThirdPartyDeviceId(c.cfg.SwitchName, number))
 	if err != nil {
+		if errors.Is(err, csta.ErrServiceNotSupported) {
+			err = fmt.Errorf("cstatcp: %s: %w %s: GetThirdPartyDeviceId refused as unknown (%v)", c.cfg.Addr, ErrDialectMismatch, c.dx.d.Name, err)
+			c.fail(err)
+			return "", notSent{err}
+		}
 		return "", fmt.Errorf("cstatcp: %s: GetThirdPartyDeviceId %q: %w", c.cfg.Addr, number, err)
 	}
 	id, ok := dialect.Field(body, "device")

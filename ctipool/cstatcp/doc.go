@@ -61,9 +61,14 @@
 //
 // # Errors
 //
-// A frame that cannot be decoded is counted ([Conn.DecodeErrors]) and
-// logged at debug level; if it was the answer to a pending request, that
-// request fails with the decode error; the connection stays up. Broken
+// A well-formed XML frame that cannot be decoded (a vendor's message, an
+// event without a mandatory field, a DTD) is counted
+// ([Conn.DecodeErrors]) and logged at debug level; if it was the answer
+// to a pending request, that request fails with the decode error; the
+// connection stays up. A frame that is not well-formed XML is garbage on
+// the link, after which nothing the server sends can be trusted: the
+// connection ends with an error wrapping [ErrNotXML] that names the
+// endpoint and what was expected, and the pool reconnects. Broken
 // framing (a bad header, an oversized frame) or a read or write error ends
 // the connection: [Conn.Done] is closed, [Conn.Err] says why, and every
 // pending and later request fails with an error wrapping [ErrClosed]. So

@@ -213,6 +213,9 @@ func (c *conn) vendorFrame(f framing.Frame, now time.Time) bool {
 	if s.stall.Load() {
 		return true
 	}
+	if rule := c.matchRule(req); rule.answered(c, f.InvokeID) {
+		return true // a canned answer, as for any other request
+	}
 	var resp csta.Message
 	if serves {
 		resp = c.serveVendor(name, f.Body)
@@ -288,8 +291,12 @@ func (c *conn) serveVendor(name string, body []byte) csta.Message {
 // only a device, as the ECMA-323 schema allows and OpenScape Voice
 // clients do (ClearConnection): when the device's line is in exactly one
 // call, that call is meant. Otherwise the ConnectionID is left as it is
-// and the service refuses it. Only the OpenScape dialects do this; ecma354
-// keeps refusing such a ConnectionID. The caller holds the PBX lock.
+// for the service. Only the OpenScape dialects fill it in here; in every
+// dialect the call control services themselves also take a ConnectionID
+// with only a deviceID (the line's one call, or the one not on hold) and
+// refuse it only when that is ambiguous or the line has no call, so
+// ecma354 accepts it as well (TestDeviceOnlyConnectionECMA354). The
+// caller holds the PBX lock.
 func (c *conn) completeConnections(m csta.Message) {
 	if c.srv.d.DeviceIDs != dialect.IDOpenScape {
 		return

@@ -217,6 +217,21 @@ func TestDeviceOnlyConnection(t *testing.T) {
 	c.ok(&csta.ClearConnection{ConnectionToBeCleared: csta.ConnectionID{DeviceID: csta.Device("1001")}})
 }
 
+// TestDeviceOnlyConnectionECMA354: in ecma354 too, a ConnectionID with
+// only a deviceID names the line's one call (ClearConnection, as
+// pyssimist sends it), and is refused when the line has none.
+func TestDeviceOnlyConnectionECMA354(t *testing.T) {
+	p := newTestPBX(t, PBXConfig{Lines: []string{"1001", "1002"}})
+	s := serve(t, p, ServerConfig{})
+	c := dialTCP(t, s.Addr())
+	c.start(csta.NamespaceEd3)
+	only := csta.ConnectionID{DeviceID: csta.Device("1001")}
+	c.fails(&csta.ClearConnection{ConnectionToBeCleared: only}, csta.ErrInvalidConnectionID)
+	c.ok(&csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("1002")})
+	c.ok(&csta.ClearConnection{ConnectionToBeCleared: only})
+	assert.Empty(t, p.Calls())
+}
+
 // TestSystemRegisterECMA354: ECMA-269's SystemRegister is served in an
 // ecma354 session, and refused before it.
 func TestSystemRegisterECMA354(t *testing.T) {

@@ -269,13 +269,6 @@ func TestDialectMismatch(t *testing.T) {
 				case cd == dialect.OpenScapeBusiness && sd == dialect.ECMA354:
 					require.NoError(t, err)
 					require.NoError(t, c.Close())
-				case cd == dialect.AvayaDMCC && sd == dialect.ECMA354:
-					require.NoError(t, err)
-					_, err = c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}})
-					require.ErrorIs(t, err, cstatcp.ErrDialectMismatch)
-					assert.ErrorContains(t, err, srv.Addr())
-					<-c.Done()
-					_ = c.Close()
 				default:
 					require.Error(t, err)
 					t.Log(err)
@@ -335,6 +328,39 @@ func TestDialectUnknownConfig(t *testing.T) {
 	defer pbx.Close()
 	_, err = pbx.Serve(ctitest.ServerConfig{Dialect: "cisco"})
 	require.Error(t, err)
+}
+
+// TestDialectDeviceIDUnknown: a DMCC server that refuses GetDeviceId as
+// unknown speaks another dialect: the connection fails with
+// ErrDialectMismatch, and the request, never sent, is safe to retry on
+// another connection.
+func TestDialectDeviceIDUnknown(t *testing.T) {
+	pbx, err := ctitest.NewPBX(ctitest.PBXConfig{Lines: []string{"1001"}})
+	require.NoError(t, err)
+	defer pbx.Close()
+	srv := dialectServer(t, pbx, dialect.AvayaDMCC, ctitest.ServerConfig{})
+	code, _ := csta.ErrorCodeOf(csta.ErrServiceNotSupported)
+	_, err = pbx.AddRule(ctitest.Rule{Name: "GetDeviceId", Action: ctitest.RuleAnswer, Answer: dialect.ErrorAnswer(dialect.NamespaceDMCC61, code)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := cstatcp.Dial(ctx, clientConfig(dialect.AvayaDMCC, srv.Addr()))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Do(ctx, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device("1001")}})
+	require.ErrorIs(t, err, cstatcp.ErrDialectMismatch)
+	assert.ErrorContains(t, err, srv.Addr())
+	var ce *csta.Error
+	assert.False(t, errors.As(err, &ce), "a link failure, not the server's answer to the request")
+	var retry interface{ SafeToRetry() bool }
+	require.True(t, errors.As(err, &retry))
+	assert.True(t, retry.SafeToRetry())
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("the connection did not fail")
+	}
+	assert.Empty(t, pbx.Requests().Named("MonitorStart"), "MonitorStart was not sent")
 }
 
 // TestDialectVendorErrorAnswer: a DMCC GetDeviceId refused for an unknown

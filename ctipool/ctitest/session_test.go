@@ -25,7 +25,10 @@ func TestApplicationSession(t *testing.T) {
 	})
 
 	t.Run("editions", func(t *testing.T) {
-		for _, ns := range []string{csta.NamespaceEd3, csta.NamespaceEd4, csta.NamespaceEd5, csta.NamespaceEd6, csta.NamespaceEd3 + "/priv1"} {
+		// A vendor version (Avaya's ".../ed3/privN") is another dialect's.
+		c := dialTCP(t, s.Addr())
+		_ = c.do(&csta.StartApplicationSession{ApplicationID: "t", RequestedProtocolVersions: []string{csta.NamespaceEd3 + "/priv1"}}).(*csta.StartApplicationSessionNegResponse)
+		for _, ns := range []string{csta.NamespaceEd3, csta.NamespaceEd4, csta.NamespaceEd5, csta.NamespaceEd6} {
 			c := dialTCP(t, s.Addr())
 			resp := c.do(&csta.StartApplicationSession{
 				ApplicationID:             "t",

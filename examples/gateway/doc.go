@@ -16,6 +16,13 @@
 //
 //	go run ./examples/gateway -demo
 //
+// The PBX's CSTA dialect is cti.dialect, or -cti-dialect (ecma354,
+// openscape-voice, openscape-business, avaya-dmcc); config.<dialect>.yaml
+// beside this file is a sample for each PBX. With -demo the fake PBX
+// speaks it too, so each can be tried without one:
+//
+//	go run ./examples/gateway -demo -cti-dialect avaya-dmcc
+//
 // SIGINT and SIGTERM shut it down cleanly (every session gets a BYE); SIGHUP
 // reloads the directory file.
 //

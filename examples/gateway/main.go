@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/session/gateway"
 	"github.com/rcc-go/rcc/session/gateway/demo"
@@ -61,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cti        listFlag
 		directory  = fs.String("directory", "", "directory file (overrides directory.file)")
 		admin      = fs.String("admin", "", "admin HTTP listen address (overrides admin.listen)")
+		ctiDialect = fs.String("cti-dialect", "", "CSTA dialect of the PBX: "+strings.Join(dialect.Names(), ", ")+" (overrides cti.dialect; with -demo the fake PBX speaks it too)")
 		policy     = fs.String("loss-policy", "", "CTI loss policy: rehome or reconnect (overrides session.loss_policy)")
 		logLevel   = fs.String("log-level", "", "log level: debug, info, warn or error (overrides log.level)")
 		logFormat  = fs.String("log-format", "", "log format: text or json (overrides log.format)")
@@ -107,6 +109,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		for _, a := range cti {
 			cfg.CTI.Endpoints = append(cfg.CTI.Endpoints, gateway.Endpoint{Address: a})
 		}
+	}
+	if *ctiDialect != "" {
+		if _, err := dialect.Lookup(*ctiDialect); err != nil {
+			return fmt.Errorf("-cti-dialect: %q is not a known dialect (known: %s)", *ctiDialect, strings.Join(dialect.Names(), ", "))
+		}
+		cfg.CTI.Dialect = *ctiDialect
 	}
 	if *directory != "" {
 		cfg.Directory.File = *directory
@@ -233,6 +241,11 @@ func printBanner(w io.Writer, g *gateway.Gateway, c *ctitest.Cluster, demo bool)
 			fmt.Fprintf(w, "  CTI      %s\n", ep.Address)
 		}
 	}
+	d := g.Config().CTI.Dialect
+	if d == "" {
+		d = dialect.ECMA354
+	}
+	fmt.Fprintf(w, "  dialect  %s\n", d)
 	if a := g.AdminAddr(); a != "" {
 		fmt.Fprintf(w, "  admin    http://%s/  (status page, /metrics, /healthz, /readyz)\n", a)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/signal"
 	"regexp"
 	"runtime"
 	"strings"
@@ -52,10 +54,35 @@ func TestRunDemoUsers(t *testing.T) {
 	runDemo(t, "Generated directory: 7 users, sip:user1@example.com", nil, "-demo-users", "7", "-demo-answer-delay", "0")
 }
 
+// TestRunDemoDialects runs the demo in each dialect but the default: the
+// fake PBX and the gateway's client speak it, with the demo's credentials.
+func TestRunDemoDialects(t *testing.T) {
+	for _, d := range []string{"openscape-voice", "openscape-business", "avaya-dmcc"} {
+		t.Run(d, func(t *testing.T) {
+			runDemo(t, "dialect  "+d, func(admin string) {
+				// Ready: a CTI connection in the dialect is up.
+				require.Eventually(t, func() bool {
+					resp, err := http.Get(admin + "readyz")
+					if err != nil {
+						return false
+					}
+					resp.Body.Close()
+					return resp.StatusCode == http.StatusOK
+				}, 15*time.Second, 10*time.Millisecond)
+			}, "-cti-dialect", d, "-demo-answer-delay", "0")
+		})
+	}
+}
+
 // runDemo runs the binary's run in demo mode with more arguments, checks
 // its banner, calls check (when not nil) with the admin listener's URL,
 // reloads with SIGHUP and stops it with SIGTERM.
 func runDemo(t *testing.T, banner string, check func(admin string), args ...string) {
+	// A SIGHUP that reaches the process after run has stopped listening
+	// (run may take the SIGTERM first) must not kill the test binary.
+	guard := make(chan os.Signal, 4)
+	signal.Notify(guard, syscall.SIGHUP)
+	defer signal.Stop(guard)
 	var out, errs syncBuffer
 	done := make(chan error, 1)
 	go func() {
@@ -94,6 +121,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{}, "cti.endpoints: at least one CTI endpoint is required (or run with -demo)"},
 		{[]string{"-cti", "127.0.0.1:1"}, "directory.file: a directory file is required (or run with -demo)"},
 		{[]string{"-demo", "-demo-users", "-1", "-admin", "127.0.0.1:0"}, "-demo-users -1: must not be negative"},
+		{[]string{"-demo", "-cti-dialect", "cisco"}, `-cti-dialect: "cisco" is not a known dialect (known: avaya-dmcc, ecma354, openscape-business, openscape-voice)`},
+		{[]string{"-cti", "127.0.0.1:1", "-cti-dialect", "avaya-dmcc"}, "cti.username: dialect avaya-dmcc logs in to AES: a user name is required"},
 		{[]string{"-demo", "-demo-answer-delay", "-1s", "-admin", "127.0.0.1:0"}, "-demo-answer-delay -1s: must not be negative"},
 		{[]string{"-cti", "127.0.0.1:notaport"}, `cti.endpoints[0].address: "127.0.0.1:notaport": port "notaport" is not a number`},
 		{[]string{"-cti", "127.0.0.1:65536"}, `cti.endpoints[0].address: "127.0.0.1:65536": port 65536 is out of range`},

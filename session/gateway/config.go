@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/rcc-go/rcc/internal/yamlparse"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
@@ -69,19 +71,66 @@ type TLSFiles struct {
 	ServerName        string `yaml:"server_name"`
 }
 
-// CTIConfig is the CTI side: the endpoints in priority order and the link
-// tuning.
+// CTIConfig is the CTI side: the endpoints in priority order, the CSTA
+// dialect they speak with its credentials, and the link tuning.
 type CTIConfig struct {
-	Endpoints         []Endpoint `yaml:"endpoints"`
-	TLS               TLSFiles   `yaml:"tls"`
-	ApplicationID     string     `yaml:"application_id"`
-	HeartbeatInterval Duration   `yaml:"heartbeat_interval"`
-	HeartbeatMisses   int        `yaml:"heartbeat_misses"`
-	RequestTimeout    Duration   `yaml:"request_timeout"`
-	DialTimeout       Duration   `yaml:"dial_timeout"`
-	ReconnectMin      Duration   `yaml:"reconnect_min"`
-	ReconnectMax      Duration   `yaml:"reconnect_max"`
+	Endpoints []Endpoint `yaml:"endpoints"`
+	// Dialect is the CSTA dialect of the PBX (see package csta/dialect):
+	// ecma354 (the default), openscape-voice, openscape-business or
+	// avaya-dmcc. Every endpoint speaks it: the endpoints of one gateway
+	// are failover peers of one PBX.
+	Dialect string `yaml:"dialect"`
+	// Username is the login of the dialects with one (openscape-business,
+	// avaya-dmcc).
+	Username string `yaml:"username"`
+	// Password, PasswordFile and PasswordEnv give the password: inline,
+	// as the first line of a file, or as an environment variable's value.
+	// At most one may be set. The password is never logged nor shown.
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// SwitchName is the switch avaya-dmcc's GetDeviceId names (the
+	// Communication Manager's name in AES).
+	SwitchName        string   `yaml:"switch_name"`
+	TLS               TLSFiles `yaml:"tls"`
+	ApplicationID     string   `yaml:"application_id"`
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	HeartbeatMisses   int      `yaml:"heartbeat_misses"`
+	RequestTimeout    Duration `yaml:"request_timeout"`
+	DialTimeout       Duration `yaml:"dial_timeout"`
+	ReconnectMin      Duration `yaml:"reconnect_min"`
+	ReconnectMax      Duration `yaml:"reconnect_max"`
 }
+
+// Secret is a configuration value that is never shown: its String,
+// GoString, slog, JSON and YAML forms are "[redacted]" (or empty when
+// unset).
+type Secret string
+
+const redacted = "[redacted]"
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString redacts the secret in %#v.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
+// LogValue redacts the secret in logs.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalYAML redacts the secret when a configuration is written out.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// MarshalJSON redacts the secret in JSON (a JSON log of the
+// configuration, for one).
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(s.String())), nil }
+
+// Value returns the secret itself.
+func (s Secret) Value() string { return string(s) }
 
 // Endpoint is one CTI Manager address.
 type Endpoint struct {
@@ -173,6 +222,7 @@ func defaultConfig() Config {
 			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
 		},
 		CTI: CTIConfig{
+			Dialect:           dialect.ECMA354,
 			ApplicationID:     ctipool.DefaultApplicationID,
 			HeartbeatInterval: Duration(ctipool.DefaultHeartbeatInterval),
 			HeartbeatMisses:   ctipool.DefaultHeartbeatMisses,
@@ -219,21 +269,16 @@ func (e *ConfigError) Error() string {
 }
 
 // LoadConfig reads and validates a configuration file. The relative file
-// names in it (directory.file and the certificate files of sip.tls and
-// cti.tls) are taken relative to the directory the configuration file is
-// in, so that a configuration and its directory file can sit side by side
-// wherever the gateway is started from.
+// names in it (directory.file, cti.password_file and the certificate
+// files of sip.tls and cti.tls) are taken relative to the directory the
+// configuration file is in, so that a configuration and its directory file
+// can sit side by side wherever the gateway is started from.
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, &ConfigError{File: path, Msg: err.Error()}
 	}
-	cfg, err := ParseConfig(path, data)
-	if err != nil {
-		return cfg, err
-	}
-	cfg.resolveFiles(filepath.Dir(path))
-	return cfg, nil
+	return parseConfig(path, data, filepath.Dir(path))
 }
 
 // resolveFiles makes the relative file names of c relative to dir.
@@ -242,6 +287,7 @@ func (c *Config) resolveFiles(dir string) {
 		&c.Directory.File,
 		&c.SIP.TLS.CertFile, &c.SIP.TLS.KeyFile, &c.SIP.TLS.CAFile, &c.SIP.TLS.ClientCAFile,
 		&c.CTI.TLS.CertFile, &c.CTI.TLS.KeyFile, &c.CTI.TLS.CAFile, &c.CTI.TLS.ClientCAFile,
+		&c.CTI.PasswordFile,
 	} {
 		if *f != "" && !filepath.IsAbs(*f) {
 			*f = filepath.Join(dir, *f)
@@ -257,6 +303,13 @@ const maxConfigSize = 1 << 20
 // ignored; so are duplicate keys. Every error from the file has its line
 // and column, and names the key path, such as "sip.listen[1].transport".
 func ParseConfig(name string, data []byte) (Config, error) {
+	return parseConfig(name, data, "")
+}
+
+// parseConfig is ParseConfig; when dir is not empty, the relative file
+// names are made relative to it (see LoadConfig) before validation, which
+// reads cti.password_file.
+func parseConfig(name string, data []byte, dir string) (Config, error) {
 	cfg := defaultConfig()
 	if len(data) > maxConfigSize {
 		return cfg, &ConfigError{File: name, Msg: fmt.Sprintf("file larger than %d bytes", maxConfigSize)}
@@ -281,6 +334,9 @@ func ParseConfig(name string, data []byte) (Config, error) {
 		if err := yamlparse.Decode(root, &cfg, yaml.Strict()); err != nil {
 			return cfg, decodeError(name, root, err)
 		}
+	}
+	if dir != "" {
+		cfg.resolveFiles(dir)
 	}
 	if err := cfg.validate(); err != nil {
 		var ce *ConfigError
@@ -456,6 +512,9 @@ func (c *Config) validate() error {
 			names[ep.Name] = true
 		}
 	}
+	if err := c.CTI.validateDialect(); err != nil {
+		return err
+	}
 	if rmin, rmax := or(c.CTI.ReconnectMin, ctipool.DefaultReconnectMin), or(c.CTI.ReconnectMax, ctipool.DefaultReconnectMax); rmax < rmin {
 		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", rmax, rmin)
 	}
@@ -485,6 +544,42 @@ func (c *Config) validate() error {
 	case "text", "json":
 	default:
 		return bad("log.format: %q is not text or json", c.Log.Format)
+	}
+	return nil
+}
+
+// validateDialect checks cti.dialect and its credentials.
+func (c *CTIConfig) validateDialect() error {
+	d, err := dialect.Lookup(c.Dialect)
+	if err != nil {
+		return &ConfigError{Path: "cti.dialect", Msg: fmt.Sprintf("cti.dialect: %q is not a known dialect (known: %s)", c.Dialect, strings.Join(dialect.Names(), ", "))}
+	}
+	set := 0
+	for _, v := range []string{c.Password.Value(), c.PasswordFile, c.PasswordEnv} {
+		if v != "" {
+			set++
+		}
+	}
+	if set > 1 {
+		return &ConfigError{Path: "cti.password", Msg: "cti.password: set at most one of cti.password, cti.password_file and cti.password_env"}
+	}
+	if _, err := c.ResolvePassword(); err != nil {
+		return err
+	}
+	if d.Session != dialect.SessionLogin && (c.Username != "" || set > 0) {
+		return &ConfigError{Path: "cti.username", Msg: fmt.Sprintf("cti.username: dialect %s has no login; remove the credentials or choose openscape-business or avaya-dmcc", d.Name)}
+	}
+	if d.Name == dialect.AvayaDMCC && c.Username == "" {
+		return &ConfigError{Path: "cti.username", Msg: "cti.username: dialect avaya-dmcc logs in to AES: a user name is required"}
+	}
+	if d.Name == dialect.AvayaDMCC && c.SwitchName == "" {
+		return &ConfigError{Path: "cti.switch_name", Msg: "cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId: the switch (Communication Manager) name as AES knows it is required"}
+	}
+	if set > 0 && c.Username == "" {
+		return &ConfigError{Path: "cti.username", Msg: "cti.username: a password is configured without a user name"}
+	}
+	if c.SwitchName != "" && !d.DeviceIDService {
+		return &ConfigError{Path: "cti.switch_name", Msg: fmt.Sprintf("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)}
 	}
 	return nil
 }
@@ -521,6 +616,35 @@ func checkHostPort(addr string, listen bool) error {
 		return errors.New("port 0 is not a port to connect to (1 to 65535)")
 	}
 	return nil
+}
+
+// ResolvePassword returns the CTI password from cti.password, cti.password_file
+// or cti.password_env. Its errors name the key and never the password.
+func (c *CTIConfig) ResolvePassword() (string, error) {
+	switch {
+	case c.PasswordFile != "":
+		b, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: %v", c.PasswordFile, err)}
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: the first line is empty", c.PasswordFile)}
+		}
+		return line, nil
+	case c.PasswordEnv != "":
+		v, ok := os.LookupEnv(c.PasswordEnv)
+		if !ok || v == "" {
+			return "", &ConfigError{Path: "cti.password_env", Msg: fmt.Sprintf("cti.password_env: environment variable %s is not set", c.PasswordEnv)}
+		}
+		return v, nil
+	}
+	return c.Password.Value(), nil
 }
 
 // parsePrefix accepts a CIDR prefix or a single address.

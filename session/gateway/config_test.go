@@ -1,13 +1,18 @@
 package gateway
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/sip"
@@ -99,6 +104,15 @@ func TestParseConfigErrors(t *testing.T) {
 		{"negative duration", "cti:\n  request_timeout: -1s\n", `negative duration "-1s"`},
 		{"reconnect_max below the default minimum", "cti:\n  reconnect_min: 1m\n  reconnect_max: 0\n", "cti.reconnect_max (30s) is below cti.reconnect_min (1m0s)"},
 		{"syntax with its column", "sip:\n\tlisten: []\n", "c.yaml:2:1: found character '\t' that cannot start any token"},
+		{"unknown dialect", "cti:\n  dialect: cisco-jtapi\n", `c.yaml:2:12: cti.dialect: "cisco-jtapi" is not a known dialect (known: avaya-dmcc, ecma354, openscape-business, openscape-voice)`},
+		{"dmcc without a user", "cti:\n  dialect: avaya-dmcc\n  switch_name: CM1\n", "c.yaml:2:3: cti.username: dialect avaya-dmcc logs in to AES: a user name is required"},
+		{"dmcc without a switch", "cti:\n  dialect: avaya-dmcc\n  username: u\n  password: p\n", "c.yaml:2:3: cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId"},
+		{"switch for another dialect", "cti:\n  dialect: openscape-voice\n  switch_name: CM1\n", "c.yaml:3:16: cti.switch_name: only avaya-dmcc names a switch, not openscape-voice"},
+		{"credentials without a login", "cti:\n  username: u\n", "c.yaml:2:13: cti.username: dialect ecma354 has no login"},
+		{"two passwords", "cti:\n  dialect: openscape-business\n  username: u\n  password: p\n  password_env: P\n", "c.yaml:4:13: cti.password: set at most one of cti.password, cti.password_file and cti.password_env"},
+		{"password without a user", "cti:\n  dialect: openscape-business\n  password: p\n", "cti.username: a password is configured without a user name"},
+		{"missing password file", "cti:\n  dialect: openscape-business\n  username: u\n  password_file: /nonexistent/pw\n", "c.yaml:4:18: cti.password_file: /nonexistent/pw: no such file or directory"},
+		{"unset password variable", "cti:\n  dialect: openscape-business\n  username: u\n  password_env: RCC_TEST_UNSET_PASSWORD\n", "c.yaml:4:17: cti.password_env: environment variable RCC_TEST_UNSET_PASSWORD is not set"},
 		{"mapping value on a scalar line", "sip:\n  hostname: a\n   b: c\n", "config: c.yaml:2:13: mapping value is not allowed in this context"},
 	}
 	for _, tt := range tests {
@@ -108,6 +122,54 @@ func TestParseConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestParseConfigCredentials checks the three ways to give the CTI
+// password, and that the password shows in no printed, logged or written
+// form of the configuration, nor in an error.
+func TestParseConfigCredentials(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pw")
+	require.NoError(t, os.WriteFile(file, []byte("from-file\nignored\n"), 0o600))
+	t.Setenv("RCC_TEST_CTI_PASSWORD", "from-env")
+	for _, tt := range []struct{ key, want string }{
+		{"password: inline-secret", "inline-secret"},
+		{"password_file: " + file, "from-file"},
+		{"password_env: RCC_TEST_CTI_PASSWORD", "from-env"},
+	} {
+		cfg, err := ParseConfig("c.yaml", []byte("cti:\n  dialect: avaya-dmcc\n  username: rcc\n  switch_name: CM1\n  "+tt.key+"\n"))
+		require.NoError(t, err, tt.key)
+		got, err := cfg.CTI.ResolvePassword()
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got)
+		assert.Equal(t, "avaya-dmcc", cfg.CTI.Dialect)
+	}
+	cfg, err := ParseConfig("c.yaml", []byte("cti:\n  dialect: openscape-business\n  username: rcc\n  password: inline-secret\n"))
+	require.NoError(t, err)
+	out, err := yaml.Marshal(cfg)
+	require.NoError(t, err)
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "cti", cfg.CTI, "password", cfg.CTI.Password)
+	for _, shown := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), string(out), logged.String()} {
+		assert.NotContains(t, shown, "inline-secret")
+	}
+	assert.Contains(t, string(out), "[redacted]")
+
+	// LoadConfig takes a relative password_file beside the configuration.
+	conf := filepath.Join(dir, "gw.yaml")
+	require.NoError(t, os.WriteFile(conf, []byte("cti:\n  dialect: openscape-business\n  username: u\n  password_file: pw\n"), 0o600))
+	cfg, err = LoadConfig(conf)
+	require.NoError(t, err)
+	assert.Equal(t, file, cfg.CTI.PasswordFile)
+	got, err := cfg.CTI.ResolvePassword()
+	require.NoError(t, err)
+	assert.Equal(t, "from-file", got)
+
+	// A password file whose first line is empty is refused.
+	require.NoError(t, os.WriteFile(file, []byte("\n"), 0o600))
+	_, err = ParseConfig("c.yaml", []byte("cti:\n  dialect: openscape-business\n  username: u\n  password_file: "+file+"\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cti.password_file: "+file+": the first line is empty")
 }
 
 // TestParseConfigAliases checks that anchors and aliases work within the
@@ -163,9 +225,33 @@ func TestExampleConfig(t *testing.T) {
 	assert.Len(t, cfg.CTI.Endpoints, 3)
 	assert.Equal(t, "rehome", cfg.Session.LossPolicy)
 	assert.True(t, cfg.SIP.TLS.RequireClientCert)
+	assert.Equal(t, "ecma354", cfg.CTI.Dialect)
 	assert.Equal(t, filepath.Join("..", "..", "examples", "gateway", "directory.example.yaml"), cfg.Directory.File,
 		"the sample directory beside it, relative to the configuration file")
 	assert.Equal(t, "/etc/rcc/gateway.crt", cfg.SIP.TLS.CertFile, "absolute names stay")
+}
+
+// TestDialectConfigs keeps the sample configuration of each dialect beside
+// the binary valid: each loads, names its dialect and, where the dialect
+// logs in, its user and a password from the environment.
+func TestDialectConfigs(t *testing.T) {
+	t.Setenv("RCC_CTI_PASSWORD", "from-the-environment")
+	for _, d := range dialect.Names() {
+		t.Run(d, func(t *testing.T) {
+			cfg, err := LoadConfig("../../examples/gateway/config." + d + ".yaml")
+			require.NoError(t, err)
+			assert.Equal(t, d, cfg.CTI.Dialect)
+			assert.NotEmpty(t, cfg.CTI.Endpoints)
+			pw, err := cfg.CTI.ResolvePassword()
+			require.NoError(t, err)
+			if dd, _ := dialect.Lookup(d); dd.Session == dialect.SessionLogin {
+				assert.NotEmpty(t, cfg.CTI.Username)
+				assert.Equal(t, "from-the-environment", pw)
+			} else {
+				assert.Empty(t, pw)
+			}
+		})
+	}
 }
 
 // TestLoadConfigResolvesFiles checks that LoadConfig takes relative file

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/lineappearance/dirfile"
@@ -173,6 +174,14 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		opts.SIPObserver = g.admin.SIPObserver()
 	}
 
+	d, err := dialect.Lookup(cfg.CTI.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	password, err := cfg.CTI.ResolvePassword()
+	if err != nil {
+		return nil, err
+	}
 	if g.pool, err = ctipool.New(ctipool.Config{
 		Endpoints:         eps,
 		HeartbeatInterval: cfg.CTI.HeartbeatInterval.D(),
@@ -182,6 +191,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		ReconnectMin:      cfg.CTI.ReconnectMin.D(),
 		ReconnectMax:      cfg.CTI.ReconnectMax.D(),
 		ApplicationID:     cfg.CTI.ApplicationID,
+		Dialect:           cfg.CTI.Dialect,
+		Username:          cfg.CTI.Username,
+		Password:          password,
+		SwitchName:        cfg.CTI.SwitchName,
 		Observer:          opts.PoolObserver,
 		Logger:            g.log,
 	}); err != nil {
@@ -194,7 +207,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 	}
 	if g.mgr, err = session.NewManager(session.Config{
 		Directory:          g.dir,
-		CTI:                poolcti.New(g.pool),
+		CTI:                poolcti.NewDialect(g.pool, d),
 		LossPolicy:         policy,
 		MaxSessions:        cfg.Session.MaxSessions,
 		MaxSessionsPerUser: cfg.Session.MaxSessionsPerUser,

@@ -33,6 +33,11 @@
 //
 // # Concurrency
 //
+// [NewDialect] is New for a pool that speaks a CSTA dialect (package
+// csta/dialect): its CTI also implements session.Capable with what the
+// dialect's PBX offers, so a session neither advertises nor forwards a
+// service the PBX lacks (Dialect.Lacks). The gateway uses it.
+//
 // Every adapter is safe for concurrent use, as the types it adapts are.
 //
 // # Errors

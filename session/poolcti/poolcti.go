@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/session"
 )
@@ -14,6 +15,7 @@ import (
 // handler is a ctipool subscriber (with the optional loss handler).
 var (
 	_ session.CTI         = poolCTI{}
+	_ session.Capable     = capableCTI{}
 	_ session.Link        = (*link)(nil)
 	_ session.Monitor     = (*monitor)(nil)
 	_ ctipool.Subscriber  = session.MonitorHandler(nil)
@@ -27,6 +29,28 @@ var (
 func New(pool *ctipool.Pool) session.CTI { return poolCTI{pool} }
 
 type poolCTI struct{ p *ctipool.Pool }
+
+// NewDialect is New for a pool whose connections speak dialect d: the CTI
+// also reports, through session.Capable, the services and events d's PBX
+// offers (session.Supported narrowed by d.Narrow), so that a session
+// neither advertises in GetCSTAFeatures nor forwards a service the PBX
+// lacks. A nil d is the default dialect.
+func NewDialect(pool *ctipool.Pool, d *dialect.Dialect) session.CTI {
+	if d == nil {
+		d = dialect.Default()
+	}
+	return capableCTI{poolCTI: poolCTI{pool}, caps: d.Narrow(session.Supported())}
+}
+
+// capableCTI is a poolCTI that tells its dialect's capabilities.
+type capableCTI struct {
+	poolCTI
+	caps csta.Features
+}
+
+// Capabilities returns the dialect's services and events; the value is
+// shared and never modified.
+func (c capableCTI) Capabilities() csta.Features { return c.caps }
 
 // Acquire returns a link on the pool's next healthy connection.
 func (c poolCTI) Acquire() (session.Link, error) {

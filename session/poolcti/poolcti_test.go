@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/rcc-go/rcc/csta"
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
+	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/session"
 	"github.com/rcc-go/rcc/session/poolcti"
 	"github.com/stretchr/testify/assert"
@@ -131,3 +133,62 @@ func safeToRetry(err error) bool {
 }
 
 var _ session.MonitorHandler = (*handler)(nil)
+
+// TestNewDialect checks that a pool CTI made for a dialect tells the
+// dialect's capabilities (session.Capable): what the session supports,
+// less what the dialect's PBX lacks; a plain one limits nothing.
+func TestNewDialect(t *testing.T) {
+	cl := ctitest.NewDemo(t)
+	pool, err := ctipool.New(ctipool.Config{Endpoints: []ctipool.Endpoint{{Name: "a", Addr: cl.Addrs()[0]}}})
+	require.NoError(t, err)
+	defer pool.Close()
+
+	_, capable := poolcti.New(pool).(session.Capable)
+	assert.False(t, capable)
+	for _, name := range dialect.Names() {
+		d, err := dialect.Lookup(name)
+		require.NoError(t, err)
+		caps := poolcti.NewDialect(pool, d).(session.Capable).Capabilities()
+		assert.Equal(t, session.Supported().Services.Names(), caps.Services.Names(), name)
+	}
+	lacking := *dialect.Default()
+	lacking.Lacks = []string{"deflectCall", "doNotDisturb"}
+	cti := poolcti.NewDialect(pool, &lacking)
+	caps := cti.(session.Capable).Capabilities()
+	assert.False(t, caps.Services.Supports("deflectCall"))
+	assert.False(t, caps.Events.Supports("doNotDisturb"))
+	assert.True(t, caps.Services.Supports("makeCall"))
+	assert.True(t, caps.Events.Supports("delivered"))
+	assert.Equal(t, session.Supported().Services.Len()-1, caps.Services.Len())
+
+	// Through a session: GetCSTAFeatures leaves deflectCall out, and a
+	// DeflectCall is refused without reaching the PBX.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, pool.WaitHealthy(ctx, 1))
+	store, err := lineappearance.NewStore(lineappearance.Demo(), lineappearance.Options{})
+	require.NoError(t, err)
+	m, err := session.NewManager(session.Config{Directory: store, CTI: cti})
+	require.NoError(t, err)
+	defer m.Shutdown(ctx)
+	s, _, err := m.Open(ctx, session.OpenRequest{DialogID: "d1", User: "sip:alice@example.com", Line: "tel:1001;phone-context=dialstring", Sink: nopSink{}})
+	require.NoError(t, err)
+	resp, err := s.Handle(ctx, &csta.GetCSTAFeatures{})
+	require.NoError(t, err)
+	fr, ok := resp.(*csta.GetCSTAFeaturesResponse)
+	require.True(t, ok, "%T", resp)
+	assert.False(t, fr.Features.Services.Supports("deflectCall"))
+	assert.True(t, fr.Features.Services.Supports("makeCall"))
+	before := len(cl.PBX().Requests().Named("DeflectCall"))
+	resp, err = s.Handle(ctx, &csta.DeflectCall{CallToBeDiverted: csta.Connection("c1", "tel:1001;phone-context=dialstring"), NewDestination: csta.Device("tel:2600")})
+	require.NoError(t, err)
+	_, refused := resp.(*csta.CSTAErrorCode)
+	assert.True(t, refused, "DeflectCall answered %T", resp)
+	assert.Equal(t, before, len(cl.PBX().Requests().Named("DeflectCall")), "DeflectCall reached the PBX")
+}
+
+// nopSink drops a session's events.
+type nopSink struct{}
+
+func (nopSink) SendEvent(csta.Event) error { return nil }
+func (nopSink) End(string)                 {}

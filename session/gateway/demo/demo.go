@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rcc-go/rcc/csta/dialect"
 	"github.com/rcc-go/rcc/ctipool"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
 	"github.com/rcc-go/rcc/lineappearance"
@@ -52,7 +53,33 @@ func Directory(o Options) (*lineappearance.Data, error) {
 	return lineappearance.Demo(), nil
 }
 
-// New serves the demo's PBX on Endpoints loopback endpoints and builds a
+// Demo credentials, used in a dialect with a login when the configuration
+// names none.
+const (
+	DemoUsername   = "demo"
+	DemoPassword   = "demo"
+	DemoSwitchName = "CM1"
+)
+
+// demoCredentials fills in the demo's user name, password and switch name
+// where the dialect needs them and the configuration names none.
+func demoCredentials(c gateway.CTIConfig) gateway.CTIConfig {
+	d, err := dialect.Lookup(c.Dialect)
+	if err != nil {
+		return c // gateway.New reports it, with its key
+	}
+	if d.Session == dialect.SessionLogin && c.Username == "" && c.Password == "" && c.PasswordFile == "" && c.PasswordEnv == "" {
+		c.Username, c.Password = DemoUsername, DemoPassword
+	}
+	if d.DeviceIDService && c.SwitchName == "" {
+		c.SwitchName = DemoSwitchName
+	}
+	return c
+}
+
+// New serves the demo's PBX on Endpoints loopback endpoints, in the
+// configuration's cti.dialect (with the demo's credentials and switch
+// name when the dialect needs them and cfg names none), and builds a
 // gateway from cfg on it: opts.Endpoints becomes the PBX's endpoints and,
 // unless opts.Directory is set, opts.Directory becomes the demo's
 // directory (see Directory), so cfg's CTI endpoints and directory file are
@@ -79,7 +106,17 @@ func New(cfg gateway.Config, opts gateway.Options, o Options) (*Gateway, error) 
 	default:
 		pbx = ctitest.DemoPBX()
 	}
-	cluster, err := ctitest.NewCluster(pbx, Endpoints)
+	cfg.CTI = demoCredentials(cfg.CTI)
+	scfg := make([]ctitest.ServerConfig, Endpoints)
+	for i := range scfg {
+		scfg[i] = ctitest.ServerConfig{Dialect: cfg.CTI.Dialect, Username: cfg.CTI.Username, SwitchName: cfg.CTI.SwitchName}
+		if cfg.CTI.Username != "" {
+			if scfg[i].Password, err = cfg.CTI.ResolvePassword(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	cluster, err := pbx.ServeCluster(scfg...)
 	if err != nil {
 		return fail(fmt.Errorf("demo PBX: %w", err))
 	}

@@ -32,8 +32,15 @@ const (
 // shuts it down when the test ends.
 func start(t *testing.T, opts gateway.Options, o demo.Options) (*demo.Gateway, string) {
 	t.Helper()
+	return startIn(t, "", opts, o)
+}
+
+// startIn is start with the gateway and the demo PBX in dialect d.
+func startIn(t *testing.T, d string, opts gateway.Options, o demo.Options) (*demo.Gateway, string) {
+	t.Helper()
 	cfg, err := gateway.ParseConfig("test", nil)
 	require.NoError(t, err)
+	cfg.CTI.Dialect = d
 	cfg.SIP.Listen = []gateway.Listener{{Transport: "tcp", Address: "127.0.0.1:0"}}
 	opts.Logger = slog.New(slog.DiscardHandler)
 	g, err := demo.New(cfg, opts, o)
@@ -67,6 +74,28 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	_, err = g.Reload()
 	assert.ErrorIs(t, err, gateway.ErrNoDirectoryFile)
+}
+
+// TestDialects runs the demo in each dialect: every endpoint of the demo
+// PBX comes up in it, with the demo's credentials where the dialect logs
+// in, and alice's session monitors her line.
+func TestDialects(t *testing.T) {
+	for _, d := range []string{"openscape-voice", "openscape-business", "avaya-dmcc"} {
+		t.Run(d, func(t *testing.T) {
+			g, uri := startIn(t, d, gateway.Options{}, demo.Options{})
+			for _, ep := range g.Cluster().Endpoints() {
+				assert.Equal(t, d, ep.Dialect())
+				assert.Zero(t, ep.Stats().LoginFailures)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+			defer cancel()
+			s, err := sip.Dial(ctx, sip.ClientConfig{Gateway: uri, User: aliceAOR, Line: aliceLine})
+			require.NoError(t, err)
+			defer s.Close(ctx)
+			_, err = s.Monitor(ctx)
+			require.NoError(t, err)
+		})
+	}
 }
 
 // TestUsers opens a session for a user of a generated directory on a demo
