@@ -69,6 +69,22 @@ type ServerConfig struct {
 	// case, no wildcards). A peer is trusted when its address or its
 	// certificate is.
 	TrustedSubjects []string
+	// AuthPeers are the address prefixes of peers that must authenticate
+	// with SIP digest (RFC 3261 section 22, RFC 8760): they may open and
+	// use sessions as the user whose credentials they prove, found in
+	// Credentials for Realm. A peer in TrustedPeers (or with a trusted
+	// certificate) is trusted even when AuthPeers covers it too; any
+	// peer in neither is refused. See auth_server.go for the rules.
+	AuthPeers []netip.Prefix
+	// Realm is the digest realm of AuthPeers' challenges. Required with
+	// AuthPeers.
+	Realm string
+	// Credentials finds the users' stored HA1. Required with AuthPeers.
+	Credentials Credentials
+	// NonceLifetime is how long a digest nonce is good for; a client
+	// answering with an older one is challenged again (stale=true).
+	// Default: 5 minutes.
+	NonceLifetime time.Duration
 	// TLSConfig is the TLS configuration of ServeTLS listeners (it needs a
 	// certificate) and of the TLS connections the server opens itself to
 	// send events or BYE when the client's connection is gone (set RootCAs
@@ -243,6 +259,9 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err
 		}
+	}
+	if err := c.authDefaults(); err != nil {
+		return c, err
 	}
 	if c.MinSE > c.SessionExpires {
 		return c, fmt.Errorf("sip: ServerConfig.MinSE (%s) exceeds SessionExpires (%s)", c.MinSE, c.SessionExpires)
