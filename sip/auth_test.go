@@ -392,3 +392,40 @@ func TestReplayGuardBounded(t *testing.T) {
 	assert.False(t, g.accept("d", 1, "x", now.Add(time.Minute), now), "full")
 	assert.Equal(t, 2, g.len())
 }
+
+func TestClientPicksChallenge(t *testing.T) {
+	res := func(code int, name string, values ...string) *sipmsg.Response {
+		r := sipmsg.NewResponse(code, "x")
+		for _, v := range values {
+			r.AppendHeader(sipmsg.NewHeader(name, v))
+		}
+		return r
+	}
+	a := &clientAuth{user: "alice", password: "pw"}
+	ok, _ := a.take(res(401, "WWW-Authenticate", `Digest realm="r", nonce="n1", algorithm=MD5, qop="auth"`))
+	require.True(t, ok)
+	assert.Equal(t, algMD5, a.alg, "MD5 when it is all the server offers")
+	ok, stale := a.take(res(401, "WWW-Authenticate", `Digest realm="r", nonce="n2", algorithm=MD5, qop="auth"`,
+		`Digest realm="r", nonce="n3", algorithm=SHA-256, qop="auth,auth-int", stale=true`))
+	require.True(t, ok)
+	assert.True(t, stale)
+	assert.Equal(t, algSHA256, a.alg, "SHA-256 preferred")
+	assert.Equal(t, "n3", a.nonce)
+	ok, _ = a.take(res(401, "WWW-Authenticate", `Digest realm="r", nonce="n4"`, `Digest realm="r", nonce="n5", algorithm=SHA-512-256, qop="auth"`))
+	assert.False(t, ok, "no qop=auth, or an algorithm the client does not know")
+	ok, _ = a.take(res(407, "WWW-Authenticate", `Digest realm="r", nonce="n6", qop="auth"`))
+	assert.False(t, ok, "a 407 challenges in Proxy-Authenticate")
+	ok, _ = a.take(res(407, "Proxy-Authenticate", `Digest realm="r", nonce="n6", qop="auth"`))
+	assert.True(t, ok)
+
+	// The answer is what the server computes.
+	v := a.header("INVITE", "sip:cti@gw")
+	p, err := parseDigest(v)
+	require.NoError(t, err)
+	assert.Equal(t, "00000001", p.nc)
+	ha1, _ := HA1(DigestMD5, "alice", "r", "pw")
+	assert.Equal(t, algMD5.response(ha1, "INVITE", "sip:cti@gw", "n6", "00000001", p.cnonce), p.response)
+	assert.NotContains(t, v, "pw\"")
+	p2, _ := parseDigest(a.header("INFO", "sip:cti@gw"))
+	assert.Equal(t, "00000002", p2.nc, "the nonce-count grows")
+}
