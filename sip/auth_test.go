@@ -187,7 +187,13 @@ func TestDigestRawExchanges(t *testing.T) {
 
 	// SHA-256.
 	nonce, _ := challenge(t, res, DigestSHA256)
-	res, _ = p.options(answer(DigestSHA256, "alice", "s3cret", uri, nonce, 1))
+	res, req = p.options(answer(DigestSHA256, "alice", "s3cret", uri, nonce, 1))
+	assert.Equal(t, 200, res.StatusCode)
+	// The same request again (a UDP retransmission, same branch) reaches
+	// its transaction, which answers it again.
+	p.send(ts.udp, req)
+	res = p.response(5 * time.Second)
+	require.NotNil(t, res)
 	assert.Equal(t, 200, res.StatusCode)
 	// The same nonce and count again, as a new request: a replay.
 	res, _ = p.options(answer(DigestSHA256, "alice", "s3cret", uri, nonce, 1))
@@ -208,13 +214,14 @@ func TestDigestRawExchanges(t *testing.T) {
 	// A wrong password and an unknown user get the same answer.
 	res, _ = p.options("")
 	nonce, _ = challenge(t, res, DigestSHA256)
-	wrong, _ := p.options(answer(DigestSHA256, "alice", "guess", uri, nonce, 1))
+	wrong, wrongReq := p.options(answer(DigestSHA256, "alice", "guess", uri, nonce, 1))
 	nobody := &digestPeer{udpPeer: newUDPPeer(t, "127.0.0.1:0"), ts: ts, from: "sip:nobody@example.com"}
 	res, _ = nobody.options("")
 	nonce, _ = challenge(t, res, DigestSHA256)
 	unknown, _ := nobody.options(answer(DigestSHA256, "nobody", "guess", uri, nonce, 1))
 	assert.Equal(t, 401, wrong.StatusCode)
 	assert.Equal(t, shape(wrong), shape(unknown))
+	assert.False(t, txExists(t, ts.Server, wrongReq), "a failed login is answered statelessly")
 
 	// Right credentials, another user's From: 403.
 	bob := &digestPeer{udpPeer: newUDPPeer(t, "127.0.0.1:0"), ts: ts, from: "sip:bob@example.com"}
