@@ -58,8 +58,10 @@ type ServerConfig struct {
 	Handler Handler
 
 	// TrustedPeers are the address prefixes of peers that may open and use
-	// sessions (the SIP proxies, or the clients themselves). Any other peer
-	// gets 403 for every request, and costs no session state. A nil slice
+	// sessions as the user their From names: the SIP proxies that vouch
+	// for their users (or the clients themselves, when nothing else can
+	// reach the gateway). Any other peer, unless it is in AuthPeers, gets
+	// 403 for every request, and costs no session state. A nil slice
 	// trusts loopback only (127.0.0.0/8 and ::1/128); an empty non-nil slice
 	// trusts no address, so only TrustedSubjects count.
 	TrustedPeers []netip.Prefix
@@ -74,7 +76,8 @@ type ServerConfig struct {
 	// use sessions as the user whose credentials they prove, found in
 	// Credentials for Realm. A peer in TrustedPeers (or with a trusted
 	// certificate) is trusted even when AuthPeers covers it too; any
-	// peer in neither is refused. See auth_server.go for the rules.
+	// peer in neither is refused. See "Digest authentication" in the
+	// package documentation.
 	AuthPeers []netip.Prefix
 	// Realm is the digest realm of AuthPeers' challenges. Required with
 	// AuthPeers.
