@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
 )
 
 // Digest authentication on the server (RFC 3261 section 22, RFC 8760).
@@ -48,6 +50,7 @@ type authenticator struct {
 	dummy    [2]string // HA1 used for users without credentials, by algorithm
 	now      func() time.Time
 	replay   replayGuard
+	invites  inviteSet // authenticated INVITEs a CANCEL may still name
 }
 
 // newAuthenticator returns the authenticator of a validated configuration,
@@ -61,6 +64,7 @@ func newAuthenticator(c *ServerConfig) *authenticator {
 	a.dummy[0] = algMD5.sum(rand.Text())
 	a.dummy[1] = algSHA256.sum(rand.Text())
 	a.replay.max = maxNonces
+	a.invites.max = maxNonces
 	return a
 }
 
@@ -292,4 +296,51 @@ func (g *replayGuard) len() int {
 type authBinding struct {
 	user string
 	peer netip.Addr
+}
+
+// inviteSet remembers, for 64*T1 (the longest an INVITE transaction waits
+// for its final answer over UDP), the authenticated INVITEs by peer and top
+// Via branch, so that the front door lets through only the CANCELs that
+// name one of them (a CANCEL carries its INVITE's branch, RFC 3261 section
+// 9.1) and answers the others 481 without state. At most max are kept.
+type inviteSet struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]int64 // peer "|" branch -> expiry, unix nanoseconds
+}
+
+// add remembers an authenticated INVITE.
+func (s *inviteSet) add(peer netip.Addr, branch string, now time.Time) {
+	if branch == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]int64)
+	}
+	t := now.UnixNano()
+	if len(s.m) >= s.max {
+		for k, exp := range s.m {
+			if exp < t {
+				delete(s.m, k)
+			}
+		}
+		if len(s.m) >= s.max {
+			return
+		}
+	}
+	s.m[peer.String()+"|"+branch] = now.Add(max(64*sipmsg.T1, 32*time.Second)).UnixNano()
+}
+
+// has reports whether an authenticated INVITE from peer with branch is
+// remembered.
+func (s *inviteSet) has(peer netip.Addr, branch string, now time.Time) bool {
+	if branch == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, ok := s.m[peer.String()+"|"+branch]
+	return ok && exp >= now.UnixNano()
 }

@@ -37,8 +37,10 @@ import (
 //     it, and nobody else (no other address, no trusted-peer dialog, no
 //     other authenticated user) can use it. Its identifiers include our
 //     random 128-bit tag.
-//   - CANCEL passes, for sipgo to match with its INVITE (RFC 3261 section
-//     22.1: CANCEL cannot be challenged); one matching no INVITE gets 481.
+//   - CANCEL cannot be challenged (RFC 3261 section 22.1): it passes, for
+//     sipgo to match with its INVITE, only when it names (by peer address
+//     and Via branch) an INVITE the front door authenticated in the last
+//     64*T1; any other gets 481 statelessly.
 //
 // The exchange checks the same again from the parsed request (without
 // the lifetime and replay checks the front door made) and binds the
@@ -151,7 +153,10 @@ func hostWithPort(u *sipmsg.Uri) string {
 func (s *Server) authGate(data []byte, m *rawMsg, t topVia, src netip.AddrPort) (code int, reason string, extra []string) {
 	peer := src.Addr().Unmap()
 	if m.isMethod(data, "CANCEL") {
-		return 0, "", nil
+		if s.auth.invites.has(peer, viaBranch(data, t), s.auth.now()) {
+			return 0, "", nil
+		}
+		return 481, statusText(481), nil
 	}
 	ack := m.isMethod(data, "ACK")
 	if m.count[hTo] == 0 || m.count[hFrom] == 0 {
@@ -193,6 +198,9 @@ func (s *Server) authGate(data []byte, m *rawMsg, t topVia, src netip.AddrPort) 
 	}, s.auth.now())
 	switch v.status {
 	case 0:
+		if m.isMethod(data, "INVITE") {
+			s.auth.invites.add(peer, viaBranch(data, t), s.auth.now())
+		}
 		return 0, "", nil
 	case 401:
 		for _, c := range s.auth.challenges(peer, v.stale) {

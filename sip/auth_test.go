@@ -436,3 +436,54 @@ func TestClientPicksChallenge(t *testing.T) {
 	p2, _ := parseDigest(a.header("INFO", "sip:cti@gw"))
 	assert.Equal(t, "00000002", p2.nc, "the nonce-count grows")
 }
+
+// TestDigestCancel: a client that must authenticate cancels its
+// authenticated INVITE; a CANCEL that names no authenticated INVITE gets
+// 481 without state.
+func TestDigestCancel(t *testing.T) {
+	creds := &credStore{}
+	creds.set("sip:alice@example.com", "s3cret")
+	for _, tr := range []string{"udp", "tcp"} {
+		t.Run(tr, func(t *testing.T) {
+			entered := make(chan struct{}, 1)
+			cause := make(chan error, 1)
+			h := &fakeHandler{openHook: func(ctx context.Context, _ *OpenRequest) error {
+				entered <- struct{}{}
+				<-ctx.Done()
+				cause <- context.Cause(ctx)
+				return context.Cause(ctx)
+			}}
+			ts := startServer(t, ServerConfig{
+				Handler:      h,
+				TrustedPeers: []netip.Prefix{},
+				AuthPeers:    []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+				Realm:        testRealm,
+				Credentials:  creds,
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				<-entered
+				cancel()
+			}()
+			_, err := Dial(ctx, ClientConfig{Gateway: ts.gateway(tr), User: "sip:alice@example.com", Line: "tel:1",
+				LocalAddr: "127.0.0.1:0", Password: "s3cret"})
+			assert.ErrorIs(t, err, context.Canceled)
+			select {
+			case err := <-cause:
+				assert.ErrorIs(t, err, ErrCanceled, "the CANCEL reached the INVITE")
+			case <-time.After(5 * time.Second):
+				t.Fatal("the CANCEL did not reach the INVITE")
+			}
+			assert.Equal(t, 0, ts.Stats().Dialogs)
+		})
+	}
+
+	ts := startAuthServer(t, creds)
+	p := newUDPPeer(t, "127.0.0.1:0")
+	req := sipRequest("CANCEL", "sip:cti@"+ts.udp, "Via: SIP/2.0/UDP "+p.addr()+";rport;branch=z9hG4bK-nosuch", "c1@x", nil, "")
+	p.send(ts.udp, req)
+	res := p.response(5 * time.Second)
+	require.NotNil(t, res)
+	assert.Equal(t, 481, res.StatusCode)
+	assert.False(t, txExists(t, ts.Server, req))
+}
