@@ -282,18 +282,32 @@ func TestDigestChallengeFloodLeavesNoState(t *testing.T) {
 	require.NoError(t, err)
 	body, err := csta.Encode(&csta.RequestSystemStatus{})
 	require.NoError(t, err)
+	// INVITEs with forged credentials (401), CANCELs of nothing (481) and
+	// INFOs into a dialog that does not exist (481).
 	send := func(i int) {
-		req := sipRequest("INVITE", "sip:cti@"+ts.udp, fmt.Sprintf("Via: SIP/2.0/UDP %s;rport;branch=z9hG4bK-f%d", pc.LocalAddr(), i),
-			fmt.Sprintf("f%d@x", i), []string{"Contact: <sip:alice@" + pc.LocalAddr().String() + ">", "Content-Type: application/csta+xml",
-				`Authorization: Digest username="alice", realm="rcc.test", nonce="forged", uri="sip:cti@x", response="00", qop=auth, nc=00000001, cnonce="c"`},
-			string(body))
+		via := fmt.Sprintf("Via: SIP/2.0/UDP %s;rport;branch=z9hG4bK-f%d", pc.LocalAddr(), i)
+		var req []byte
+		want := "SIP/2.0 481 "
+		switch i % 3 {
+		case 0:
+			req = sipRequest("INVITE", "sip:cti@"+ts.udp, via,
+				fmt.Sprintf("f%d@x", i), []string{"Contact: <sip:alice@" + pc.LocalAddr().String() + ">", "Content-Type: application/csta+xml",
+					`Authorization: Digest username="alice", realm="rcc.test", nonce="forged", uri="sip:cti@x", response="00", qop=auth, nc=00000001, cnonce="c"`},
+				string(body))
+			want = "SIP/2.0 401 "
+		case 1:
+			req = sipRequest("CANCEL", "sip:cti@"+ts.udp, via, fmt.Sprintf("f%d@x", i), nil, "")
+		case 2:
+			req = sipRequest("INFO", "sip:cti@"+ts.udp, via, fmt.Sprintf("f%d@x", i), nil, string(body))
+			req = []byte(strings.Replace(string(req), "To: <sip:cti@"+ts.udp+">", "To: <sip:cti@"+ts.udp+">;tag=guessed", 1))
+		}
 		_, err := pc.WriteTo(req, dst)
 		require.NoError(t, err)
 		buf := make([]byte, 4096)
 		pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 		n, _, err := pc.ReadFrom(buf)
 		require.NoError(t, err)
-		require.True(t, strings.HasPrefix(string(buf[:n]), "SIP/2.0 401 "), "%q", buf[:n])
+		require.True(t, strings.HasPrefix(string(buf[:n]), want), "%q", buf[:n])
 	}
 	for i := range 200 { // warm up
 		send(i)
@@ -312,7 +326,7 @@ func TestDigestChallengeFloodLeavesNoState(t *testing.T) {
 	}
 	after := heap()
 	per := (float64(after) - float64(before)) / n
-	t.Logf("heap kept per unauthenticated INVITE (401): %.1f bytes (%d requests, %d -> %d)", per, n, before, after)
+	t.Logf("heap kept per unauthenticated request (401 or 481): %.1f bytes (%d requests, %d -> %d)", per, n, before, after)
 	assert.Less(t, per, 64.0, "state kept per challenge")
 	assert.Zero(t, ts.auth.replay.len())
 	assert.Equal(t, 0, ts.handler.count())
