@@ -21,9 +21,9 @@ import (
 
 	"github.com/rcc-go/rcc/csta"
 	"github.com/rcc-go/rcc/ctipool/ctitest"
+	"github.com/rcc-go/rcc/lineappearance"
 	gw "github.com/rcc-go/rcc/session/gateway"
 	"github.com/rcc-go/rcc/session/gateway/demo"
-	"github.com/rcc-go/rcc/lineappearance"
 	"github.com/rcc-go/rcc/sip"
 )
 
