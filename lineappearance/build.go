@@ -72,7 +72,8 @@ type deviceEntry struct {
 
 type userEntry struct {
 	aor          string
-	devLo, devHi int32 // range in userDevs
+	devLo, devHi int32        // range in userDevs
+	creds        []Credential // validated, hex in lower case
 }
 
 // The places of a Data's elements in a file, as the directory file loader
@@ -430,6 +431,9 @@ func build(d *Data, p *positions) (*snapshot, error) {
 			continue
 		}
 		e := userEntry{aor: aor, devLo: int32(len(s.userDevs))}
+		e.creds = checkCredentials(u.Credentials, func(format string, args ...any) {
+			ps.add(path, cmp.Or(pp.AOR, pp.At), "user %s: "+format, append([]any{aor}, args...)...)
+		})
 		for j, name := range u.Devices {
 			dpos := cmp.Or(at(pp.Devices, j), pp.At)
 			dev, ok := s.devByName[upperASCII(name)]

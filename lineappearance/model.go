@@ -79,10 +79,26 @@ func (a Appearance) String() string {
 // user's SIP address of record, such as "sip:alice@example.com"; it is
 // compared after [NormalizeUser]. Devices names the devices the user may
 // control, in order of preference: the [ConfigOrder] rule picks the first of
-// them that carries the line.
+// them that carries the line. Credentials, when the gateway makes the
+// user's clients authenticate (SIP digest), hold the hashes of the user's
+// password, one entry per realm; see [Store.HA1].
 type User struct {
-	AOR     string
-	Devices []string
+	AOR         string
+	Devices     []string
+	Credentials []Credential
+}
+
+// Credential is a user's SIP digest credential in one realm: the HA1
+// hashes of the password, never the password itself (RFC 3261 section
+// 22.4, RFC 8760). HA1MD5 is the hex MD5 of "username:realm:password"
+// (32 digits) and HA1SHA256 its hex SHA-256 (64 digits), username being
+// the user part of the user's AOR; either may be empty (the user then
+// cannot authenticate with that algorithm), not both. The hex is compared
+// without regard to case.
+type Credential struct {
+	Realm     string
+	HA1MD5    string
+	HA1SHA256 string
 }
 
 // Data is a whole directory as plain values: what a host builds from its

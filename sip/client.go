@@ -40,6 +40,7 @@ type ClientSession struct {
 	contact  *sipmsg.ContactHeader
 	laddr    sipmsg.Addr // UDP: the listener, so requests leave from it
 	body     []byte      // the INVITE body, sent again to refresh
+	auth     *clientAuth // digest credentials; nil without a password
 	slot     chan struct{}
 	events   chan csta.Event
 	done     chan struct{} // closed when the session ends
@@ -87,6 +88,9 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 		drained:  make(chan struct{}),
 	}
 	c.leg.callID = sipmsg.CallIDHeader(strings.ToLower(rand.Text()))
+	if st.Password != "" {
+		c.auth = &clientAuth{user: st.AuthUser, password: st.Password}
+	}
 	c.leg.transport = st.transport
 	c.sgs.OnInfo(c.guard(c.onInfo))
 	c.sgs.OnBye(c.guard(c.onBye))
@@ -235,7 +239,16 @@ func (c *ClientSession) call(ctx context.Context, req *sipmsg.Request) (*sipmsg.
 		return nil, ErrDialogEnded
 	}
 	defer release()
-	return c.roundTrip(ctx, req)
+	res, err := c.roundTrip(ctx, req)
+	for tries := 0; err == nil && req.Method != sipmsg.ACK && req.Method != sipmsg.CANCEL; tries++ {
+		next := c.reauth(req, res, tries) // a digest challenge: auth_client.go
+		if next == nil {
+			break
+		}
+		req = next
+		res, err = c.roundTrip(ctx, req)
+	}
+	return res, err
 }
 
 // listen opens the client's listener and works out its Contact.
@@ -380,6 +393,14 @@ func (c *ClientSession) invite(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
 		req := c.newInvite(se)
 		res, tx, err := c.sendInvite(ctx, req)
+		for tries := 0; err == nil; tries++ {
+			next := c.reauth(req, res, tries) // a digest challenge: auth_client.go
+			if next == nil {
+				break
+			}
+			req = next
+			res, tx, err = c.sendInvite(ctx, req)
+		}
 		if err != nil {
 			return err
 		}
@@ -587,6 +608,14 @@ func (c *ClientSession) refresh() {
 		}
 		req := c.newInvite(se)
 		res, tx, err := c.sendInvite(ctx, req)
+		for tries := 0; err == nil; tries++ {
+			next := c.reauth(req, res, tries)
+			if next == nil {
+				break
+			}
+			req = next
+			res, tx, err = c.sendInvite(ctx, req)
+		}
 		if err != nil {
 			c.log.Warn("session refresh got no answer", "error", err)
 			c.bye(ctx)

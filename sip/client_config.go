@@ -48,6 +48,15 @@ type ClientConfig struct {
 	// TLS the client listens only when TLSConfig carries a certificate;
 	// otherwise its Contact names the local end of its connection.
 	LocalAddr string
+	// AuthUser and Password answer the digest challenges (401 and 407,
+	// RFC 3261 section 22, RFC 8760) of a gateway or proxy, to the
+	// INVITE and to requests in the dialog: SHA-256 when the challenge
+	// offers it, else MD5. AuthUser defaults to the user part of User
+	// (the gateway requires them to be equal). Without a Password the
+	// client answers no challenge. The password is kept in memory only,
+	// and never logged.
+	AuthUser string
+	Password string
 	// Proxy is an outbound proxy, a SIP URI or "host:port", such as a
 	// Kamailio in front of several gateways: every request goes to it
 	// unless the dialog's route set says otherwise. Default: none.
@@ -148,6 +157,9 @@ func (c ClientConfig) setup() (*clientSetup, error) {
 		}
 		s.firstHop = hostPort(&pu, t)
 		s.proxied = true
+	}
+	if c.Password != "" && s.AuthUser == "" {
+		s.AuthUser = s.user.User
 	}
 	if s.Namespace == "" {
 		s.Namespace = csta.NamespaceEd3

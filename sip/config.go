@@ -58,8 +58,10 @@ type ServerConfig struct {
 	Handler Handler
 
 	// TrustedPeers are the address prefixes of peers that may open and use
-	// sessions (the SIP proxies, or the clients themselves). Any other peer
-	// gets 403 for every request, and costs no session state. A nil slice
+	// sessions as the user their From names: the SIP proxies that vouch
+	// for their users (or the clients themselves, when nothing else can
+	// reach the gateway). Any other peer, unless it is in AuthPeers, gets
+	// 403 for every request, and costs no session state. A nil slice
 	// trusts loopback only (127.0.0.0/8 and ::1/128); an empty non-nil slice
 	// trusts no address, so only TrustedSubjects count.
 	TrustedPeers []netip.Prefix
@@ -69,6 +71,23 @@ type ServerConfig struct {
 	// case, no wildcards). A peer is trusted when its address or its
 	// certificate is.
 	TrustedSubjects []string
+	// AuthPeers are the address prefixes of peers that must authenticate
+	// with SIP digest (RFC 3261 section 22, RFC 8760): they may open and
+	// use sessions as the user whose credentials they prove, found in
+	// Credentials for Realm. A peer in TrustedPeers (or with a trusted
+	// certificate) is trusted even when AuthPeers covers it too; any
+	// peer in neither is refused. See "Digest authentication" in the
+	// package documentation.
+	AuthPeers []netip.Prefix
+	// Realm is the digest realm of AuthPeers' challenges. Required with
+	// AuthPeers.
+	Realm string
+	// Credentials finds the users' stored HA1. Required with AuthPeers.
+	Credentials Credentials
+	// NonceLifetime is how long a digest nonce is good for; a client
+	// answering with an older one is challenged again (stale=true).
+	// Default: 5 minutes.
+	NonceLifetime time.Duration
 	// TLSConfig is the TLS configuration of ServeTLS listeners (it needs a
 	// certificate) and of the TLS connections the server opens itself to
 	// send events or BYE when the client's connection is gone (set RootCAs
@@ -243,6 +262,9 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		if err := def(f.d, f.v, f.name); err != nil {
 			return c, err
 		}
+	}
+	if err := c.authDefaults(); err != nil {
+		return c, err
 	}
 	if c.MinSE > c.SessionExpires {
 		return c, fmt.Errorf("sip: ServerConfig.MinSE (%s) exceeds SessionExpires (%s)", c.MinSE, c.SessionExpires)

@@ -59,6 +59,7 @@ type dialog struct {
 	ns        csta.Header // namespace of the client's INVITE body
 	cseq0     uint32      // CSeq of the INVITE that opened the dialog
 	udp       bool
+	auth      authBinding // who opened it, when through digest (auth_server.go)
 
 	// Set before the 200 OK is sent, read-only afterwards.
 	sess Session

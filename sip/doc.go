@@ -119,6 +119,25 @@
 // than a patched copy: a replace directive in this module would not apply
 // to programs that import it as a library.
 //
+// # Digest authentication
+//
+// Peers in ServerConfig.AuthPeers (and not trusted) must authenticate
+// with SIP digest (RFC 3261 section 22; SHA-256 of RFC 8760 preferred, MD5
+// for old clients; qop=auth) against ServerConfig.Credentials in
+// ServerConfig.Realm; any other untrusted peer is refused. The front door
+// challenges them (401) statelessly, with HMAC-signed nonces that carry
+// their issue time and the peer's address, so a failed login costs the
+// server nothing; a nonce older than NonceLifetime is challenged again with
+// stale=true, and a nonce-count seen before is refused as a replay. A
+// wrong password and an unknown user get the same 401; correct credentials
+// of another user than the From get 403. A dialog a client opens is bound
+// to the authenticated user and the client's address: in-dialog requests
+// are not challenged again, and are accepted only from that address. The
+// credentials store keeps HA1 hashes, not passwords; [HA1] computes them,
+// and lineappearance.Store implements [Credentials]. The client answers
+// challenges (401, 407) to its INVITE and in-dialog requests with
+// ClientConfig.AuthUser and Password.
+//
 // # Dialogs, session timers and events
 //
 // The server keeps its own dialogs rather than sipgo's DialogServerSession:

@@ -22,6 +22,9 @@ type exchange struct {
 	// answer that could not be sent). 0 reports nothing: an ACK, or an
 	// INVITE whose transaction had already ended.
 	status int
+	// auth is the identity a request from a peer that must authenticate
+	// was accepted as (see auth_server.go).
+	auth authBinding
 }
 
 // finish reports the request to the observer, if it got a final status.

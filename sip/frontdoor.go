@@ -165,8 +165,8 @@ func (s *Server) frontAnswered(data []byte, m *rawMsg, code int) {
 // appendResponse appends a stateless response to the request data (read
 // by scanMessage into m) whose top Via is t: the request's Via headers,
 // the top one annotated for src, and its first From, To (with a tag),
-// Call-ID and CSeq.
-func (s *Server) appendResponse(out, data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string) []byte {
+// Call-ID and CSeq, then the extra header lines.
+func (s *Server) appendResponse(out, data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string, extra ...string) []byte {
 	out = append(out, "SIP/2.0 "...)
 	out = strconv.AppendInt(out, int64(code), 10)
 	out = append(out, ' ')
@@ -199,6 +199,10 @@ func (s *Server) appendResponse(out, data []byte, m *rawMsg, t topVia, src netip
 			out = append(out, ";tag="...)
 			out = append(out, s.front.tag...)
 		}
+		out = append(out, "\r\n"...)
+	}
+	for _, h := range extra {
+		out = append(out, h...)
 		out = append(out, "\r\n"...)
 	}
 	out = append(out, "Server: "...)

@@ -130,7 +130,7 @@ func (fl *frontListener) admit(c net.Conn) {
 	s := fl.s
 	ap := addrPort(c.RemoteAddr().String())
 	trusted := s.trustedAddr(ap.Addr())
-	mayTrust := trusted || (fl.tlsConfig != nil && len(s.cfg.TrustedSubjects) > 0)
+	mayTrust := trusted || s.authAddr(ap.Addr()) || (fl.tlsConfig != nil && len(s.cfg.TrustedSubjects) > 0)
 	if !mayTrust && s.cfg.DropUntrusted {
 		s.log.Debug("front door: closed a connection from an untrusted peer", "source", ap, "transport", fl.transport)
 		c.Close()
@@ -177,8 +177,9 @@ func (fl *frontListener) serve(c net.Conn, ap netip.AddrPort, trusted bool) {
 		conn = tc
 	}
 	fc := &frontConn{Conn: conn, s: s, src: ap, transport: fl.transport, trusted: trusted, release: release}
+	fc.auth = !trusted && s.authAddr(ap.Addr())
 	fc.touch()
-	if !trusted {
+	if !trusted && !fc.auth {
 		if !s.cfg.DropUntrusted {
 			for fc.frame() == nil {
 			}
@@ -207,6 +208,8 @@ type frontConn struct {
 	src       netip.AddrPort
 	transport string
 	trusted   bool
+	auth      bool // not trusted, must authenticate (auth_server.go)
+	passed    bool // a request of an auth peer has passed the front door
 	release   func()
 
 	buf      []byte // bytes received and not yet framed
@@ -323,7 +326,7 @@ func (c *frontConn) frame() error {
 			c.refuse(&m, 513, "Message Too Large")
 			return c.fail("message too large")
 		}
-		if !c.trusted {
+		if !c.trusted && !c.auth {
 			c.refuse(&m, 403, "Forbidden (Untrusted Peer)")
 			c.consume(m.headersEnd, body)
 			return nil
@@ -352,6 +355,18 @@ func (c *frontConn) frame() error {
 				c.consume(m.headersEnd, body)
 				return nil
 			}
+			if c.auth {
+				t, _ := parseTopVia(c.buf, m.first[hVia])
+				if code, reason, extra := c.s.authGate(c.buf[:m.headersEnd+body], &m, t, c.src); code != 0 {
+					if code > 0 {
+						c.refuse(&m, code, reason, extra...)
+					} else {
+						c.s.frontAnswered(c.buf, &m, 0)
+					}
+					c.consume(m.headersEnd, body)
+					return nil
+				}
+			}
 		} else if m.malformed != "" {
 			c.consume(m.headersEnd, body) // a response sipgo could not read
 			return nil
@@ -368,7 +383,7 @@ func (c *frontConn) keepAlive() bool {
 	switch {
 	case bytes.HasPrefix(c.buf, []byte("\r\n\r\n")):
 		c.buf = c.buf[:copy(c.buf, c.buf[4:])]
-		if c.trusted {
+		if c.trusted || c.auth {
 			c.Write([]byte("\r\n"))
 		}
 		return true
@@ -393,12 +408,13 @@ func (c *frontConn) pass(m *rawMsg, n int) {
 	}
 	c.outBuf = out[:0]
 	c.out = out
+	c.passed = c.passed || (c.auth && m.request && !m.isMethod(data, "CANCEL"))
 	c.consume(n, 0)
 }
 
 // refuse answers a request statelessly on the connection; ACKs and
 // responses get nothing.
-func (c *frontConn) refuse(m *rawMsg, code int, reason string) {
+func (c *frontConn) refuse(m *rawMsg, code int, reason string, extra ...string) {
 	s := c.s
 	if !m.request {
 		return
@@ -408,16 +424,16 @@ func (c *frontConn) refuse(m *rawMsg, code int, reason string) {
 	if m.count[hVia] > 0 {
 		t, ok = parseTopVia(data, m.first[hVia])
 	}
-	if !c.trusted {
+	if !c.trusted && !c.auth {
 		code, reason = 403, "Forbidden (Untrusted Peer)"
 	}
-	if m.isMethod(data, "ACK") || !ok || m.unsafe || (!c.trusted && s.cfg.DropUntrusted) {
+	if m.isMethod(data, "ACK") || !ok || m.unsafe || (!c.trusted && !c.auth && s.cfg.DropUntrusted) {
 		s.frontAnswered(data, m, 0)
 		return
 	}
 	s.log.Debug("front door: refused a request", "source", c.src, "transport", c.transport, "status", code, "reason", reason)
 	s.frontAnswered(data, m, code)
-	out := s.appendResponse(c.outBuf[:0], data, m, t, c.src, code, reason)
+	out := s.appendResponse(c.outBuf[:0], data, m, t, c.src, code, reason, extra...)
 	c.outBuf = out[:0]
 	c.Write(out)
 }
@@ -458,7 +474,9 @@ func (c *frontConn) discard() error {
 func (c *frontConn) fill() error {
 	s := c.s
 	idle := s.cfg.IdleTimeout
-	if !c.trusted {
+	if !c.trusted && !c.passed {
+		// An auth peer gets the full idle timeout once a request of its
+		// passed (was authenticated, or belongs to its dialog).
 		idle = min(idle, s.cfg.MessageTimeout)
 	}
 	if len(c.buf) == cap(c.buf) {

@@ -55,8 +55,9 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		return 0
 	}
 	trusted := s.trustedAddr(src.Addr())
+	auth := !trusted && s.authAddr(src.Addr()) // must authenticate: auth_server.go
 	if !m.request {
-		if !trusted || m.malformed != "" {
+		if !(trusted || auth) || m.malformed != "" {
 			return 0
 		}
 		return n
@@ -67,7 +68,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		t, viaOK = parseTopVia(data, m.first[hVia])
 	}
 	ack := m.isMethod(data, "ACK")
-	if !trusted {
+	if !trusted && !auth {
 		code := 403
 		if ack || !viaOK || m.unsafe || s.cfg.DropUntrusted {
 			code = 0
@@ -87,6 +88,13 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		s.log.Debug("front door: dropped a request with an unreadable Via", "source", src)
 		return 0
 	}
+	var extra []string
+	if code == 0 && auth {
+		if code, reason, extra = s.authGate(data, &m, t, src); code < 0 {
+			s.frontAnswered(data, &m, 0)
+			return 0
+		}
+	}
 	if code != 0 {
 		s.log.Debug("front door: refused a request", "source", src, "transport", "UDP", "status", code, "reason", reason)
 		if ack || !viaOK || m.unsafe {
@@ -94,7 +102,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 			return 0
 		}
 		s.frontAnswered(data, &m, code)
-		c.reply(data, &m, t, src, code, reason)
+		c.reply(data, &m, t, src, code, reason, extra...)
 		return 0
 	}
 	if !viaOK || !needsAnnotation(data, t, src) {
@@ -112,8 +120,8 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 }
 
 // reply sends a stateless response to the request data.
-func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string) {
-	out := c.s.appendResponse(c.scratch[:0], data, m, t, src, code, reason)
+func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string, extra ...string) {
+	out := c.s.appendResponse(c.scratch[:0], data, m, t, src, code, reason, extra...)
 	c.scratch = out[:0]
 	if _, err := c.PacketConn.WriteTo(out, udpReply(t, src)); err != nil {
 		c.s.log.Debug("front door: cannot send a response", "source", src, "error", err)

@@ -55,6 +55,7 @@ func (s *Server) onInvite(x *exchange) {
 		x.refuse(400, reasonPhrase(err.Error()))
 		return
 	}
+	d.auth = x.auth
 	s.open(x, d, rss, interval)
 }
 
@@ -333,11 +334,16 @@ func (x *exchange) readBody(required bool) (csta.Message, bool) {
 func (x *exchange) admit() bool {
 	s, req := x.srv, x.req
 	if !s.trusted(req) {
-		s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
-		if !req.IsAck() {
-			x.refuse(403, "Forbidden (Untrusted Peer)")
+		switch x.authorize() { // a peer that must authenticate: auth_server.go
+		case authDenied:
+			return false
+		case authNotApplicable:
+			s.log.Debug("request from an untrusted peer", "method", req.Method, "source", req.Source(), "transport", req.Transport())
+			if !req.IsAck() {
+				x.refuse(403, "Forbidden (Untrusted Peer)")
+			}
+			return false
 		}
-		return false
 	}
 	// RFC 3261 section 8.2.2: sipgo parses any version; only 2.0 is
 	// spoken here.

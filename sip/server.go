@@ -50,7 +50,8 @@ type Server struct {
 	serving  gate // Serve calls running
 
 	stats counters
-	front frontDoor // see frontdoor.go
+	front frontDoor      // see frontdoor.go
+	auth  *authenticator // digest authentication; nil without AuthPeers
 }
 
 // endpoint is what the server tells peers about one of its transports.
@@ -80,6 +81,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		local:     make(map[string]*endpoint),
 	}
 	s.initFront()
+	s.auth = newAuthenticator(&cfg)
 	if cfg.Observer != nil {
 		s.obs = *cfg.Observer
 	}

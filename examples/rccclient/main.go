@@ -53,6 +53,14 @@ Commands:
   calls                        list the calls the client knows at the line
   features                     list what the gateway supports
 
+A gateway that makes its clients authenticate (SIP digest) challenges
+the session's INVITE: give -password, or better $RCC_PASSWORD, which no
+process list shows (-auth-user defaults to the user part of -user). The
+password is never printed. An operator makes a user's directory entry
+with "rccclient -user sip:alice@example.com -hash REALM", the password
+from $RCC_PASSWORD, -password or the first line of the input: it prints
+the credentials (HA1 hashes, not the password) to paste under the user.
+
 A NUMBER without a scheme is sent as tel:NUMBER. CALL is a call ID as the
 events show it; without one the command picks the call in the right state.
 
@@ -75,6 +83,8 @@ type config struct {
 	reopenMax           time.Duration
 	control             string
 	attach              bool
+	authUser, password  string
+	hashRealm           string
 }
 
 func main() {
@@ -123,12 +133,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&cfg.keyFile, "key", "", "TLS: PEM file of the client certificate's key")
 	fs.StringVar(&cfg.serverName, "server-name", "", "TLS: the name to verify the gateway's certificate against")
 	fs.StringVar(&cfg.control, "control", "", "control socket shared by the rccclients of one gateway, user and line (default: one per line in a private directory under the system's temporary directory)")
+	fs.StringVar(&cfg.authUser, "auth-user", "", "digest user name, when the gateway challenges (default: the user part of -user)")
+	fs.StringVar(&cfg.password, "password", "", "digest password, when the gateway challenges (default $RCC_PASSWORD; never printed)")
+	fs.StringVar(&cfg.hashRealm, "hash", "", "print the directory credentials (HA1) of -user in this realm, and exit")
 	fs.BoolVar(&cfg.attach, "attach", true, "run commands through a monitor or interactive rccclient already running for the line")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if cfg.password == "" {
+		cfg.password = os.Getenv("RCC_PASSWORD")
+	}
+	if cfg.hashRealm != "" {
+		return printHash(cfg, stdin, stdout, stderr)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

@@ -294,6 +294,8 @@ func explain(what string, err error) string {
 	case errors.As(err, &r):
 		s := fmt.Sprintf("%s: the gateway answered SIP %d %s", what, r.Status, r.Reason)
 		switch r.Status {
+		case 401, 407:
+			s += " (wrong user name or password: -auth-user, -password or $RCC_PASSWORD)"
 		case 403:
 			s += " (this user or this address may not use the gateway)"
 		case 404:

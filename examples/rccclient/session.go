@@ -67,6 +67,8 @@ func (a *app) open(ctx context.Context) (*sip.ClientSession, error) {
 		TLSConfig:      tlsConfig,
 		Namespace:      cfg.namespace,
 		SessionExpires: cfg.sessionExpires,
+		AuthUser:       cfg.authUser,
+		Password:       cfg.password,
 		Logger:         logger,
 		OnEvent:        a.event,
 	}

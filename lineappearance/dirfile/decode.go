@@ -292,8 +292,14 @@ func (dc *decoder) user(int) error {
 				up.Devices = append(up.Devices, nat)
 				return err
 			})
+		case "credentials":
+			return dc.each("the user's credentials", func(int) error {
+				c, err := dc.credential()
+				u.Credentials = append(u.Credentials, c)
+				return err
+			})
 		}
-		return dc.unknown(at, key, what, "uri, devices")
+		return dc.unknown(at, key, what, "uri, devices, credentials")
 	})
 	if err != nil {
 		return err
@@ -304,4 +310,32 @@ func (dc *decoder) user(int) error {
 	dc.d.Users = push(dc.d.Users, u)
 	dc.p.Users = push(dc.p.Users, up)
 	return nil
+}
+
+// credential decodes one of a user's digest credentials: the realm and
+// the HA1 hashes (never a password).
+func (dc *decoder) credential() (lineappearance.Credential, error) {
+	const what = "a credential"
+	var c lineappearance.Credential
+	at := dc.src.pos()
+	err := dc.fields(what, func(key string, kat pos) error {
+		var err error
+		switch key {
+		case "realm":
+			c.Realm, _, err = dc.text("realm", true)
+		case "ha1_md5":
+			c.HA1MD5, _, err = dc.text("ha1_md5", false)
+		case "ha1_sha256":
+			c.HA1SHA256, _, err = dc.text("ha1_sha256", false)
+		case "password":
+			return dc.fail(kat, "a credential holds the HA1 hashes (ha1_md5, ha1_sha256), never a password")
+		default:
+			return dc.unknown(kat, key, what, "realm, ha1_md5, ha1_sha256")
+		}
+		return err
+	})
+	if err == nil && c.Realm == "" {
+		err = dc.fail(at, "credential needs a realm")
+	}
+	return c, err
 }

@@ -43,7 +43,16 @@
 //	users:
 //	  - uri: sip:alice@example.com   # SIP address of record
 //	    devices: [SEP000000001001]   # devices the user may control, preferred first
+//	    credentials:                 # SIP digest, for clients that must authenticate
+//	      - realm: rcc.example.com
+//	        ha1_md5: 17543140cd665492d745509cd4ba9343  # MD5 of "alice:rcc.example.com:password"
+//	        ha1_sha256: 802b4c9fb683d7e1f286673b58c3137b0fa92f61a7f9278563f6df3fc27aeeab
 //
+// A user's credentials are the HA1 hashes of the password in a realm (hex,
+// 32 digits for MD5, 64 for SHA-256; either may be left out, not both),
+// never the password itself: a "password" field is refused. Compute them
+// with rccclient -hash. They change with the rest of the directory on
+// reload.
 // Quote directory numbers in YAML ("1001", not 1001) so that numbers such
 // as "0123" or "*99" keep their form. Unknown fields are errors, to catch
 // typing mistakes. A file is refused, each problem reported with its

@@ -223,7 +223,7 @@ func TestParseErrors(t *testing.T) {
 		{"user device twice", FormatYAML, "devices: [{name: X}]\nusers:\n  - uri: sip:a@b\n    devices: [X, x]\n",
 			[]string{"4:18: user sip:a@b: device x listed twice"}},
 		{"unknown user field", FormatYAML, "users:\n  - uri: sip:a@b\n    lines: []\n",
-			[]string{`3:5: unknown field "lines" in a user (want uri, devices)`}},
+			[]string{`3:5: unknown field "lines" in a user (want uri, devices, credentials)`}},
 		{"problems in file order", FormatYAML, "users:\n  - uri: sip:a@b\n    devices: [X]\nlines:\n  - dn: x\n",
 			[]string{`3:15: user sip:a@b: unknown device "X"`, `5:9: directory number "x": invalid character 'x' in number`}},
 
@@ -542,4 +542,67 @@ func TestYAMLDocuments(t *testing.T) {
 	assert.EqualError(t, err, "lineappearance: 2:1: more than one YAML document")
 	_, err = Parse([]byte("---\n"), FormatYAML)
 	assert.EqualError(t, err, "lineappearance: no directory in the file (it is empty)")
+}
+
+func TestCredentials(t *testing.T) {
+	const md5a = "939e7578ed9e3c518a452acee763bce9"
+	const shaA = "7987C64C30E25F1B74BE53F966B49B90F2808AA92FAF9A00262392D7B4794232"
+	yamlDir := `version: 1
+devices: [{name: SEP1, kind: hard}]
+users:
+  - uri: sip:alice@example.com
+    devices: [SEP1]
+    credentials:
+      - {realm: rcc.test, ha1_md5: ` + md5a + `, ha1_sha256: ` + shaA + `}
+      - {realm: other, ha1_md5: ` + md5a + `}
+`
+	d, err := Parse([]byte(yamlDir), FormatYAML)
+	require.NoError(t, err)
+	assert.Equal(t, []lineappearance.Credential{{Realm: "rcc.test", HA1MD5: md5a, HA1SHA256: shaA}, {Realm: "other", HA1MD5: md5a}}, d.Users[0].Credentials)
+	jsonDir := `{"version": 1, "devices": [{"name": "SEP1", "kind": "hard"}], "users": [{"uri": "sip:alice@example.com", "devices": ["SEP1"],
+		"credentials": [{"realm": "rcc.test", "ha1_md5": "` + md5a + `", "ha1_sha256": "` + shaA + `"}, {"realm": "other", "ha1_md5": "` + md5a + `"}]}]}`
+	dj, err := Parse([]byte(jsonDir), FormatJSON)
+	require.NoError(t, err)
+	assert.Equal(t, d.Users, dj.Users)
+
+	s := newTestStore(t, d, lineappearance.Options{})
+	h, ok := s.HA1("<sip:alice@EXAMPLE.com>", "rcc.test", "sha-256")
+	assert.True(t, ok)
+	assert.Equal(t, strings.ToLower(shaA), h, "hex in lower case")
+	h, ok = s.HA1("sip:alice@example.com", "rcc.test", "MD5")
+	assert.True(t, ok)
+	assert.Equal(t, md5a, h)
+	_, ok = s.HA1("sip:alice@example.com", "other", "SHA-256")
+	assert.False(t, ok, "no SHA-256 hash in that realm")
+	_, ok = s.HA1("sip:alice@example.com", "nowhere", "MD5")
+	assert.False(t, ok)
+	_, ok = s.HA1("sip:bob@example.com", "rcc.test", "MD5")
+	assert.False(t, ok)
+
+	// Reloading the directory changes the credentials.
+	path := filepath.Join(t.TempDir(), "directory.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(yamlDir, "realm: rcc.test", "realm: rcc.new", 1)), 0o600))
+	require.NoError(t, Reload(s, path))
+	_, ok = s.HA1("sip:alice@example.com", "rcc.test", "MD5")
+	assert.False(t, ok)
+	_, ok = s.HA1("sip:alice@example.com", "rcc.new", "MD5")
+	assert.True(t, ok)
+
+	for _, tc := range []struct{ in, msg string }{
+		{`{realm: r, password: x}`, "never a password"},
+		{`{ha1_md5: ` + md5a + `}`, "needs a realm"},
+		{`{realm: r, ha1: x}`, `unknown field "ha1"`},
+		{`{realm: r}`, "no ha1_md5 nor ha1_sha256"},
+		{`{realm: r, ha1_md5: abc}`, "ha1_md5 is not 32 hex digits"},
+		{`{realm: r, ha1_sha256: ` + md5a + `}`, "ha1_sha256 is not 64 hex digits"},
+	} {
+		src := strings.Replace(yamlDir, "- {realm: other, ha1_md5: "+md5a+"}", "- "+tc.in, 1)
+		d, err := Parse([]byte(src), FormatYAML)
+		if err == nil {
+			_, err = lineappearance.NewStore(d, lineappearance.Options{})
+		}
+		assert.ErrorContains(t, err, tc.msg, tc.in)
+	}
+	_, err = Parse([]byte(strings.Replace(yamlDir, "realm: other", "realm: rcc.test", 1)), FormatYAML)
+	assert.ErrorContains(t, err, `realm "rcc.test" given twice`)
 }

@@ -44,6 +44,9 @@ type SIPConfig struct {
 	TLS               TLSFiles   `yaml:"tls"`
 	TrustedPeers      []string   `yaml:"trusted_peers"`
 	TrustedSubjects   []string   `yaml:"trusted_subjects"`
+	AuthPeers         []string   `yaml:"auth_peers"`
+	Realm             string     `yaml:"realm"`
+	NonceLifetime     Duration   `yaml:"nonce_lifetime"`
 	SessionExpires    Duration   `yaml:"session_expires"`
 	MinSessionExpires Duration   `yaml:"min_session_expires"`
 	MaxBodySize       int        `yaml:"max_body_size"`
@@ -220,6 +223,7 @@ func defaultConfig() Config {
 			MaxEventTimeouts:  sip.DefaultMaxEventTimeouts,
 			RetryAfter:        Duration(sip.DefaultRetryAfter),
 			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
+			NonceLifetime:     Duration(sip.DefaultNonceLifetime),
 		},
 		CTI: CTIConfig{
 			Dialect:           dialect.ECMA354,
@@ -474,6 +478,17 @@ func (c *Config) validate() error {
 		if _, err := parsePrefix(p); err != nil {
 			return bad("sip.trusted_peers[%d]: %v", i, err)
 		}
+	}
+	for i, p := range c.SIP.AuthPeers {
+		if _, err := parsePrefix(p); err != nil {
+			return bad("sip.auth_peers[%d]: %v", i, err)
+		}
+	}
+	switch {
+	case len(c.SIP.AuthPeers) > 0 && c.SIP.Realm == "":
+		return bad("sip.realm: required when sip.auth_peers is set (the digest realm, as in the directory's credentials)")
+	case strings.ContainsAny(c.SIP.Realm, "\"\\\r\n"):
+		return bad("sip.realm: %q holds a quote, backslash or line break", c.SIP.Realm)
 	}
 	if c.SIP.SessionExpires.D() < sip.DefaultMinSE && c.SIP.SessionExpires != 0 {
 		return bad("sip.session_expires: %v is below the RFC 4028 minimum of %.0fs", c.SIP.SessionExpires.D(), sip.DefaultMinSE.Seconds())

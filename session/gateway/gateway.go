@@ -229,6 +229,18 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		}
 		peers = append(peers, pfx)
 	}
+	var authPeers []netip.Prefix
+	for _, p := range cfg.SIP.AuthPeers {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return nil, err
+		}
+		authPeers = append(authPeers, pfx)
+	}
+	var creds sip.Credentials
+	if len(authPeers) > 0 {
+		creds = g.dir // users' HA1, reloaded with the directory
+	}
 	sipTLS, err := serverTLS(cfg.SIP.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("sip.tls: %w", err)
@@ -241,6 +253,10 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		Handler:           handler,
 		TrustedPeers:      peers,
 		TrustedSubjects:   cfg.SIP.TrustedSubjects,
+		AuthPeers:         authPeers,
+		Realm:             cfg.SIP.Realm,
+		Credentials:       creds,
+		NonceLifetime:     cfg.SIP.NonceLifetime.D(),
 		TLSConfig:         sipTLS,
 		RequireClientCert: cfg.SIP.TLS.RequireClientCert,
 		SessionExpires:    cfg.SIP.SessionExpires.D(),
