@@ -40,7 +40,7 @@
 //     422 with Min-SE (RFC 4028); a Require naming anything but "timer"
 //     gets 420. When the handler is not Ready, or the server is shutting
 //     down, it gets 503 with Retry-After. Otherwise [Handler.Open] runs
-//     (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
+//     (a CANCEL meanwhile cancels its context, see below)
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
@@ -54,6 +54,12 @@
 //     unknown or ended dialog, or outside a dialog, gets 481; body problems
 //     get 415, 413 or 400 as for INVITE; an INFO without body and
 //     Content-Type is a keep-alive and gets 200.
+//   - A CANCEL and its INVITE get one answer each, and the INVITE exactly
+//     one final response, whatever order sipgo's goroutines run them in:
+//     the server settles under one lock whether the CANCEL came first (the
+//     INVITE is answered 487, and no dialog or session remains) or the
+//     INVITE's answer did (the CANCEL gets 200 and has no effect, RFC 3261
+//     section 9.2). A CANCEL that matches no INVITE being opened gets 481.
 //   - BYE ends the dialog; OPTIONS is answered 200 while [Handler.Ready]
 //     reports true and 503 otherwise, for load balancers; other methods get
 //     405 with Allow.
@@ -85,6 +91,11 @@
 //     datagram, or over TCP and TLS without a Content-Length (RFC 3261
 //     section 18.3; sipgo would close the connection); a request with a Via it cannot read, or with a bare CR
 //     or LF in a header, gets nothing (the answer would echo it).
+//   - renames CANCEL (to CANCEL.RCC, in the request line only) so that
+//     sipgo's transaction layer does not answer it, and its INVITE, on its
+//     own: it hands it to the server like any request, and the server
+//     matches it to its INVITE (RFC 3261 section 9.2). Responses carry the
+//     CSeq method, so the peer sees a CANCEL answered.
 //   - writes received (when the sent-by host is not the source address, or
 //     rport is asked for) and rport (with the source port, when asked for)
 //     into the top Via of every request, dropping any the peer wrote (RFC

@@ -27,7 +27,7 @@ type exchange struct {
 // finish reports the request to the observer, if it got a final status.
 func (x *exchange) finish() {
 	if x.status != 0 && x.srv.obs.RequestDone != nil {
-		x.srv.obs.RequestDone(string(x.req.Method), x.status, time.Since(x.start))
+		x.srv.obs.RequestDone(methodName(x.req), x.status, time.Since(x.start))
 	}
 }
 

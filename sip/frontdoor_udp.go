@@ -42,7 +42,7 @@ func (c *frontPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 
 // datagram checks the datagram b[:n] from src. It answers or drops what
 // sipgo must not see and returns 0, or returns the length of the datagram
-// (its top Via annotated in place) for sipgo.
+// (its top Via annotated, a CANCEL renamed, in place) for sipgo.
 func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	s := c.s
 	data := b[:n]
@@ -97,12 +97,10 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		c.reply(data, &m, t, src, code, reason)
 		return 0
 	}
-	if !viaOK || !needsAnnotation(data, t, src) {
+	if !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) {
 		return n
 	}
-	out := append(c.scratch[:0], data[:t.all.start]...)
-	out = appendAnnotatedVia(out, data, t, src)
-	out = append(out, data[t.all.end:]...)
+	out := appendRequest(c.scratch[:0], data, &m, t, viaOK, src)
 	c.scratch = out[:0]
 	if len(out) > len(b) {
 		s.log.Debug("front door: dropped a datagram too large to annotate", "source", src, "size", n)

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -60,18 +59,10 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var cancelled atomic.Bool
-	registered := x.tx.OnCancel(func(*sipmsg.Request) {
-		// Called by sipgo, which answers the CANCEL and then the INVITE
-		// with 487.
-		cancelled.Store(true)
-		s.stats.request("CANCEL")
-		cancel(ErrCanceled)
-	})
-	if !registered {
-		release()
-		return
-	}
+	// A CANCEL now cancels ctx; whichever of it and the answer below
+	// comes first decides the INVITE's one final response (see inviteCtl).
+	ctl := &inviteCtl{cancel: cancel}
+	defer s.registerInvite(req, ctl)()
 
 	sess, resp, err := s.cfg.Handler.Open(ctx, &OpenRequest{
 		DialogID:   d.info.DialogID,
@@ -85,13 +76,15 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 		Events:     d,
 	})
 	release()
-	switch {
-	case cancelled.Load():
+	if !ctl.settle() {
+		// Cancelled: the INVITE gets 487 and nothing of it remains.
 		if err == nil && sess != nil {
 			sess.Closed(ErrCanceled)
 		}
-		x.status = 487
+		x.refuse(487, "Request Terminated")
 		return
+	}
+	switch {
 	case err != nil && ctx.Err() != nil && s.isClosing():
 		x.unavailable("Shutting Down")
 		return
@@ -131,16 +124,11 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 		aw.tx = x.tx
 	}
 	d.establish(interval, aw)
-	err = x.accept(res, !d.udp, cancelled.Load)
-	switch {
-	case cancelled.Load():
-		d.terminate(ErrCanceled)
-		x.status = 487
-	case err != nil:
+	if err := x.accept(res, !d.udp); err != nil {
 		d.terminate(fmt.Errorf("%w: sending the 200 OK: %w", ErrCanceled, err))
-	default:
-		d.opened()
+		return
 	}
+	d.opened()
 }
 
 // reinvite handles an INVITE in an existing dialog: a session refresh.
@@ -174,7 +162,7 @@ func (s *Server) reinvite(x *exchange) {
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := x.accept(res, !d.udp, nil); err != nil {
+	if err := x.accept(res, !d.udp); err != nil {
 		return
 	}
 	d.sess.Refreshed()

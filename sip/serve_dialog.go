@@ -36,15 +36,6 @@ func (s *Server) onBye(x *exchange) {
 	x.respond(200, "OK", nil)
 }
 
-// onCancel handles a CANCEL that matched no pending INVITE (sipgo answers
-// the others itself).
-func (s *Server) onCancel(x *exchange) {
-	if !x.admit() {
-		return
-	}
-	x.refuse(481, "")
-}
-
 // dialog returns the open dialog an INFO or re-INVITE belongs to. It
 // answers 481 for an unknown or ended dialog, and 500 for a CSeq that is
 // not above the one of the INVITE that opened the dialog, and returns nil.
