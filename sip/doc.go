@@ -140,9 +140,19 @@
 //   - The 200 OK to an INVITE is resent over UDP at T1, 2*T1, ... T2 until
 //     the ACK comes, for 64*T1 at most; without an ACK the dialog is ended
 //     with BYE (ErrNoACK). An INFO that overtakes the ACK is served.
-//   - An in-dialog request is refused (500) only when its CSeq is not above
-//     the CSeq of the INVITE that opened the dialog: two requests the
-//     client sends back to back may be handled in either order.
+//   - An in-dialog INFO or re-INVITE is refused with 500 (RFC 3261
+//     section 12.2.2) when its CSeq is not above the CSeq of the INVITE
+//     that opened the dialog, when the dialog has seen that CSeq already
+//     (a replay, even under a new branch: its CSTA request is not run
+//     again), or when it is more than 64 below the highest CSeq seen in
+//     the dialog. Below the highest but within those 64, a CSeq not seen
+//     before is served: requests a client sends back to back (pipelined)
+//     arrive in order, but sipgo hands each to its own goroutine, so the
+//     server may handle them in another order, and refusing every CSeq
+//     lower than the last would refuse a legitimate client's requests. The
+//     server keeps, per dialog, the highest CSeq and a 64-bit map of the
+//     ones below it. (A retransmission with the same branch is absorbed by
+//     sipgo's transaction and answered again, not run again.)
 //   - A dialog not refreshed in time is ended with BYE at the session
 //     interval minus the smaller of 32 s and a third of it (RFC 4028
 //     section 10), and its session is closed with ErrExpired.

@@ -252,6 +252,7 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 		udp:       transport == "UDP",
 		source:    req.Source(),
 		ackDone:   make(chan struct{}),
+		cseqIn:    cseqs{hi: req.CSeq().SeqNo, seen: 1},
 	}
 	d.leg.callID = *req.CallID()
 	d.leg.local = to.AsFrom()
