@@ -85,6 +85,9 @@
 //     outlives it. A TCP connection from an untrusted address (or a TLS one
 //     without a trusted certificate) is never handed to sipgo; the front
 //     door answers its requests and closes it after MessageTimeout idle.
+//   - answers 416, statelessly, a request whose Request-URI scheme is not
+//     sip or sips (sipgo's parser would drop it unanswered), and 400 one
+//     whose CSeq method is not its method (RFC 3261 section 8.1.1.5).
 //   - answers 400, statelessly, a request with more than one From, To,
 //     Call-ID, CSeq or Content-Length (sipgo would take the last), with a
 //     header line it cannot read, over UDP with a Content-Length beyond the

@@ -340,7 +340,7 @@ func (c *frontConn) frame() error {
 			m.malformed = "Missing Content-Length"
 		}
 		if m.request {
-			if code, reason := refusalFor(&m); code != 0 {
+			if code, reason := refusalFor(c.buf, &m); code != 0 {
 				c.refuse(&m, code, reason)
 				c.consume(m.headersEnd, body)
 				return nil

@@ -79,7 +79,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		}
 		return 0
 	}
-	code, reason := refusalFor(&m)
+	code, reason := refusalFor(data, &m)
 	if code == 0 && m.contentLength > n-m.headersEnd {
 		code, reason = 400, "Content-Length Exceeds Datagram" // RFC 3261 section 18.3
 	}

@@ -1,0 +1,157 @@
+package sip
+
+import (
+	"strings"
+	"testing"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Messages of RFC 4475 (SIP torture test messages): wsinv, inv2543,
+// mismatch01, bext01 and unkscm. The sent-by of the top Via is $VIA,
+// replaced by the test peer's address (and $TRANSPORT by the peer's
+// transport), so that the answer comes back to the test; everything else
+// is the RFC's text.
+const (
+	tortureWsinv = "INVITE sip:vivekg@chair-dnrc.example.com;unknownparam SIP/2.0\r\n" +
+		"TO :\r\n" +
+		" sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n\r\n" +
+		"from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n" +
+		"  ;\r\n" +
+		"  tag = 98asjd8\r\n" +
+		"MaX-fOrWaRdS: 0068\r\n" +
+		"Call-ID: wsinv.ndaksdj@192.0.2.1\r\n" +
+		"Content-Length   : 150\r\n" +
+		"cseq: 0009\r\n" +
+		"  INVITE\r\n" +
+		"Via  : SIP  /   2.0\r\n" +
+		" /$TRANSPORT\r\n" +
+		"    $VIA;branch=390skdjuw\r\n" +
+		"s :\r\n" +
+		"NewFangledHeader:   newfangled value\r\n" +
+		" continued newfangled value\r\n" +
+		"UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n" +
+		"Content-Type: application/sdp\r\n" +
+		"Route:\r\n" +
+		" <sip:services.example.com;lr;unknownwith=value;unknown-no-value>\r\n" +
+		"v:  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n" +
+		"  branch  =   z9hG4bK9ikj8  ,\r\n" +
+		" SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n" +
+		" z9hG4bK30239\r\n" +
+		"m:\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n" +
+		"      newvalue ;\r\n" +
+		"  secondparam ; q = 0.33\r\n" +
+		"\r\n" +
+		"v=0\r\n" +
+		"o=mhandley 29739 7272939 IN IP4 192.0.2.3\r\n" +
+		"s=-\r\n" +
+		"c=IN IP4 192.0.2.4\r\n" +
+		"t=0 0\r\n" +
+		"m=audio 49217 RTP/AVP 0 12\r\n" +
+		"m=video 3227 RTP/AVP 31\r\n" +
+		"a=rtpmap:31 LPC\r\n"
+
+	tortureInv2543 = "INVITE sip:UserB@example.com SIP/2.0\r\n" +
+		"Via: SIP/2.0/$TRANSPORT $VIA\r\n" +
+		"From: <sip:+13035551111@ift.client.example.net;user=phone>\r\n" +
+		"Record-Route: <sip:UserB@example.com;maddr=ss1.example.com>\r\n" +
+		"To: sip:+16505552222@ss1.example.net;user=phone\r\n" +
+		"Call-ID: inv2543.1717@ift.client.example.com\r\n" +
+		"CSeq: 56 INVITE\r\n" +
+		"Content-Type: application/sdp\r\n" +
+		"\r\n" +
+		"v=0\r\n" +
+		"o=mhandley 29739 7272939 IN IP4 192.0.2.5\r\n" +
+		"s=-\r\n" +
+		"c=IN IP4 192.0.2.5\r\n" +
+		"t=0 0\r\n" +
+		"m=audio 49217 RTP/AVP 0\r\n"
+
+	tortureMismatch01 = "OPTIONS sip:user@example.com SIP/2.0\r\n" +
+		"To: sip:j.user@example.com\r\n" +
+		"From: sip:caller@example.net;tag=34525\r\n" +
+		"Max-Forwards: 6\r\n" +
+		"Call-ID: mismatch01.dj0234sxdfl3\r\n" +
+		"CSeq: 8 INVITE\r\n" +
+		"Via: SIP/2.0/$TRANSPORT $VIA;branch=z9hG4bKkdjuw\r\n" +
+		"l: 0\r\n" +
+		"\r\n"
+
+	tortureBext01 = "OPTIONS sip:user@example.com SIP/2.0\r\n" +
+		"To: sip:j_user@example.com\r\n" +
+		"From: sip:caller@example.net;tag=242etr\r\n" +
+		"Max-Forwards: 6\r\n" +
+		"Call-ID: bext01.0ha0isndaksdj\r\n" +
+		"Require: nothingSupportsThis, nothingSupportsThisEither\r\n" +
+		"Proxy-Require: noProxiesSupportThis, norDoAnyProxiesSupportThis\r\n" +
+		"CSeq: 8 OPTIONS\r\n" +
+		"Via: SIP/2.0/$TRANSPORT $VIA;branch=z9hG4bKkdjuw\r\n" +
+		"Content-Length: 0\r\n" +
+		"\r\n"
+
+	tortureUnkscm = "OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0\r\n" +
+		"To: sip:user@example.com\r\n" +
+		"From: sip:caller@example.net;tag=384\r\n" +
+		"Max-Forwards: 3\r\n" +
+		"Call-ID: unkscm.nasdfasser0q239nwsdfasdkl34\r\n" +
+		"CSeq: 3923423 OPTIONS\r\n" +
+		"Via: SIP/2.0/$TRANSPORT $VIA;branch=z9hG4bKkdjuw39234\r\n" +
+		"Content-Length: 0\r\n" +
+		"\r\n"
+)
+
+// torture sends an RFC 4475 message from p, its top Via naming p, and
+// returns the final response.
+func torture(p *rawPeer, msg string) *sipmsg.Response {
+	p.t.Helper()
+	msg = strings.ReplaceAll(msg, "$TRANSPORT", p.transport)
+	msg = strings.ReplaceAll(msg, "$VIA", p.local)
+	p.write([]byte(msg))
+	for {
+		m := p.next()
+		res, ok := m.(*sipmsg.Response)
+		require.True(p.t, ok, "expected a response, got %s", firstLine(m))
+		if !res.IsProvisional() {
+			return res
+		}
+	}
+}
+
+func TestTortureMessages(t *testing.T) {
+	ts := startServer(t, ServerConfig{})
+	cases := []struct {
+		name, msg  string
+		transports []string
+		status     int
+		check      func(t *testing.T, res *sipmsg.Response)
+	}{
+		{"mismatch01", tortureMismatch01, transports, 400, func(t *testing.T, res *sipmsg.Response) {
+			assert.Equal(t, "CSeq Method Does Not Match", res.Reason)
+		}},
+		{"unkscm", tortureUnkscm, transports, 416, nil},
+	}
+	for _, c := range cases {
+		for _, tr := range c.transports {
+			t.Run(c.name+"/"+tr, func(t *testing.T) {
+				res := torture(dialRaw(t, ts, tr), c.msg)
+				require.Equal(t, c.status, res.StatusCode, res.String())
+				if c.check != nil {
+					c.check(t, res)
+				}
+			})
+		}
+	}
+}
+
+// toTags returns the To tags of a message, comma separated.
+func toTags(m *sipmsg.Response) string {
+	var tags []string
+	for _, p := range strings.Split(m.GetHeader("To").Value(), ";")[1:] {
+		if k, v, _ := strings.Cut(p, "="); strings.TrimSpace(k) == "tag" {
+			tags = append(tags, strings.TrimSpace(v))
+		}
+	}
+	return strings.Join(tags, ",")
+}
