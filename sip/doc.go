@@ -60,6 +60,9 @@
 //     INVITE is answered 487, and no dialog or session remains) or the
 //     INVITE's answer did (the CANCEL gets 200 and has no effect, RFC 3261
 //     section 9.2). A CANCEL that matches no INVITE being opened gets 481.
+//   - Any request but ACK and CANCEL whose Require names an extension
+//     other than timer gets 420 with Unsupported naming them (RFC 3261
+//     section 8.2.2.3).
 //   - BYE ends the dialog; OPTIONS is answered 200 while [Handler.Ready]
 //     reports true and 503 otherwise, for load balancers; other methods get
 //     405 with Allow.

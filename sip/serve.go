@@ -308,9 +308,10 @@ func (x *exchange) readBody(required bool) (csta.Message, bool) {
 	return m, true
 }
 
-// admit answers 403 to a request from an untrusted peer and 505 to one of
-// another SIP version than 2.0 (an ACK is only dropped), and then returns
-// false; it keeps nothing about the peer.
+// admit answers 403 to a request from an untrusted peer, 505 to one of
+// another SIP version than 2.0 (an ACK is only dropped) and 420 to one
+// that requires an extension other than timer, and then returns false; it
+// keeps nothing about the peer.
 func (x *exchange) admit() bool {
 	s, req := x.srv, x.req
 	if !s.trusted(req) {
@@ -328,6 +329,23 @@ func (x *exchange) admit() bool {
 			x.refuse(505, "")
 		}
 		return false
+	}
+	// RFC 3261 section 8.2.2.3: an extension the request requires and the
+	// server does not support gets 420 naming it (ACK and CANCEL carry no
+	// Require of their own to refuse).
+	if !req.IsAck() && !req.IsCancel() && req.Method != cancelMethod {
+		var bad []string
+		for _, h := range req.GetHeaders("Require") {
+			for t := range strings.SplitSeq(h.Value(), ",") {
+				if t = strings.TrimSpace(t); t != "" && !strings.EqualFold(t, "timer") {
+					bad = append(bad, t) // as sent
+				}
+			}
+		}
+		if len(bad) > 0 {
+			x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
+			return false
+		}
 	}
 	return true
 }

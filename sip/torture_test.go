@@ -130,6 +130,9 @@ func TestTortureMessages(t *testing.T) {
 		{"mismatch01", tortureMismatch01, transports, 400, func(t *testing.T, res *sipmsg.Response) {
 			assert.Equal(t, "CSeq Method Does Not Match", res.Reason)
 		}},
+		{"bext01", tortureBext01, transports, 420, func(t *testing.T, res *sipmsg.Response) {
+			assert.Equal(t, "nothingSupportsThis, nothingSupportsThisEither", header(res, "Unsupported"))
+		}},
 		{"unkscm", tortureUnkscm, transports, 416, nil},
 	}
 	for _, c := range cases {
