@@ -97,6 +97,13 @@
 //     datagram, or over TCP and TLS without a Content-Length (RFC 3261
 //     section 18.3; sipgo would close the connection); a request with a Via it cannot read, or with a bare CR
 //     or LF in a header, gets nothing (the answer would echo it).
+//   - rewrites, in a request that needs it, the Via, From, To and Contact
+//     values that sipgo's parser would misread: folding and white space
+//     around ';', '=' and ',' (RFC 4475 wsinv: sipgo saw no To or From
+//     tag, answered 400 and added a second To tag); and gives an RFC 2543
+//     request (no From tag, no Via branch; RFC 4475 inv2543), which sipgo
+//     cannot key a transaction for, a branch made from what RFC 3261
+//     section 17.2.3 matches such requests by. See frontdoor_normalize.go.
 //   - renames CANCEL (to CANCEL.RCC, in the request line only) so that
 //     sipgo's transaction layer does not answer it, and its INVITE, on its
 //     own: it hands it to the server like any request, and the server

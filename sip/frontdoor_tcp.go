@@ -381,13 +381,14 @@ func (c *frontConn) keepAlive() bool {
 
 // pass hands the first n bytes of the buffer, a message from a trusted
 // peer, to sipgo, with its top Via annotated (and a CANCEL renamed, see
-// appendRequest).
+// appendRequest, and headers sipgo would misread normalised, see
+// prepareRequest).
 func (c *frontConn) pass(m *rawMsg, n int) {
 	data := c.buf[:n]
 	out := c.outBuf[:0]
 	if m.request {
 		t, ok := parseTopVia(data, m.first[hVia])
-		out = appendRequest(out, data, m, t, ok && m.count[hVia] > 0, c.src)
+		out = prepareRequest(out, data, m, t, ok && m.count[hVia] > 0, c.src)
 	} else {
 		out = append(out, data...)
 	}

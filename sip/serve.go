@@ -25,7 +25,10 @@ func (s *Server) onInvite(x *exchange) {
 		s.reinvite(x)
 		return
 	}
-	if !x.available() || !x.checkInvite() {
+	// RFC 3261 section 8.2: content (415) before what opening a dialog
+	// needs (12.1.1), so an RFC 2543 INVITE without Contact and with an
+	// SDP body (RFC 4475 inv2543) learns that the body is the problem.
+	if !x.available() || !x.cstaContent() || !x.checkInvite() {
 		return
 	}
 	msg, ok := x.readBody(true)
@@ -279,18 +282,27 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 	return d, nil
 }
 
+// cstaContent answers 415 with Accept and returns false when a request's
+// body is not CSTA.
+func (x *exchange) cstaContent() bool {
+	if isCSTA(contentType(x.req)) {
+		return true
+	}
+	reason := "Unsupported Media Type"
+	if contentType(x.req) == "" {
+		reason = "Missing Content-Type, expected " + contentTypeCSTA
+	}
+	x.refuse(415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+	return false
+}
+
 // readBody checks and decodes the CSTA body of an INVITE or INFO. On
 // failure it answers (415, 413 or 400) and returns false.
 func (x *exchange) readBody(required bool) (csta.Message, bool) {
 	s, req := x.srv, x.req
 	body := req.Body()
 	switch {
-	case !isCSTA(contentType(req)):
-		reason := "Unsupported Media Type"
-		if ct := contentType(req); ct == "" {
-			reason = "Missing Content-Type, expected " + contentTypeCSTA
-		}
-		x.refuse(415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+	case !x.cstaContent():
 		return nil, false
 	case len(body) > s.cfg.MaxBodySize:
 		x.refuse(413, fmt.Sprintf("Body Too Large (%d bytes, limit %d)", len(body), s.cfg.MaxBodySize))

@@ -127,6 +127,20 @@ func TestTortureMessages(t *testing.T) {
 		status     int
 		check      func(t *testing.T, res *sipmsg.Response)
 	}{
+		// Valid: it reaches the server, which finds no dialog for its To tag.
+		{"wsinv", tortureWsinv, transports, 481, func(t *testing.T, res *sipmsg.Response) {
+			assert.Equal(t, "1918181833n", toTags(res))
+			tag, _ := res.From().Params.Get("tag")
+			assert.Equal(t, "98asjd8", tag)
+			assert.Len(t, res.GetHeaders("Via"), 3)
+			assert.NotContains(t, res.String(), `"   z9hG4bK9ikj8`)
+		}},
+		// Valid in RFC 2543's form (no From tag, no branch): its body is
+		// not CSTA. No Content-Length, so UDP only.
+		{"inv2543", tortureInv2543, []string{"udp"}, 415, func(t *testing.T, res *sipmsg.Response) {
+			assert.Equal(t, 1, strings.Count(res.GetHeader("To").Value(), "tag="), res.GetHeader("To").Value())
+			assert.Equal(t, "<sip:+13035551111@ift.client.example.net;user=phone>", res.From().Value())
+		}},
 		{"mismatch01", tortureMismatch01, transports, 400, func(t *testing.T, res *sipmsg.Response) {
 			assert.Equal(t, "CSeq Method Does Not Match", res.Reason)
 		}},
@@ -157,4 +171,52 @@ func toTags(m *sipmsg.Response) string {
 		}
 	}
 	return strings.Join(tags, ",")
+}
+
+func TestNormalizeHeaders(t *testing.T) {
+	for in, want := range map[string]string{
+		"\r\n sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n":                                                  "sip:vivekg@chair-dnrc.example.com;tag=1918181833n",
+		`   "J Rosenberg \\\""       <sip:jdrosen@example.com>` + "\r\n  ;\r\n  tag = 98asjd8":                             `"J Rosenberg \\\"" <sip:jdrosen@example.com>;tag=98asjd8`,
+		`"Quoted string \"\"" <sip:jdrosen@example.com> ; newparam =` + "\r\n      newvalue ;\r\n  secondparam ; q = 0.33": `"Quoted string \"\"" <sip:jdrosen@example.com>;newparam=newvalue;secondparam;q=0.33`,
+		`"a ; b = c" <sip:x@y>;tag=1`: `"a ; b = c" <sip:x@y>;tag=1`,
+	} {
+		assert.Equal(t, want, string(appendValue(nil, []byte(in), false)), in)
+	}
+	via := "  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8  ,\r\n SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n z9hG4bK30239"
+	assert.Equal(t, "SIP/2.0/TCP spindle.example.com;branch=z9hG4bK9ikj8,SIP/2.0/UDP 192.168.255.111;branch=z9hG4bK30239",
+		string(appendValue(nil, []byte(via), true)))
+
+	// What clients send every day is passed as it is.
+	plain := rawMessage("INFO sip:cti@192.0.2.1 SIP/2.0", []string{
+		"Via: SIP/2.0/TCP 192.0.2.9:5061;branch=z9hG4bK-1;rport", "Max-Forwards: 70",
+		`From: "Alice" <sip:alice@example.com>;tag=ft1;epid=bd23d94254`, "To: <sip:cti@192.0.2.1>;tag=x",
+		"Call-ID: c1", "CSeq: 2 INFO", "Contact: <sip:alice@192.0.2.9:5061;transport=tcp>;+sip.instance=\"<urn:uuid:1>\""}, "")
+	m, err := scanMessage(plain)
+	require.NoError(t, err)
+	v, ok := parseTopVia(plain, m.first[hVia])
+	require.True(t, ok)
+	assert.False(t, needsNormalizing(plain, &m, v, ok))
+
+	// An RFC 2543 INVITE, its ACK and its CANCEL get one branch.
+	branch := func(method, cseq string) string {
+		r := strings.NewReplacer("INVITE sip:", method+" sip:", "CSeq: 56 INVITE", "CSeq: "+cseq, "$TRANSPORT", "UDP", "$VIA", "192.0.2.9")
+		msg := []byte(r.Replace(tortureInv2543))
+		m, err := scanMessage(msg)
+		require.NoError(t, err)
+		v, ok := parseTopVia(msg, m.first[hVia])
+		require.True(t, ok)
+		require.True(t, needsNormalizing(msg, &m, v, ok))
+		out := appendNormalized(nil, msg, &m, v, ok)
+		nm, err := scanMessage(out)
+		require.NoError(t, err)
+		line := string(out[nm.first[hVia].start:nm.first[hVia].end])
+		_, b, found := strings.Cut(line, ";branch=")
+		require.True(t, found, line)
+		return b
+	}
+	invite := branch("INVITE", "56 INVITE")
+	assert.True(t, strings.HasPrefix(invite, rfc2543Branch), invite)
+	assert.Equal(t, invite, branch("ACK", "56 ACK"))
+	assert.Equal(t, invite, branch("CANCEL", "56 CANCEL"))
+	assert.NotEqual(t, invite, branch("INVITE", "57 INVITE"))
 }
