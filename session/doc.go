@@ -138,9 +138,12 @@
 // cannot be dialled operation/invalidCalledDeviceID (MakeCall),
 // invalidForwardingDestination (SetForwarding) or invalidDestination. A
 // request whose lcs:line (Microsoft's RCC extension, which Communicator
-// puts in GetCSTAFeatures) names another line is refused like the rest;
-// the session's own lcs:line is accepted and not passed on to the CTI
-// server.
+// puts in GetCSTAFeatures) names another line is refused like the rest,
+// and so is one carrying more than one lcs:line (the codec would keep the
+// second as private data for the CTI server); the session's own lcs:line
+// is accepted and not passed on to the CTI server. An open whose
+// RequestSystemStatus carries more than one lcs:line is refused with
+// ErrInvalidLine.
 //
 // # Events
 //

@@ -149,6 +149,9 @@ func (m *Manager) open(ctx context.Context, req OpenRequest) (*Session, error) {
 	if line == "" && req.Request != nil {
 		line = strings.TrimSpace(req.Request.Extensions.LineOf())
 	}
+	if req.Request != nil && req.Request.Extensions != nil && extraLine(req.Request.Extensions) {
+		return nil, fmt.Errorf("%w: more than one lcs:line", ErrInvalidLine)
+	}
 	if line == "" {
 		return nil, fmt.Errorf("%w: lcs:line is missing", ErrInvalidLine)
 	}
