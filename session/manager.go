@@ -23,7 +23,11 @@ type OpenRequest struct {
 	// DialogID is the dialog's key, unique among open dialogs.
 	DialogID string
 	// User is the SIP user's address of record, for example
-	// "sip:alice@example.com".
+	// "sip:alice@example.com". Users are compared by
+	// lineappearance.NormalizeUser (the sip package hands it over in that
+	// form already): sips is the same user as sip, the user part is
+	// compared case-sensitively after percent-decoding, the host without
+	// case.
 	User string
 	// Line is the Line URI from the lcs:line private data, exactly as
 	// sent; surrounding white space is ignored. When empty, the Line of

@@ -46,6 +46,11 @@
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
 //     timer when the client supports it, and Allow. A *[RefusalError] from Open
 //     gives that status; any other error 500.
+//   - The user is the From address of record, by one rule (see
+//     OpenRequest.User): sips is the same user as sip, the user part is
+//     compared case-sensitively after percent-decoding, the host without
+//     case. A new INVITE whose From URI carries a password
+//     (sip:bob:secret@...) gets 403.
 //   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
 //     session timer, updates the remote target from its Contact, calls
 //     [Session.Refreshed] and is answered 200 with the same body.

@@ -44,6 +44,13 @@ func (s *Server) onInvite(x *exchange) {
 	if !ok {
 		return
 	}
+	if req.From().Address.Password != "" {
+		// Not an address of record, and a password in the clear: the
+		// user is not taken from it (see addressOfRecord).
+		s.log.Info("INVITE refused: password in the From URI", "source", req.Source(), "callID", req.CallID().Value())
+		x.refuse(403, "Forbidden (Password In From URI)")
+		return
+	}
 	d, err := s.newDialog(req, rss)
 	if err != nil {
 		x.refuse(400, reasonPhrase(err.Error()))
