@@ -45,7 +45,10 @@
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
 //     timer when the client supports it, and Allow. A *[RefusalError] from Open
-//     gives that status; any other error 500.
+//     gives that status; any other error 500. A peer that is not a trusted
+//     proxy (one admitted otherwise, by authenticating itself) gets 403
+//     Forbidden for a 403 and a 404 alike, so that it cannot learn which
+//     users and lines exist; the detail is logged.
 //   - The user is the From address of record, by one rule (see
 //     OpenRequest.User): sips is the same user as sip, the user part is
 //     compared case-sensitively after percent-decoding, the host without

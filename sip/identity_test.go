@@ -58,3 +58,24 @@ func TestUserIdentityRule(t *testing.T) {
 	}
 	assert.Equal(t, n, ts.handler.count(), "no session opened for a From with a password")
 }
+
+func TestPublicRefusal(t *testing.T) {
+	for _, c := range []struct {
+		status  int
+		reason  string
+		trusted bool
+		want    int
+		phrase  string
+	}{
+		{403, "not allowed: sip:bob@example.com may not control tel:1002", true, 403, "not allowed: sip:bob@example.com may not control tel:1002"},
+		{404, "unknown line: tel:1009", true, 404, "unknown line: tel:1009"},
+		{403, "not allowed: sip:bob@example.com may not control tel:1002", false, 403, "Forbidden"},
+		{404, "unknown line: tel:1009", false, 403, "Forbidden"},
+		{503, "No CTI Connection", false, 503, "No CTI Connection"},
+		{400, "invalid line: lcs:line is missing", false, 400, "invalid line: lcs:line is missing"},
+	} {
+		status, phrase := publicRefusal(c.status, c.reason, c.trusted)
+		assert.Equal(t, c.want, status, c.reason)
+		assert.Equal(t, c.phrase, phrase, c.reason)
+	}
+}
