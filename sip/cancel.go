@@ -21,10 +21,9 @@ import (
 // 9.2: 200 to the CANCEL, and the INVITE keeps its answer). A CANCEL that
 // finds no INVITE being opened gets 481.
 type inviteCtl struct {
-	cancel context.CancelCauseFunc // cancels Handler.Open
-
-	mu    sync.Mutex
-	state uint8 // inviteOpening, inviteCancelled or inviteAnswered
+	mu     sync.Mutex
+	state  uint8                   // inviteOpening, inviteCancelled or inviteAnswered
+	cancel context.CancelCauseFunc // cancels Handler.Open; nil before bind
 }
 
 // States of an inviteCtl.
@@ -43,8 +42,21 @@ func (c *inviteCtl) cancelled() bool {
 		return false
 	}
 	c.state = inviteCancelled
-	c.cancel(ErrCanceled)
+	if c.cancel != nil {
+		c.cancel(ErrCanceled)
+	}
 	return true
+}
+
+// bind gives the INVITE's context: a CANCEL cancels it from now on, and
+// at once if one came already.
+func (c *inviteCtl) bind(cancel context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancel = cancel
+	if c.state == inviteCancelled {
+		cancel(ErrCanceled)
+	}
 }
 
 // settle fixes the INVITE's answer: it reports false when a CANCEL came

@@ -25,6 +25,11 @@ func (s *Server) onInvite(x *exchange) {
 		s.reinvite(x)
 		return
 	}
+	// From here a CANCEL finds the INVITE (see inviteCtl); one that comes
+	// while the INVITE is checked gets 200 and the INVITE its refusal,
+	// or 487 if it is still opened.
+	ctl := &inviteCtl{}
+	defer s.registerInvite(req, ctl)()
 	// RFC 3261 section 8.2: content (415) before what opening a dialog
 	// needs (12.1.1), so an RFC 2543 INVITE without Contact and with an
 	// SDP body (RFC 4475 inv2543) learns that the body is the problem.
@@ -56,11 +61,11 @@ func (s *Server) onInvite(x *exchange) {
 		x.refuse(400, reasonPhrase(err.Error()))
 		return
 	}
-	s.open(x, d, rss, interval)
+	s.open(x, d, rss, interval, ctl)
 }
 
 // open runs Handler.Open for a new dialog and answers the INVITE.
-func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
+func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration, ctl *inviteCtl) {
 	req := x.req
 	ctx, release, ok := s.opening.with(context.Background())
 	if !ok {
@@ -71,8 +76,7 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	defer cancel(nil)
 	// A CANCEL now cancels ctx; whichever of it and the answer below
 	// comes first decides the INVITE's one final response (see inviteCtl).
-	ctl := &inviteCtl{cancel: cancel}
-	defer s.registerInvite(req, ctl)()
+	ctl.bind(cancel)
 
 	sess, resp, err := s.cfg.Handler.Open(ctx, &OpenRequest{
 		DialogID:   d.info.DialogID,
