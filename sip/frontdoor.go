@@ -27,6 +27,10 @@ import (
 //     section 18.2.1 and RFC 3581 have a server add, and whatever received
 //     or rport the peer wrote is dropped, so that sipgo's response routing
 //     only ever names the address the request came from.
+//   - A CANCEL is renamed (cancelMethod) so that sipgo hands it to the
+//     server instead of answering it and its INVITE itself; Via, From, To
+//     and Contact values sipgo would misread are normalised, and an RFC
+//     2543 request gets a branch (frontdoor_normalize.go).
 //   - TCP and TLS connections are capped per peer and in total, and get a
 //     TLS handshake timeout, a complete-message timeout and an idle
 //     timeout; messages are framed here, so sipgo only ever reads whole
