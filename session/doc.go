@@ -49,7 +49,13 @@
 //
 // [Manager.Open] takes what the client's INVITE said: the dialog's key,
 // the SIP user's address of record, the Line URI of the lcs:line private
-// data and the RequestSystemStatus itself. The Line URI must parse
+// data and the RequestSystemStatus itself. Users are compared, for the
+// directory and for the per-user limits, by one rule
+// (lineappearance.NormalizeUser; user part and host as RFC 3261 section
+// 19.1.4 compares them): "sips:" is the same user as "sip:", the user part is compared case-sensitively after
+// percent-decoding ("sip:%62ob@example.com" is bob, "sip:Bob@..." is not),
+// the host without case, and parameters and any password are ignored (the
+// sip package refuses a From with a password before the session layer). The Line URI must parse
 // ([ErrInvalidLine]) and resolve, through the Directory, to a line
 // appearance the user may control ([ErrNotAllowed], [ErrUnknownLine]).
 // The session is then bound to the CTI link [CTI.Acquire] gives
@@ -138,9 +144,12 @@
 // cannot be dialled operation/invalidCalledDeviceID (MakeCall),
 // invalidForwardingDestination (SetForwarding) or invalidDestination. A
 // request whose lcs:line (Microsoft's RCC extension, which Communicator
-// puts in GetCSTAFeatures) names another line is refused like the rest;
-// the session's own lcs:line is accepted and not passed on to the CTI
-// server.
+// puts in GetCSTAFeatures) names another line is refused like the rest,
+// and so is one carrying more than one lcs:line (the codec would keep the
+// second as private data for the CTI server); the session's own lcs:line
+// is accepted and not passed on to the CTI server. An open whose
+// RequestSystemStatus carries more than one lcs:line is refused with
+// ErrInvalidLine.
 //
 // # Events
 //

@@ -23,7 +23,11 @@ type OpenRequest struct {
 	// DialogID is the dialog's key, unique among open dialogs.
 	DialogID string
 	// User is the SIP user's address of record, for example
-	// "sip:alice@example.com".
+	// "sip:alice@example.com". Users are compared by
+	// lineappearance.NormalizeUser (the sip package hands it over in that
+	// form already): sips is the same user as sip, the user part is
+	// compared case-sensitively after percent-decoding, the host without
+	// case.
 	User string
 	// Line is the Line URI from the lcs:line private data, exactly as
 	// sent; surrounding white space is ignored. When empty, the Line of
@@ -148,6 +152,9 @@ func (m *Manager) open(ctx context.Context, req OpenRequest) (*Session, error) {
 	line := strings.TrimSpace(req.Line)
 	if line == "" && req.Request != nil {
 		line = strings.TrimSpace(req.Request.Extensions.LineOf())
+	}
+	if req.Request != nil && req.Request.Extensions != nil && extraLine(req.Request.Extensions) {
+		return nil, fmt.Errorf("%w: more than one lcs:line", ErrInvalidLine)
 	}
 	if line == "" {
 		return nil, fmt.Errorf("%w: lcs:line is missing", ErrInvalidLine)

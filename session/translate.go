@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/xml"
 	"strings"
 
 	"github.com/rcc-go/rcc/csta"
@@ -92,17 +93,41 @@ func (s *Session) toCTI(req csta.Request) error {
 
 // takeLine checks the lcs:line Line URIs (Microsoft's RCC extension) a
 // request carries and removes them: it reports false when one names
-// another line than the session's own. A Line URI means nothing to the CTI
-// server, which knows the device by the line's key.
+// another line than the session's own, or when an extensions element
+// carries more than one (the codec takes the first as the Line URI and
+// would keep the others as private data, which would go to the CTI
+// server). A Line URI means nothing to the CTI server, which knows the
+// device by the line's key.
 func (s *Session) takeLine(req csta.Request) bool {
 	own := true
 	csta.WalkExtensions(req, func(_ string, x *csta.Extensions) {
-		if x.Line != "" && !s.isOwn(x.Line) {
+		if (x.Line != "" && !s.isOwn(x.Line)) || extraLine(x) {
 			own = false
 		}
 		x.Line = ""
 	})
 	return own
+}
+
+// extraLine reports whether the private data of x holds an lcs:line
+// element besides the one taken as x.Line.
+func extraLine(x *csta.Extensions) bool {
+	for _, raw := range x.Private {
+		d := xml.NewDecoder(strings.NewReader(string(raw)))
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				break
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				if se.Name.Local == "line" && (se.Name.Space == csta.NamespaceRCC || se.Name.Space == "lcs") {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
 }
 
 // toClient translates a response or event from the CTI side for the

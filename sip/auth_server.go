@@ -92,7 +92,7 @@ func (x *exchange) authorize() authOutcome {
 		return authNotApplicable
 	}
 	peer := ap.Addr().Unmap()
-	if req.Method == sipmsg.CANCEL {
+	if req.Method == sipmsg.CANCEL || req.Method == cancelMethod {
 		return authAccepted
 	}
 	to, from := req.To(), req.From()

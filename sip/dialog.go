@@ -78,6 +78,8 @@ type dialog struct {
 	handling  int // client INFOs being handled whose answer has not gone out
 	timeouts  int
 	reqLength int // estimated size of an event INFO without its body
+
+	cseqIn cseqs // the client's requests, to refuse replays; under mu
 }
 
 // ackWait is a 2xx to an INVITE waiting for its ACK: resent over UDP at

@@ -41,12 +41,20 @@
 //     gets 420. When the server is shutting down, it gets 503 with
 //     Retry-After. Otherwise [Handler.Open] runs, also while the handler is
 //     not Ready: the handler refuses then (503), and can report who it
-//     refused and why (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
+//     refused and why (a CANCEL meanwhile cancels its context, see below)
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
 //     timer when the client supports it, and Allow. A *[RefusalError] from Open
-//     gives that status; any other error 500.
+//     gives that status; any other error 500. A peer that is not a trusted
+//     proxy (one admitted otherwise, by authenticating itself) gets 403
+//     Forbidden for a 403 and a 404 alike, so that it cannot learn which
+//     users and lines exist; the detail is logged.
+//   - The user is the From address of record, by one rule (see
+//     OpenRequest.User): sips is the same user as sip, the user part is
+//     compared case-sensitively after percent-decoding, the host without
+//     case. A new INVITE whose From URI carries a password
+//     (sip:bob:secret@...) gets 403.
 //   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
 //     session timer, updates the remote target from its Contact, calls
 //     [Session.Refreshed] and is answered 200 with the same body.
@@ -55,6 +63,15 @@
 //     unknown or ended dialog, or outside a dialog, gets 481; body problems
 //     get 415, 413 or 400 as for INVITE; an INFO without body and
 //     Content-Type is a keep-alive and gets 200.
+//   - A CANCEL and its INVITE get one answer each, and the INVITE exactly
+//     one final response, whatever order sipgo's goroutines run them in:
+//     the server settles under one lock whether the CANCEL came first (the
+//     INVITE is answered 487, and no dialog or session remains) or the
+//     INVITE's answer did (the CANCEL gets 200 and has no effect, RFC 3261
+//     section 9.2). A CANCEL that matches no INVITE being opened gets 481.
+//   - Any request but ACK and CANCEL whose Require names an extension
+//     other than timer gets 420 with Unsupported naming them (RFC 3261
+//     section 8.2.2.3).
 //   - BYE ends the dialog; OPTIONS is answered 200 while [Handler.Ready]
 //     reports true and 503 otherwise, for load balancers; other methods get
 //     405 with Allow.
@@ -80,12 +97,27 @@
 //     outlives it. A TCP connection from an untrusted address (or a TLS one
 //     without a trusted certificate) is never handed to sipgo; the front
 //     door answers its requests and closes it after MessageTimeout idle.
+//   - answers 416, statelessly, a request whose Request-URI scheme is not
+//     sip or sips (sipgo's parser would drop it unanswered), and 400 one
+//     whose CSeq method is not its method (RFC 3261 section 8.1.1.5).
 //   - answers 400, statelessly, a request with more than one From, To,
 //     Call-ID, CSeq or Content-Length (sipgo would take the last), with a
 //     header line it cannot read, over UDP with a Content-Length beyond the
 //     datagram, or over TCP and TLS without a Content-Length (RFC 3261
 //     section 18.3; sipgo would close the connection); a request with a Via it cannot read, or with a bare CR
 //     or LF in a header, gets nothing (the answer would echo it).
+//   - rewrites, in a request that needs it, the Via, From, To and Contact
+//     values that sipgo's parser would misread: folding and white space
+//     around ';', '=' and ',' (RFC 4475 wsinv: sipgo saw no To or From
+//     tag, answered 400 and added a second To tag); and gives an RFC 2543
+//     request (no From tag, no Via branch; RFC 4475 inv2543), which sipgo
+//     cannot key a transaction for, a branch made from what RFC 3261
+//     section 17.2.3 matches such requests by. See frontdoor_normalize.go.
+//   - renames CANCEL (to CANCEL.RCC, in the request line only) so that
+//     sipgo's transaction layer does not answer it, and its INVITE, on its
+//     own: it hands it to the server like any request, and the server
+//     matches it to its INVITE (RFC 3261 section 9.2). Responses carry the
+//     CSeq method, so the peer sees a CANCEL answered.
 //   - writes received (when the sent-by host is not the source address, or
 //     rport is asked for) and rport (with the source port, when asked for)
 //     into the top Via of every request, dropping any the peer wrote (RFC
@@ -149,9 +181,19 @@
 //   - The 200 OK to an INVITE is resent over UDP at T1, 2*T1, ... T2 until
 //     the ACK comes, for 64*T1 at most; without an ACK the dialog is ended
 //     with BYE (ErrNoACK). An INFO that overtakes the ACK is served.
-//   - An in-dialog request is refused (500) only when its CSeq is not above
-//     the CSeq of the INVITE that opened the dialog: two requests the
-//     client sends back to back may be handled in either order.
+//   - An in-dialog INFO or re-INVITE is refused with 500 (RFC 3261
+//     section 12.2.2) when its CSeq is not above the CSeq of the INVITE
+//     that opened the dialog, when the dialog has seen that CSeq already
+//     (a replay, even under a new branch: its CSTA request is not run
+//     again), or when it is more than 64 below the highest CSeq seen in
+//     the dialog. Below the highest but within those 64, a CSeq not seen
+//     before is served: requests a client sends back to back (pipelined)
+//     arrive in order, but sipgo hands each to its own goroutine, so the
+//     server may handle them in another order, and refusing every CSeq
+//     lower than the last would refuse a legitimate client's requests. The
+//     server keeps, per dialog, the highest CSeq and a 64-bit map of the
+//     ones below it. (A retransmission with the same branch is absorbed by
+//     sipgo's transaction and answered again, not run again.)
 //   - A dialog not refreshed in time is ended with BYE at the session
 //     interval minus the smaller of 32 s and a third of it (RFC 4028
 //     section 10), and its session is closed with ErrExpired.

@@ -30,7 +30,7 @@ type exchange struct {
 // finish reports the request to the observer, if it got a final status.
 func (x *exchange) finish() {
 	if x.status != 0 && x.srv.obs.RequestDone != nil {
-		x.srv.obs.RequestDone(string(x.req.Method), x.status, time.Since(x.start))
+		x.srv.obs.RequestDone(methodName(x.req), x.status, time.Since(x.start))
 	}
 }
 
@@ -76,7 +76,25 @@ func (x *exchange) refuseError(err error) {
 	if r.RetryAfter > 0 {
 		hdrs = append(hdrs, sipmsg.NewHeader("Retry-After", seconds(r.RetryAfter)))
 	}
-	x.refuse(r.Status, reasonPhrase(r.reason()), hdrs...)
+	status, reason := publicRefusal(r.Status, reasonPhrase(r.reason()), x.srv.trusted(x.req))
+	if status != r.Status || reason != reasonPhrase(r.reason()) {
+		x.srv.log.Info("request refused", "method", x.req.Method, "status", r.Status, "reason", r.reason(),
+			"answered", status, "source", x.req.Source())
+	}
+	x.refuse(status, reason, hdrs...)
+}
+
+// publicRefusal is what a peer is told of a refusal with status and
+// reason. A trusted proxy is told everything; any other peer (one that
+// authenticated itself rather than being trusted by address or
+// certificate) gets 403 Forbidden both for a user or line it may not use
+// (403) and for a line that does not exist (404), so that it cannot learn
+// which users and lines exist. The detail goes to the log.
+func publicRefusal(status int, reason string, trusted bool) (int, string) {
+	if !trusted && (status == 403 || status == 404) {
+		return 403, "Forbidden"
+	}
+	return status, reason
 }
 
 // unavailable answers 503 with the configured Retry-After.

@@ -27,6 +27,10 @@ import (
 //     section 18.2.1 and RFC 3581 have a server add, and whatever received
 //     or rport the peer wrote is dropped, so that sipgo's response routing
 //     only ever names the address the request came from.
+//   - A CANCEL is renamed (cancelMethod) so that sipgo hands it to the
+//     server instead of answering it and its INVITE itself; Via, From, To
+//     and Contact values sipgo would misread are normalised, and an RFC
+//     2543 request gets a branch (frontdoor_normalize.go).
 //   - TCP and TLS connections are capped per peer and in total, and get a
 //     TLS handshake timeout, a complete-message timeout and an idle
 //     timeout; messages are framed here, so sipgo only ever reads whole
@@ -262,15 +266,76 @@ func hasTag(data []byte, v span) bool {
 }
 
 // refusalFor returns the status and reason the front door answers a
-// request from a trusted peer with, or 0 when the request may go on.
-func refusalFor(m *rawMsg) (int, string) {
+// request from a trusted peer with, or 0 when the request may go on: 400
+// for a header section it cannot read, a header RFC 3261 allows once given
+// twice, or a CSeq whose method is not the request's (RFC 3261 section
+// 8.1.1.5; RFC 4475 mismatch01), and 416 for a Request-URI whose scheme is
+// not sip or sips (section 8.2.2.1; RFC 4475 unkscm, which sipgo's parser
+// drops unanswered).
+func refusalFor(data []byte, m *rawMsg) (int, string) {
 	switch {
 	case m.malformed != "":
 		return 400, m.malformed
 	case m.duplicate() != "":
 		return 400, "Duplicate " + m.duplicate() + " Header"
 	}
+	method := data[m.method.start:m.method.end]
+	if cm, ok := cseqMethod(data, m); ok && !bytes.Equal(cm, method) {
+		return 400, "CSeq Method Does Not Match"
+	}
+	if scheme, ok := uriScheme(data, m); ok && !equalFold(scheme, "sip") && !equalFold(scheme, "sips") {
+		return 416, "Unsupported URI Scheme"
+	}
 	return 0, ""
+}
+
+// cseqMethod returns the method of a request's CSeq, when it has one
+// that reads as a number and a token.
+func cseqMethod(data []byte, m *rawMsg) ([]byte, bool) {
+	if m.count[hCSeq] == 0 {
+		return nil, false
+	}
+	v := bytes.TrimFunc(data[m.first[hCSeq].start:m.first[hCSeq].end], func(r rune) bool { return r < 128 && isLWS(byte(r)) })
+	i := 0
+	for i < len(v) && '0' <= v[i] && v[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return nil, false
+	}
+	j := i
+	for j < len(v) && isLWS(v[j]) {
+		j++
+	}
+	if j == i || j == len(v) {
+		return nil, false
+	}
+	for _, c := range v[j:] {
+		if !isToken(c) {
+			return nil, false
+		}
+	}
+	return v[j:], true
+}
+
+// uriScheme returns the scheme of a request's Request-URI, when it has
+// one.
+func uriScheme(data []byte, m *rawMsg) ([]byte, bool) {
+	line := data[m.method.end:]
+	if i := bytes.Index(line, []byte("\r\n")); i >= 0 {
+		line = line[:i]
+	}
+	line = bytes.TrimLeft(line, " ")
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, false
+	}
+	for _, c := range line[:colon] {
+		if !isToken(c) {
+			return nil, false
+		}
+	}
+	return line[:colon], true
 }
 
 // udpReply is where a stateless response over UDP goes.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,9 @@ func FuzzFrontDoor(f *testing.F) {
 		"\r\n\r\n\r\nACK sip:x SIP/2.0\r\nVia: SIP/2.0/TCP a\r\nTo: <sip:a>\r\n ;tag=1\r\nContent-Length: 0\r\n\r\nINFO sip:x SIP/2.0\r\nContent-Length: 1\r\n\r\nx",
 		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK4\r\nCSeq: 1 INFO\r\nContent-Length: 0\r\n\r\n",
 		"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=\"a,b\";rport, SIP/2.0/UDP g\r\nFrom: a\rb\r\n\r\n",
+		strings.NewReplacer("$TRANSPORT", "UDP", "$VIA", "127.0.0.1:5070").Replace(tortureWsinv),
+		strings.NewReplacer("$TRANSPORT", "TCP", "$VIA", "h").Replace(tortureInv2543),
+		string(sipRequest("CANCEL", "sip:cti@127.0.0.1", "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK5", "a@b", nil, "")),
 	} {
 		f.Add([]byte(s), uint16(len(s)/2), true)
 		f.Add([]byte(s), uint16(7), false)

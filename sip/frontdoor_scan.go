@@ -484,6 +484,33 @@ func appendAnnotatedVia(out, data []byte, t topVia, src netip.AddrPort) []byte {
 	return out
 }
 
+// cancelMethod is the method the front door gives a CANCEL before sipgo
+// parses it. sipgo's transaction layer answers a CANCEL that matches an
+// INVITE transaction itself (200, then 487 to the INVITE, from its own
+// goroutine, racing the server's answer to the INVITE); under another
+// method the CANCEL goes through an ordinary transaction to the server,
+// which matches it to the INVITE and settles which final response the
+// INVITE gets (see inviteCtl). Responses carry the CSeq method, CANCEL,
+// so the peer sees nothing of this.
+const cancelMethod = "CANCEL.RCC"
+
+// appendRequest appends a request from a trusted peer as sipgo is to see
+// it: a CANCEL renamed cancelMethod and, when viaOK and it needs it, the
+// top Via t annotated for src.
+func appendRequest(out, data []byte, m *rawMsg, t topVia, viaOK bool, src netip.AddrPort) []byte {
+	pos := 0
+	if m.isMethod(data, "CANCEL") {
+		out = append(out, cancelMethod...)
+		pos = m.method.end
+	}
+	if viaOK && needsAnnotation(data, t, src) {
+		out = append(out, data[pos:t.all.start]...)
+		out = appendAnnotatedVia(out, data, t, src)
+		pos = t.all.end
+	}
+	return append(out, data[pos:]...)
+}
+
 // sameHost reports whether a sent-by host is the address a.
 func sameHost(host []byte, a netip.Addr) bool {
 	h, err := netip.ParseAddr(string(host))

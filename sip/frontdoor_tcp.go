@@ -343,7 +343,7 @@ func (c *frontConn) frame() error {
 			m.malformed = "Missing Content-Length"
 		}
 		if m.request {
-			if code, reason := refusalFor(&m); code != 0 {
+			if code, reason := refusalFor(c.buf, &m); code != 0 {
 				c.refuse(&m, code, reason)
 				c.consume(m.headersEnd, body)
 				return nil
@@ -395,14 +395,15 @@ func (c *frontConn) keepAlive() bool {
 }
 
 // pass hands the first n bytes of the buffer, a message from a trusted
-// peer, to sipgo, with its top Via annotated.
+// peer, to sipgo, with its top Via annotated (and a CANCEL renamed, see
+// appendRequest, and headers sipgo would misread normalised, see
+// prepareRequest).
 func (c *frontConn) pass(m *rawMsg, n int) {
 	data := c.buf[:n]
 	out := c.outBuf[:0]
-	if t, ok := parseTopVia(data, m.first[hVia]); m.request && m.count[hVia] > 0 && ok && needsAnnotation(data, t, c.src) {
-		out = append(out, data[:t.all.start]...)
-		out = appendAnnotatedVia(out, data, t, c.src)
-		out = append(out, data[t.all.end:]...)
+	if m.request {
+		t, ok := parseTopVia(data, m.first[hVia])
+		out = prepareRequest(out, data, m, t, ok && m.count[hVia] > 0, c.src)
 	} else {
 		out = append(out, data...)
 	}

@@ -42,7 +42,8 @@ func (c *frontPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 
 // datagram checks the datagram b[:n] from src. It answers or drops what
 // sipgo must not see and returns 0, or returns the length of the datagram
-// (its top Via annotated in place) for sipgo.
+// (its top Via annotated, a CANCEL renamed, headers sipgo would misread
+// normalised, in place) for sipgo.
 func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	s := c.s
 	data := b[:n]
@@ -80,7 +81,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		}
 		return 0
 	}
-	code, reason := refusalFor(&m)
+	code, reason := refusalFor(data, &m)
 	if code == 0 && m.contentLength > n-m.headersEnd {
 		code, reason = 400, "Content-Length Exceeds Datagram" // RFC 3261 section 18.3
 	}
@@ -105,12 +106,10 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		c.reply(data, &m, t, src, code, reason, extra...)
 		return 0
 	}
-	if !viaOK || !needsAnnotation(data, t, src) {
+	if !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) && !needsNormalizing(data, &m, t, viaOK) {
 		return n
 	}
-	out := append(c.scratch[:0], data[:t.all.start]...)
-	out = appendAnnotatedVia(out, data, t, src)
-	out = append(out, data[t.all.end:]...)
+	out := prepareRequest(c.scratch[:0], data, &m, t, viaOK, src)
 	c.scratch = out[:0]
 	if len(out) > len(b) {
 		s.log.Debug("front door: dropped a datagram too large to annotate", "source", src, "size", n)

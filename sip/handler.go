@@ -86,9 +86,14 @@ type OpenRequest struct {
 	DialogID string
 	// CallID is the dialog's Call-ID.
 	CallID string
-	// User is the From address of record, normalised: scheme and host in
-	// lower case, no display name, no parameters, for example
-	// "sip:alice@example.com".
+	// User is the From address of record, normalised by the rule the
+	// directory compares users by (lineappearance.NormalizeUser; user part
+	// and host as RFC 3261 section 19.1.4 compares them): no display name, parameters or headers; "sips" taken
+	// as "sip"; the user part percent-decoded (and written with only what
+	// must be escaped as %XX) and kept in its case; the host in lower
+	// case. For example "sip:alice@example.com" for
+	// "<sips:%61lice@Example.COM;transport=tls>". An INVITE whose From URI
+	// carries a password is refused with 403 before Open.
 	User string
 	// Line is the Line URI from the lcs:line private data, as sent; empty
 	// when the client sent none.

@@ -173,8 +173,18 @@ func reasonPhrase(s string) string {
 	return b.String()
 }
 
-// addressOfRecord normalises a From URI to an address of record: scheme
-// and host in lower case, no display name, no parameters or headers.
+// addressOfRecord normalises a From URI to the user's address of record,
+// by the one rule the gateway compares users by (the directory's,
+// lineappearance.NormalizeUser; the user part and host as RFC 3261
+// section 19.1.4 compares them): no display name, parameters or headers;
+// "sips" is the same user as "sip" and is written "sip" (it asks for TLS,
+// not for another user); the user part is compared case-sensitively after
+// percent-decoding, and written with only the characters that need it
+// escaped (as upper-case %XX); the host is compared without case and
+// written in lower case; a port is kept. A URI of another scheme is
+// returned as scheme:rest, without parameters. A URI with a password
+// (sip:user:password@host) is not an address of record: the server
+// refuses it (see userOf).
 func addressOfRecord(u *sipmsg.Uri) string {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "" {
@@ -186,15 +196,62 @@ func addressOfRecord(u *sipmsg.Uri) string {
 		}
 		return scheme + ":" + raw
 	}
-	s := scheme + ":"
+	s := "sip:"
 	if u.User != "" {
-		s += u.User + "@"
+		s += canonicalUserPart(u.User) + "@"
 	}
 	s += strings.ToLower(u.Host)
 	if u.Port > 0 {
 		s += ":" + strconv.Itoa(u.Port)
 	}
 	return s
+}
+
+// canonicalUserPart percent-decodes a user part and writes it again with
+// only the characters RFC 3261 does not allow plainly escaped. A bad
+// escape is kept as it is.
+func canonicalUserPart(u string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c == '%' && i+2 < len(u) && isHexDigit(u[i+1]) && isHexDigit(u[i+2]) {
+			c = unhexDigit(u[i+1])<<4 | unhexDigit(u[i+2])
+			i += 2
+		}
+		if isUserChar(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
+	return b.String()
+}
+
+// isUserChar reports the characters RFC 3261 allows unescaped in a user
+// part: unreserved and user-unreserved.
+func isUserChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-_.!~*'()&=+$,;?/", c) >= 0
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhexDigit(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // splitHeaderValues splits a header value into its comma-separated values,

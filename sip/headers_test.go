@@ -75,7 +75,8 @@ func TestAddressOfRecord(t *testing.T) {
 	for in, want := range map[string]string{
 		"SIP:Alice@Example.COM;transport=tcp?x=y": "sip:Alice@example.com",
 		"sip:bob@example.com:5061":                "sip:bob@example.com:5061",
-		"sips:carol@EXAMPLE.com":                  "sips:carol@example.com",
+		"sips:carol@EXAMPLE.com":                  "sip:carol@example.com",
+		"sip:%62ob@example.com":                   "sip:bob@example.com",
 		"tel:+1555;phone-context=x":               "tel:+1555",
 	} {
 		var u sipmsg.Uri

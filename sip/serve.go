@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -26,6 +25,11 @@ func (s *Server) onInvite(x *exchange) {
 		s.reinvite(x)
 		return
 	}
+	// From here a CANCEL finds the INVITE (see inviteCtl); one that comes
+	// while the INVITE is checked gets 200 and the INVITE its refusal,
+	// or 487 if it is still opened.
+	ctl := &inviteCtl{}
+	defer s.registerInvite(req, ctl)()
 	// Readiness is not checked here: a node without a CTI connection
 	// refuses the session in Handler.Open, which knows the user and the
 	// line and reports the refusal (to the status page, the refusal
@@ -34,7 +38,10 @@ func (s *Server) onInvite(x *exchange) {
 		x.unavailable("Shutting Down")
 		return
 	}
-	if !x.checkInvite() {
+	// RFC 3261 section 8.2: content (415) before what opening a dialog
+	// needs (12.1.1), so an RFC 2543 INVITE without Contact and with an
+	// SDP body (RFC 4475 inv2543) learns that the body is the problem.
+	if !x.cstaContent() || !x.checkInvite() {
 		return
 	}
 	msg, ok := x.readBody(true)
@@ -50,17 +57,24 @@ func (s *Server) onInvite(x *exchange) {
 	if !ok {
 		return
 	}
+	if req.From().Address.Password != "" {
+		// Not an address of record, and a password in the clear: the
+		// user is not taken from it (see addressOfRecord).
+		s.log.Info("INVITE refused: password in the From URI", "source", req.Source(), "callID", req.CallID().Value())
+		x.refuse(403, "Forbidden (Password In From URI)")
+		return
+	}
 	d, err := s.newDialog(req, rss)
 	if err != nil {
 		x.refuse(400, reasonPhrase(err.Error()))
 		return
 	}
 	d.auth = x.auth
-	s.open(x, d, rss, interval)
+	s.open(x, d, rss, interval, ctl)
 }
 
 // open runs Handler.Open for a new dialog and answers the INVITE.
-func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration) {
+func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, interval time.Duration, ctl *inviteCtl) {
 	req := x.req
 	ctx, release, ok := s.opening.with(context.Background())
 	if !ok {
@@ -69,18 +83,9 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var cancelled atomic.Bool
-	registered := x.tx.OnCancel(func(*sipmsg.Request) {
-		// Called by sipgo, which answers the CANCEL and then the INVITE
-		// with 487.
-		cancelled.Store(true)
-		s.stats.request("CANCEL")
-		cancel(ErrCanceled)
-	})
-	if !registered {
-		release()
-		return
-	}
+	// A CANCEL now cancels ctx; whichever of it and the answer below
+	// comes first decides the INVITE's one final response (see inviteCtl).
+	ctl.bind(cancel)
 
 	sess, resp, err := s.cfg.Handler.Open(ctx, &OpenRequest{
 		DialogID:   d.info.DialogID,
@@ -94,13 +99,15 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 		Events:     d,
 	})
 	release()
-	switch {
-	case cancelled.Load():
+	if !ctl.settle() {
+		// Cancelled: the INVITE gets 487 and nothing of it remains.
 		if err == nil && sess != nil {
 			sess.Closed(ErrCanceled)
 		}
-		x.status = 487
+		x.refuse(487, "Request Terminated")
 		return
+	}
+	switch {
 	case err != nil && ctx.Err() != nil && s.isClosing():
 		x.unavailable("Shutting Down")
 		return
@@ -140,16 +147,11 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 		aw.tx = x.tx
 	}
 	d.establish(interval, aw)
-	err = x.accept(res, !d.udp, cancelled.Load)
-	switch {
-	case cancelled.Load():
-		d.terminate(ErrCanceled)
-		x.status = 487
-	case err != nil:
+	if err := x.accept(res, !d.udp); err != nil {
 		d.terminate(fmt.Errorf("%w: sending the 200 OK: %w", ErrCanceled, err))
-	default:
-		d.opened()
+		return
 	}
+	d.opened()
 }
 
 // reinvite handles an INVITE in an existing dialog: a session refresh.
@@ -183,7 +185,7 @@ func (s *Server) reinvite(x *exchange) {
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := x.accept(res, !d.udp, nil); err != nil {
+	if err := x.accept(res, !d.udp); err != nil {
 		return
 	}
 	d.sess.Refreshed()
@@ -273,6 +275,7 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 		udp:       transport == "UDP",
 		source:    req.Source(),
 		ackDone:   make(chan struct{}),
+		cseqIn:    cseqs{hi: req.CSeq().SeqNo, seen: 1},
 	}
 	d.leg.callID = *req.CallID()
 	d.leg.local = to.AsFrom()
@@ -299,18 +302,27 @@ func (s *Server) newDialog(req *sipmsg.Request, rss *csta.RequestSystemStatus) (
 	return d, nil
 }
 
+// cstaContent answers 415 with Accept and returns false when a request's
+// body is not CSTA.
+func (x *exchange) cstaContent() bool {
+	if isCSTA(contentType(x.req)) {
+		return true
+	}
+	reason := "Unsupported Media Type"
+	if contentType(x.req) == "" {
+		reason = "Missing Content-Type, expected " + contentTypeCSTA
+	}
+	x.refuse(415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+	return false
+}
+
 // readBody checks and decodes the CSTA body of an INVITE or INFO. On
 // failure it answers (415, 413 or 400) and returns false.
 func (x *exchange) readBody(required bool) (csta.Message, bool) {
 	s, req := x.srv, x.req
 	body := req.Body()
 	switch {
-	case !isCSTA(contentType(req)):
-		reason := "Unsupported Media Type"
-		if ct := contentType(req); ct == "" {
-			reason = "Missing Content-Type, expected " + contentTypeCSTA
-		}
-		x.refuse(415, reason, sipmsg.NewHeader("Accept", contentTypeCSTA))
+	case !x.cstaContent():
 		return nil, false
 	case len(body) > s.cfg.MaxBodySize:
 		x.refuse(413, fmt.Sprintf("Body Too Large (%d bytes, limit %d)", len(body), s.cfg.MaxBodySize))
@@ -328,9 +340,10 @@ func (x *exchange) readBody(required bool) (csta.Message, bool) {
 	return m, true
 }
 
-// admit answers 403 to a request from an untrusted peer and 505 to one of
-// another SIP version than 2.0 (an ACK is only dropped), and then returns
-// false; it keeps nothing about the peer.
+// admit answers 403 to a request from an untrusted peer, 505 to one of
+// another SIP version than 2.0 (an ACK is only dropped) and 420 to one
+// that requires an extension other than timer, and then returns false; it
+// keeps nothing about the peer.
 func (x *exchange) admit() bool {
 	s, req := x.srv, x.req
 	if !s.trusted(req) {
@@ -353,6 +366,23 @@ func (x *exchange) admit() bool {
 			x.refuse(505, "")
 		}
 		return false
+	}
+	// RFC 3261 section 8.2.2.3: an extension the request requires and the
+	// server does not support gets 420 naming it (ACK and CANCEL carry no
+	// Require of their own to refuse).
+	if !req.IsAck() && !req.IsCancel() && req.Method != cancelMethod {
+		var bad []string
+		for _, h := range req.GetHeaders("Require") {
+			for t := range strings.SplitSeq(h.Value(), ",") {
+				if t = strings.TrimSpace(t); t != "" && !strings.EqualFold(t, "timer") {
+					bad = append(bad, t) // as sent
+				}
+			}
+		}
+		if len(bad) > 0 {
+			x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
+			return false
+		}
 	}
 	return true
 }

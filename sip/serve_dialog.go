@@ -36,30 +36,34 @@ func (s *Server) onBye(x *exchange) {
 	x.respond(200, "OK", nil)
 }
 
-// onCancel handles a CANCEL that matched no pending INVITE (sipgo answers
-// the others itself).
-func (s *Server) onCancel(x *exchange) {
-	if !x.admit() {
-		return
-	}
-	x.refuse(481, "")
-}
-
 // dialog returns the open dialog an INFO or re-INVITE belongs to. It
 // answers 481 for an unknown or ended dialog, and 500 for a CSeq that is
-// not above the one of the INVITE that opened the dialog, and returns nil.
+// not above the one of the INVITE that opened the dialog, that the dialog
+// has seen already (a replay under a new branch), or that is older than
+// the window of reordering (cseqWindow), and returns nil.
 func (x *exchange) dialog() *dialog {
 	s, req := x.srv, x.req
 	d := s.lookup(req)
-	switch {
-	case d == nil || d.ended():
+	if d == nil || d.ended() {
 		x.refuse(481, "")
-	case req.CSeq().SeqNo <= d.cseq0:
-		x.refuse(500, "CSeq Out Of Order")
-	default:
-		return d
+		return nil
 	}
-	return nil
+	n := req.CSeq().SeqNo
+	if n <= d.cseq0 {
+		x.refuse(500, "CSeq Out Of Order")
+		return nil
+	}
+	if ok, replayed := d.takeCSeq(n); !ok {
+		s.log.Info("in-dialog request refused: CSeq already used or too old", "dialog", d.info.DialogID,
+			"method", req.Method, "cseq", n, "replayed", replayed, "source", req.Source())
+		reason := "CSeq Out Of Order"
+		if replayed {
+			reason = "CSeq Already Used"
+		}
+		x.refuse(500, reason)
+		return nil
+	}
+	return d
 }
 
 // onInfo handles INFO: a CSTA request for the session.

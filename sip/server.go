@@ -41,9 +41,11 @@ type Server struct {
 	listeners map[io.Closer]struct{}
 	local     map[string]*endpoint // by transport, the first listener served
 
-	opening cancelSet   // Handler.Open calls
-	byes    cancelSet   // BYE requests
-	dead    atomic.Bool // the user agent is closed: handle nothing more
+	opening cancelSet // Handler.Open calls
+	invMu   sync.Mutex
+	invites map[string]*inviteCtl // INVITEs being opened, for their CANCEL (see cancel.go)
+	byes    cancelSet             // BYE requests
+	dead    atomic.Bool           // the user agent is closed: handle nothing more
 
 	handlers gate // request handlers running
 	workers  gate // event senders and BYE requests running
@@ -112,7 +114,7 @@ func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	anchor.Set()
 	s.handlers.enter()
 	defer s.handlers.leave()
-	s.stats.request(string(req.Method))
+	s.stats.request(methodName(req))
 	x := exchange{srv: s, req: req, tx: tx, start: time.Now()}
 	defer x.finish()
 	// sipgo routes by the method as sent; the methods not registered
@@ -124,7 +126,7 @@ func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.onAck(&x)
 	case sipmsg.BYE:
 		s.onBye(&x)
-	case sipmsg.CANCEL:
+	case sipmsg.CANCEL, cancelMethod:
 		s.onCancel(&x)
 	case sipmsg.INFO:
 		s.onInfo(&x)
@@ -433,15 +435,12 @@ func (s *Server) send(tx sipmsg.ServerTransaction, req *sipmsg.Request, res *sip
 // retransmitted on a reliable transport), and sipgo v1.7.2 keeps an INVITE
 // transaction that answered 2xx, with the INVITE and the 2xx, reachable
 // for Timer L (64*T1, 32 s) through a timer its Terminate does not stop:
-// about 4 KB for every session opened in the last 32 s. Ending the
-// transaction first also settles a CANCEL that comes now: it finds no
-// transaction, is answered 481, and the 2xx stands. Over UDP the 2xx goes
-// through the transaction, which the dialog uses to resend it until the
-// ACK.
-// canceled, when not nil, reports a CANCEL that came before the
-// transaction ended; the 2xx is then not sent. accept records the 2xx's
-// status as the request's, or 500 when it was not sent.
-func (x *exchange) accept(res *sipmsg.Response, reliable bool, canceled func() bool) error {
+// about 4 KB for every session opened in the last 32 s. Over UDP the 2xx
+// goes through the transaction, which the dialog uses to resend it until
+// the ACK. A CANCEL never reaches sipgo's INVITE transaction (see
+// inviteCtl), so nothing else answers the INVITE. accept records the
+// 2xx's status as the request's, or 500 when it was not sent.
+func (x *exchange) accept(res *sipmsg.Response, reliable bool) error {
 	s, tx, req := x.srv, x.tx, x.req
 	c, ok := tx.(interface{ Connection() sipmsg.Connection })
 	if !reliable || !ok || c.Connection() == nil {
@@ -452,9 +451,6 @@ func (x *exchange) accept(res *sipmsg.Response, reliable bool, canceled func() b
 	conn.Ref(1) // the transaction's reference goes with it
 	defer conn.TryClose()
 	tx.Terminate()
-	if canceled != nil && canceled() {
-		return ErrCanceled
-	}
 	res.AppendHeader(sipmsg.NewHeader("Server", s.cfg.UserAgent))
 	if err := conn.WriteMsg(res); err != nil {
 		s.log.Debug("cannot send response", "method", req.Method, "status", res.StatusCode, "error", err)

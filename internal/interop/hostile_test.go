@@ -112,6 +112,13 @@ func (h *healthy) finish(t *testing.T) int64 {
 //	INVITE flood from an untrusted address     403 each, no state kept
 //	duplicate From, Call-ID, CSeq, To,         400 (UDP and TCP), no session
 //	  Content-Length
+//	CANCEL racing its INVITE (TCP, 90 rounds)  one final answer each: 200 (CANCEL 200 or
+//	                                           481) or 487 (CANCEL 200, no session left)
+//	replayed or lower in-dialog CSeq           500, the request not run again
+//	RFC 4475 wsinv, inv2543, mismatch01,       481 (no such dialog), 415 (SDP), 400, 420
+//	  bext01, unkscm                           with Unsupported, 416; To with one tag
+//	From sips:, %62ob, Bob, bob:secret         bob, bob, another user (403), 403;
+//	                                           MakeCall with two lcs:line refused
 //	TCP requests naming another host in Via,   no connection to that host
 //	  the connection closed at once
 //	400 untrusted TCP connections              those over the caps (128 per address) closed at once
@@ -364,6 +371,110 @@ func TestHostileInput(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 1, n.openSessions(), "a duplicate header opened a session")
+	})
+
+	step("CANCEL racing its INVITE over TCP", func(t *testing.T) {
+		const rounds = 90
+		finals, cancels := cancelRace(t, n.Target(), bob, rounds)
+		accepted, cancelled, unmatched := 0, 0, 0
+		for id, f := range finals {
+			if len(cancels[id]) == 1 && cancels[id][0] == 481 {
+				unmatched++
+			}
+			require.Len(t, f, 1, "%s: final responses %v", id, f)
+			require.Len(t, cancels[id], 1, "%s: CANCEL answers %v", id, cancels[id])
+			switch f[0] {
+			case 200:
+				accepted++
+				assert.Contains(t, []int{200, 481}, cancels[id][0], id)
+			case 487:
+				cancelled++
+				assert.Equal(t, 200, cancels[id][0], id)
+			default:
+				t.Errorf("%s: INVITE answered %d", id, f[0])
+			}
+		}
+		t.Logf("%d INVITEs each with its CANCEL just before or after it: %d answered 200 (then ended with BYE), %d answered 487; none answered twice; %d CANCELs found no INVITE (481)", rounds, accepted, cancelled, unmatched)
+		eventually(t, func() bool { return n.openSessions() == 1 }, "only the healthy session left")
+	})
+
+	for _, network := range []string{"udp", "tcp"} {
+		step("replayed in-dialog CSeq over "+network, func(t *testing.T) {
+			d, err := openRawDialog(network, n.Target(), bob)
+			require.NoError(t, err)
+			defer d.close()
+			snap := xml(`<SnapshotDevice ` + ed3 + `><snapshotObject>` + bob.Line() + `</snapshotObject></SnapshotDevice>`)
+			res, err := d.send("INFO", ct, snap) // CSeq 2
+			require.NoError(t, err)
+			require.Equal(t, 200, res.Status)
+			d.cseq = 1 // the same CSeq again, under a new branch
+			res, err = d.send("INFO", ct, snap)
+			require.NoError(t, err)
+			assert.Equal(t, 500, res.Status, "a replayed CSeq: %d %s", res.Status, res.Reason)
+			d.cseq = 9
+			res, err = d.send("INFO", ct, snap) // CSeq 10
+			require.NoError(t, err)
+			require.Equal(t, 200, res.Status)
+			d.cseq = 1
+			res, err = d.send("INFO", ct, snap) // CSeq 2, lower than the last and seen
+			require.NoError(t, err)
+			assert.Equal(t, 500, res.Status, "a lower, seen CSeq: %d %s", res.Status, res.Reason)
+			d.cseq = 10
+		})
+	}
+
+	step("RFC 4475 torture messages", func(t *testing.T) {
+		for _, tt := range []struct {
+			name     string
+			networks []string
+			status   int
+		}{
+			{"wsinv", []string{"udp", "tcp"}, 481}, // valid; its To tag names no dialog
+			{"inv2543", []string{"udp"}, 415},      // valid (RFC 2543); its body is SDP
+			{"mismatch01", []string{"udp", "tcp"}, 400},
+			{"bext01", []string{"udp", "tcp"}, 420},
+			{"unkscm", []string{"udp", "tcp"}, 416},
+		} {
+			for _, network := range tt.networks {
+				res, err := sendTorture(network, n.Target(), torture[tt.name])
+				require.NoError(t, err, "%s over %s", tt.name, network)
+				assert.Equal(t, tt.status, res.Status, "%s over %s: %d %s", tt.name, network, res.Status, res.Reason)
+				assert.Equal(t, 1, strings.Count(res.Header.Get("To"), "tag"), "%s over %s: To %s", tt.name, network, res.Header.Get("To"))
+				if tt.name == "bext01" {
+					assert.Equal(t, "nothingSupportsThis, nothingSupportsThisEither", res.Header.Get("Unsupported"))
+				}
+			}
+		}
+	})
+
+	step("who the user is", func(t *testing.T) {
+		for _, tt := range []struct {
+			from string
+			ok   bool
+		}{
+			{"sips:bob@example.com", true},        // sips is the same user
+			{"sip:%62ob@EXAMPLE.com", true},       // escaped, host without case
+			{"sip:Bob@example.com", false},        // the user part has case: another user
+			{"sip:bob:secret@example.com", false}, // a password: refused
+		} {
+			d, err := openRawDialogFrom("tcp", n.Target(), bob, tt.from)
+			if tt.ok {
+				require.NoError(t, err, tt.from)
+				d.close()
+				continue
+			}
+			require.Error(t, err, tt.from)
+			assert.Contains(t, err.Error(), "answered 403", tt.from)
+		}
+		d, err := openRawDialog("tcp", n.Target(), bob)
+		require.NoError(t, err)
+		defer d.close()
+		res, err := d.send("INFO", ct, xml(`<MakeCall `+ed3+`><callingDevice>`+bob.Line()+`</callingDevice><calledDirectoryNumber>tel:2000</calledDirectoryNumber>`+
+			`<extensions><privateData><private><lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">`+bob.Line()+`</lcs:line>`+
+			`<lcs:line xmlns:lcs="http://schemas.microsoft.com/Lcs/2005/04/RCCExtension">`+alice.Line()+`</lcs:line></private></privateData></extensions></MakeCall>`))
+		require.NoError(t, err)
+		assert.Equal(t, 200, res.Status)
+		assert.Contains(t, string(res.Body), "privilegeViolationSpecifiedDevice", "a MakeCall with two lcs:line")
 	})
 
 	step("TCP requests naming another host in Via, closed at once", func(t *testing.T) {

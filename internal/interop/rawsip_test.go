@@ -142,6 +142,7 @@ type rawDialog struct {
 	callID, fromTag      string
 	toTag                string
 	u                    user
+	from                 string // the From URI; u.AOR() when empty
 	cseq                 int
 	timeout              time.Duration // for an answer; default 5s
 }
@@ -149,12 +150,18 @@ type rawDialog struct {
 // openRawDialog opens a session for u over network ("udp" or "tcp") to
 // the gateway at addr: INVITE, 200, ACK.
 func openRawDialog(network, addr string, u user) (*rawDialog, error) {
+	return openRawDialogFrom(network, addr, u, "")
+}
+
+// openRawDialogFrom is openRawDialog with the From URI from (u.AOR() when
+// empty).
+func openRawDialogFrom(network, addr string, u user, from string) (*rawDialog, error) {
 	conn, err := net.DialTimeout(network, addr, 2*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	d := &rawDialog{
-		network: network, addr: addr, local: conn.LocalAddr().String(), conn: conn, u: u,
+		network: network, addr: addr, local: conn.LocalAddr().String(), conn: conn, u: u, from: from,
 		callID: strings.ToLower(rand.Text()), fromTag: strings.ToLower(rand.Text()[:10]), cseq: 1,
 	}
 	if network == "tcp" {
@@ -184,7 +191,11 @@ func (d *rawDialog) message(method string, cseq int, contentType string, body []
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s sip:cti@%s SIP/2.0\r\n", method, d.addr)
 	fmt.Fprintf(&b, "Via: SIP/2.0/%s %s;branch=z9hG4bK%s\r\n", strings.ToUpper(d.network), d.local, strings.ToLower(rand.Text()[:16]))
-	fmt.Fprintf(&b, "From: <%s>;tag=%s\r\n", d.u.AOR(), d.fromTag)
+	from := d.from
+	if from == "" {
+		from = d.u.AOR()
+	}
+	fmt.Fprintf(&b, "From: <%s>;tag=%s\r\n", from, d.fromTag)
 	if d.toTag != "" {
 		fmt.Fprintf(&b, "To: <sip:cti@%s>;tag=%s\r\n", d.addr, d.toTag)
 	} else {
