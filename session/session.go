@@ -105,8 +105,19 @@ func (s *Session) Info() Info {
 	return in
 }
 
-// Refreshed records that the client refreshed its dialog.
-func (s *Session) Refreshed() { s.refreshed.Store(time.Now().UnixNano()) }
+// Refreshed records that the client refreshed its dialog (re-INVITE or
+// UPDATE) and says whether the refresh may be accepted: it fails as the
+// client's next request would, with ErrStaleSession (the session is then
+// closed) or ErrClosed, both answered 481, so that a client that uses the
+// refresh as its health check opens a new session. A session whose CTI
+// connection is down (and may come back) accepts the refresh.
+func (s *Session) Refreshed() error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	s.refreshed.Store(time.Now().UnixNano())
+	return nil
+}
 
 // Close closes the session because its dialog ended (BYE, expiry, a
 // transport failure): the CTI monitor is stopped in the background (bounded

@@ -46,9 +46,14 @@
 //     signal;handling=required, Session-Expires (refresher=uac), Require:
 //     timer when the client supports it, and Allow. A *[RefusalError] from Open
 //     gives that status; any other error 500.
-//   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
-//     session timer, updates the remote target from its Contact, calls
-//     [Session.Refreshed] and is answered 200 with the same body.
+//   - An INVITE with a To tag is a refresh (re-INVITE): it asks
+//     [Session.Refreshed], restarts the session timer, updates the remote
+//     target from its Contact and is answered 200 with the same body. A
+//     session that refuses the refresh gets it answered as its INFO would
+//     be: a stale session (the CTI connection came back in a new
+//     generation under the reconnect policy) answers 481 and the dialog
+//     ends without BYE (RFC 3261 section 12.2.2, RFC 5057), so the client
+//     opens a new session instead of keeping a dead one.
 //   - INFO in a dialog carries a CSTA request for [Session.Handle]; the
 //     response (or CSTAErrorCode) goes back in the 200 OK. An INFO for an
 //     unknown or ended dialog, or outside a dialog, gets 481; body problems

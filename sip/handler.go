@@ -46,8 +46,14 @@ type Session interface {
 	//
 	// ctx is cancelled when the dialog ends.
 	Handle(ctx context.Context, req csta.Message) (csta.Message, error)
-	// Refreshed reports a session refresh: the client re-INVITEd.
-	Refreshed()
+	// Refreshed reports a session refresh (the client re-INVITEd or sent
+	// UPDATE) before it is answered. It returns nil to accept it; an error
+	// refuses it as for Handle: the refresh gets that status, and a 481
+	// RefusalError also ends the dialog (without BYE) with ErrStaleSession.
+	// A session answers a refresh as it would answer its next INFO, so a
+	// client that uses the refresh as its health check learns the same
+	// truth.
+	Refreshed() error
 	// Closed reports that the dialog has ended, and why: ErrPeerBye,
 	// ErrExpired, ErrCanceled, ErrNoACK, ErrEnded, ErrDialogGone,
 	// ErrEventTimeouts, ErrStaleSession or ErrServerClosed, possibly

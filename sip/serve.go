@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -158,6 +159,9 @@ func (s *Server) reinvite(x *exchange) {
 	if !ok {
 		return
 	}
+	if !x.sessionRefreshed(d) {
+		return
+	}
 	d.touch(req.Source())
 	if c := req.Contact(); c != nil {
 		d.leg.setTarget(*c.Address.Clone())
@@ -174,10 +178,25 @@ func (s *Server) reinvite(x *exchange) {
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := x.accept(res, !d.udp, nil); err != nil {
-		return
+	x.accept(res, !d.udp, nil)
+}
+
+// sessionRefreshed asks the session whether it takes a refresh of dialog
+// d: a stale session answers it as it answers an INFO, 481, and the dialog
+// ends without BYE (the client considers it gone and opens a new one). On
+// refusal it answers and returns false.
+func (x *exchange) sessionRefreshed(d *dialog) bool {
+	err := d.sess.Refreshed()
+	if err == nil {
+		return true
 	}
-	d.sess.Refreshed()
+	if r, ok := errors.AsType[*RefusalError](err); ok && r.Status == 481 {
+		d.terminate(ErrStaleSession)
+	} else if d.ended() {
+		err = &RefusalError{Status: 481}
+	}
+	x.refuseError(err)
+	return false
 }
 
 // checkInvite checks the parts of an INVITE every INVITE needs. On failure
