@@ -69,6 +69,7 @@ type dialog struct {
 	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
+	why       error  // why the dialog ended, for the BYE's Reason
 	ackDone   chan struct{}
 	ack       *ackWait
 	expiry    *time.Timer
@@ -395,6 +396,7 @@ func (d *dialog) terminate(reason error) (bye bool) {
 		return false
 	}
 	d.phase = phaseEnded
+	d.why = reason
 	if d.expiry != nil {
 		d.expiry.Stop()
 	}
@@ -436,7 +438,13 @@ func (d *dialog) bye(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, byeTimeout)
 	defer cancel()
-	res, err := d.srv.roundTrip(ctx, d.newRequest(sipmsg.BYE))
+	d.mu.Lock()
+	cause, text := byeReason(d.why)
+	d.mu.Unlock()
+	d.srv.log.Info("ending the dialog with BYE", "dialog", d.info.DialogID, "reason", text, "cause", cause)
+	req := d.newRequest(sipmsg.BYE)
+	req.AppendHeader(sipmsg.NewHeader("Reason", reasonHeader(cause, text)))
+	res, err := d.srv.roundTrip(ctx, req)
 	switch {
 	case err != nil:
 		d.srv.log.Debug("BYE got no answer", "dialog", d.info.DialogID, "error", err)

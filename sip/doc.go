@@ -151,6 +151,20 @@
 //     answer has gone out: the client sees a MakeCallResponse, with the
 //     call's ID, before the events of that call. (A proxy between the two
 //     may still reorder them; clients should cope, as [Dial]'s does.)
+//   - Every BYE the server sends says why, in a Reason header (RFC 3326)
+//     of protocol SIP whose cause is the SIP status that best names the
+//     situation, and the same words are logged ("ending the dialog with
+//     BYE", at info): replaced by a new session (the session layer's
+//     End("replaced"), cause 200), session timer expired (408), session
+//     refresh failed (481 when the client answered 481, 408 otherwise),
+//     events undeliverable: no answer (408, MaxEventTimeouts), no ACK for
+//     the 2xx (408), gateway shutting down (503, Shutdown or the session
+//     layer's End("shutdown")), CTI connection lost (503, End("CTI monitor
+//     lost"), or a stale session found when the server refreshes), events
+//     undeliverable: event backlog (503), line no longer allowed:
+//     directory changed (403); any other End reason is sent as given with
+//     cause 200. For example:
+//     Reason: SIP;cause=200;text="replaced by a new session".
 //   - An idle dialog costs no goroutine: a sender goroutine runs only while
 //     its queue holds events, and the timers are time.AfterFunc.
 //
