@@ -78,6 +78,13 @@ type dialog struct {
 	handling  int // client INFOs being handled whose answer has not gone out
 	timeouts  int
 	reqLength int // estimated size of an event INFO without its body
+
+	// The session timer (RFC 4028), see refresh.go.
+	interval     time.Duration
+	byUs         bool        // the server is the refresher (refresher=uas)
+	allowUpdate  bool        // the client allows UPDATE
+	refreshTimer *time.Timer // the server's next refresh, while it refreshes
+	refreshing   bool        // a refresh of the server's is under way
 }
 
 // ackWait is a 2xx to an INVITE waiting for its ACK: resent over UDP at
@@ -202,11 +209,12 @@ func needsBye(reason error) bool {
 }
 
 // establish prepares the dialog for its 200 OK, just before it is sent:
-// it starts the session timer and the wait for the ACK.
-func (d *dialog) establish(interval time.Duration, aw *ackWait) {
+// it starts the session timers and the wait for the ACK.
+func (d *dialog) establish(tc timerChoice, aw *ackWait) {
 	d.mu.Lock()
 	d.phase = phaseEstablished
-	d.expiry = time.AfterFunc(expiryDelay(interval), d.expired)
+	d.setTimerLocked(tc)
+	d.armTimersLocked(tc.interval)
 	d.awaitAck(aw)
 	d.mu.Unlock()
 }
@@ -249,14 +257,16 @@ func (d *dialog) expired() {
 	d.endWithBye(ErrExpired)
 }
 
-// refresh restarts the session timer.
-func (d *dialog) refresh(interval time.Duration) bool {
+// refresh restarts the session timers after a refresh of the client's,
+// with the refresher it negotiated.
+func (d *dialog) refresh(tc timerChoice) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.phase == phaseEnded {
 		return false
 	}
-	d.expiry.Reset(expiryDelay(interval))
+	d.setTimerLocked(tc)
+	d.armTimersLocked(tc.interval)
 	return true
 }
 
@@ -399,6 +409,9 @@ func (d *dialog) terminate(reason error) (bye bool) {
 	d.why = reason
 	if d.expiry != nil {
 		d.expiry.Stop()
+	}
+	if d.refreshTimer != nil {
+		d.refreshTimer.Stop()
 	}
 	dropped := len(d.queue)
 	d.queue = nil

@@ -43,9 +43,10 @@
 //     (a CANCEL meanwhile cancels its context and is answered 487 by sipgo)
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
-//     signal;handling=required, Session-Expires (refresher=uac), Require:
-//     timer when the client supports it, and Allow. A *[RefusalError] from Open
-//     gives that status; any other error 500.
+//     signal;handling=required, Session-Expires with the refresher (see
+//     Session timers), Require: timer when the client supports timers, and
+//     Allow. A *[RefusalError] from Open gives that status; any other
+//     error 500.
 //   - An INVITE with a To tag is a refresh (re-INVITE): it asks
 //     [Session.Refreshed], restarts the session timer, updates the remote
 //     target from its Contact and is answered 200 with the same body. A
@@ -54,6 +55,8 @@
 //     generation under the reconnect policy) answers 481 and the dialog
 //     ends without BYE (RFC 3261 section 12.2.2, RFC 5057), so the client
 //     opens a new session instead of keeping a dead one.
+//   - UPDATE in a dialog (RFC 3311) is a refresh too, answered like a
+//     re-INVITE but without body and without ACK.
 //   - INFO in a dialog carries a CSTA request for [Session.Handle]; the
 //     response (or CSTAErrorCode) goes back in the 200 OK. An INFO for an
 //     unknown or ended dialog, or outside a dialog, gets 481; body problems
@@ -137,9 +140,10 @@
 //   - An in-dialog request is refused (500) only when its CSeq is not above
 //     the CSeq of the INVITE that opened the dialog: two requests the
 //     client sends back to back may be handled in either order.
-//   - A dialog not refreshed in time is ended with BYE at the session
-//     interval minus the smaller of 32 s and a third of it (RFC 4028
-//     section 10), and its session is closed with ErrExpired.
+//   - Session timers follow RFC 4028; see Session timers below. A dialog
+//     its client must refresh and does not is ended with BYE at the
+//     session interval minus the smaller of 32 s and a third of it (RFC
+//     4028 section 10), and its session is closed with ErrExpired.
 //   - Events go out through [EventSink.SendEvent]: encoded at once, queued
 //     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent one
 //     at a time in order, each waiting for its final response (EventTimeout)
@@ -167,6 +171,55 @@
 //     Reason: SIP;cause=200;text="replaced by a new session".
 //   - An idle dialog costs no goroutine: a sender goroutine runs only while
 //     its queue holds events, and the timers are time.AfterFunc.
+//
+// # Session timers
+//
+// Every INVITE, re-INVITE and UPDATE of the client's is a session refresh
+// request (RFC 4028). The interval is ServerConfig.SessionExpires, or the
+// client's Session-Expires when smaller, never under its Min-SE; one under
+// MinSE gets 422. Who refreshes follows Table 2 of RFC 4028 section 9; the
+// server's choice in each case is:
+//
+//	client supports timer  refresher asked  2xx says       Require: timer
+//	no                     (none)           refresher=uas  no (it cannot be sent)
+//	yes                    none             refresher=uac  yes
+//	yes                    uac              refresher=uac  yes
+//	yes                    uas              refresher=uas  yes
+//
+// A client supports timers when its request has "timer" in Supported or
+// Require. When the client may choose and does not (Communicator and
+// pidgin-sipe send Supported: timer without a refresher), the client
+// refreshes, as both do. A client without the extension gets no Require,
+// which it could not understand, and is refreshed by the server; a
+// Session-Expires a proxy added on its behalf names the interval. Each
+// refresh request negotiates again, so a client can hand the refreshing
+// over either way.
+//
+// When the server is the refresher (refresher=uas) it refreshes the dialog
+// at half the interval (RFC 4028 section 10), after asking
+// [Session.Refreshed] (a stale session makes it end the dialog with BYE,
+// reason "CTI connection lost", instead). It sends UPDATE without body when
+// the client's Allow (of its latest INVITE, re-INVITE or UPDATE) lists
+// UPDATE, and otherwise a re-INVITE without body, whose 2xx it
+// acknowledges: a TR/87 body is a CSTA request, not a session description
+// to renegotiate, and a refresh need not carry one (RFC 4028 section 7.4
+// asks only that a session description, where there is one, be
+// unchanged). Both carry Session-Expires with refresher=uac (the server
+// sends the request), Supported: timer and Allow. Then:
+//
+//   - a 2xx restarts the session timer, for the interval its
+//     Session-Expires names, if any; refresher=uas in it hands the
+//     refreshing to the client. A 2xx without Session-Expires (a client
+//     without the extension) keeps the server refreshing.
+//   - 408, 481, or no answer within 64*T1 (a timeout, or the TCP or TLS
+//     connection failing) ends the dialog with BYE (reason "session
+//     refresh failed") and the session with ErrRefreshFailed.
+//   - 405 or 501 to an UPDATE: the server sends a re-INVITE at once and
+//     uses re-INVITE from then on. 491 (glare): it tries again after 0 to
+//     2 s. 422: again with the Min-SE asked for.
+//   - any other failure leaves the dialog up; the server tries again after
+//     an eighth of the interval (at least 1 s), until the interval runs
+//     out, when the dialog ends with BYE as expired.
 //
 // The server's requests in a dialog (events, BYE) go over TCP and TLS on
 // the connection the dialog's requests last came on while it is open, so

@@ -126,12 +126,13 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	s.dialogs[d.tag] = d
 	s.mu.Unlock()
 
-	res := s.okResponse(req, d, interval)
+	tc := chooseTimer(req, interval)
+	res := s.okResponse(req, d, tc)
 	aw := &ackWait{cseq: d.cseq0, res: res, initial: true}
 	if d.udp {
 		aw.tx = x.tx
 	}
-	d.establish(interval, aw)
+	d.establish(tc, aw)
 	err = x.accept(res, !d.udp, cancelled.Load)
 	switch {
 	case cancelled.Load():
@@ -166,11 +167,12 @@ func (s *Server) reinvite(x *exchange) {
 	if c := req.Contact(); c != nil {
 		d.leg.setTarget(*c.Address.Clone())
 	}
-	if !d.refresh(interval) {
+	tc := chooseTimer(req, interval)
+	if !d.refresh(tc) {
 		x.refuse(481, "")
 		return
 	}
-	res := s.okResponse(req, d, interval)
+	res := s.okResponse(req, d, tc)
 	aw := &ackWait{cseq: req.CSeq().SeqNo, res: res}
 	if d.udp {
 		aw.tx = x.tx
@@ -244,22 +246,14 @@ func (x *exchange) negotiate() (interval time.Duration, ok bool) {
 }
 
 // okResponse builds the 200 OK to an INVITE or re-INVITE of dialog d.
-func (s *Server) okResponse(req *sipmsg.Request, d *dialog, interval time.Duration) *sipmsg.Response {
+func (s *Server) okResponse(req *sipmsg.Request, d *dialog, tc timerChoice) *sipmsg.Response {
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", d.body)
 	res.To().Params.Add("tag", d.tag)
 	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
 	res.AppendHeader(sipmsg.HeaderClone(d.ep.contact))
 	res.AppendHeader(&ct)
 	res.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
-	res.AppendHeader(sipmsg.NewHeader("Session-Expires", seconds(interval)+";refresher=uac"))
-	for _, t := range tokens(req, "Supported", "k") {
-		if t == "timer" {
-			res.AppendHeader(sipmsg.NewHeader("Require", "timer"))
-			break
-		}
-	}
-	res.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
-	res.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
+	timerHeaders(res, tc)
 	return res
 }
 
