@@ -99,8 +99,10 @@ type ServerConfig struct {
 	// an event INFO. Default: 5s.
 	EventTimeout time.Duration
 	// MaxEventTimeouts is how many event INFOs in a row may go unanswered
-	// (timeout, 408 or transport failure) before the server ends the
-	// dialog. Default: 3.
+	// (timeout or 408) before the server ends the dialog, once its client
+	// has answered an event INFO; a client that never has is alive while
+	// it keeps its session refreshed (see the package documentation).
+	// Default: 3.
 	MaxEventTimeouts int
 	// RetryAfter is the Retry-After the server sends with the 503 answers
 	// it makes itself (not ready, shutting down). Default: 30s.

@@ -85,6 +85,13 @@ type dialog struct {
 	allowUpdate  bool        // the client allows UPDATE
 	refreshTimer *time.Timer // the server's next refresh, while it refreshes
 	refreshing   bool        // a refresh of the server's is under way
+
+	// Event INFOs: whether the client has ever answered one, whether one
+	// went unanswered before it did (events are pipelined from then on
+	// until it answers one), and the bound on those in flight meanwhile.
+	eventsAnswered bool
+	silent         bool
+	inflight       chan struct{}
 }
 
 // ackWait is a 2xx to an INVITE waiting for its ACK: resent over UDP at
@@ -487,8 +494,10 @@ func (d *dialog) newRequest(method sipmsg.RequestMethod) *sipmsg.Request {
 	return req
 }
 
-// sendLoop sends queued events one at a time, in order, and returns when
-// the queue is empty or the dialog has ended.
+// sendLoop sends queued events in order, and returns when the queue is
+// empty or the dialog has ended. Once the client has answered an event
+// INFO each event waits for its answer before the next goes; until then
+// they are pipelined (see sendPipelined).
 func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	growstack.Grow() // the way down through sipgo's client transaction is deep
@@ -510,31 +519,99 @@ func (d *dialog) sendLoop() {
 		if len(d.queue) == 0 {
 			d.queue = nil
 		}
+		pipelined := d.silent && !d.eventsAnswered
 		d.mu.Unlock()
-		d.sendEvent(body)
+		if pipelined {
+			d.sendPipelined(body)
+		} else {
+			d.sendEvent(body)
+		}
 	}
 }
 
-// sendEvent sends one event INFO and deals with its outcome: a 481 ends the
-// dialog at once, MaxEventTimeouts unanswered in a row end it with BYE, any
-// other failure is counted and logged.
+// pipelineMax bounds the event INFOs of a dialog in flight at once while
+// its client has never answered one.
+const pipelineMax = 32
+
+// eventRequest builds an event INFO.
+func (d *dialog) eventRequest(body []byte) *sipmsg.Request {
+	req := d.newRequest(sipmsg.INFO)
+	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
+	req.AppendHeader(&ct)
+	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
+	req.SetBody(body)
+	return req
+}
+
+// sendEvent sends one event INFO and waits for its answer.
 func (d *dialog) sendEvent(body []byte) {
 	ctx, release, ok := d.requestContext(d.srv.cfg.EventTimeout)
 	if !ok {
 		d.srv.stats.dropped.Add(1)
 		return
 	}
-	req := d.newRequest(sipmsg.INFO)
-	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
-	req.AppendHeader(&ct)
-	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
-	req.SetBody(body)
-	res, err := d.srv.roundTrip(ctx, req)
+	res, err := d.srv.roundTrip(ctx, d.eventRequest(body))
 	release()
+	d.eventDone(res, err, false)
+}
 
+// sendPipelined sends one event INFO of a dialog whose client has never
+// answered one (pidgin-sipe sends no response to a CSTA INFO) without
+// waiting for its answer: the request is written, in order, before
+// sendPipelined returns, and a goroutine of its own waits for the answer
+// (retransmitting over UDP) for EventTimeout. At most pipelineMax wait at
+// once.
+func (d *dialog) sendPipelined(body []byte) {
+	d.mu.Lock()
+	if d.inflight == nil {
+		d.inflight = make(chan struct{}, pipelineMax)
+	}
+	sem := d.inflight
+	d.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+	case <-d.life.Done():
+		d.srv.stats.dropped.Add(1)
+		return
+	}
+	ctx, release, ok := d.requestContext(d.srv.cfg.EventTimeout)
+	if !ok {
+		<-sem
+		d.srv.stats.dropped.Add(1)
+		return
+	}
+	tx, err := d.srv.start(ctx, d.eventRequest(body))
+	if err != nil {
+		release()
+		<-sem
+		d.eventDone(nil, err, true)
+		return
+	}
+	d.srv.workers.enter()
+	go func() {
+		defer d.srv.workers.leave()
+		res, err := awaitFinal(ctx, tx, sipmsg.INFO)
+		tx.Terminate()
+		release()
+		<-sem
+		d.eventDone(res, err, true)
+	}()
+}
+
+// eventDone deals with the outcome of an event INFO. Any answer marks the
+// client as one that answers events. A 481 ends the dialog at once, and so
+// does a failed TCP or TLS connection; MaxEventTimeouts unanswered in a
+// row end it with BYE, except while the client has never answered an
+// event (pipelined: such a client is alive as long as it keeps its
+// session refreshed, which the session timer checks); any other failure
+// is counted and logged.
+func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	status := 0
 	if res != nil {
 		status = res.StatusCode
+		d.mu.Lock()
+		d.eventsAnswered = true
+		d.mu.Unlock()
 	}
 	if d.srv.obs.EventDone != nil {
 		d.srv.obs.EventDone(d.info.DialogID, status, err)
@@ -555,11 +632,28 @@ func (d *dialog) sendEvent(body []byte) {
 		d.srv.log.Info("client answered an event with 481; ending the dialog", "dialog", d.info.DialogID)
 		d.terminate(ErrDialogGone)
 		return
+	case err != nil && !d.udp && errors.Is(err, sipmsg.ErrTransactionTransport):
+		d.srv.log.Info("the dialog's connection failed; ending the dialog", "dialog", d.info.DialogID, "error", err)
+		d.endWithBye(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
+	case (err != nil || status == 408) && pipelined:
+		// Not counted: the client is alive while it refreshes its session.
 	case err != nil || status == 408:
 		d.mu.Lock()
-		d.timeouts++
+		never := !d.eventsAnswered
+		if never {
+			// A client that has never answered an event (pidgin-sipe):
+			// pipeline its events from now on; the session timer decides
+			// whether it is alive.
+			d.silent = true
+		} else {
+			d.timeouts++
+		}
 		n := d.timeouts
 		d.mu.Unlock()
+		if never {
+			d.srv.log.Info("client does not answer event requests; sending them without waiting while it refreshes its session", "dialog", d.info.DialogID)
+			return
+		}
 		d.srv.log.Warn("event got no answer", "dialog", d.info.DialogID, "status", status, "error", err, "inARow", n)
 		if n >= d.srv.cfg.MaxEventTimeouts && d.terminate(ErrEventTimeouts) {
 			d.bye(context.Background())

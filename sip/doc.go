@@ -145,12 +145,26 @@
 //     session interval minus the smaller of 32 s and a third of it (RFC
 //     4028 section 10), and its session is closed with ErrExpired.
 //   - Events go out through [EventSink.SendEvent]: encoded at once, queued
-//     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent one
-//     at a time in order, each waiting for its final response (EventTimeout)
-//     before the next; the server numbers its own requests per dialog. A
-//     failed event INFO is counted and logged and does not end the dialog;
-//     a 481 ends it at once (ErrDialogGone), and MaxEventTimeouts events in
-//     a row without an answer end it with BYE (ErrEventTimeouts).
+//     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent in
+//     order, each waiting for its final response (EventTimeout) before the
+//     next; the server numbers its own requests per dialog. A failed event
+//     INFO is counted and logged and does not end the dialog; a 481 ends it
+//     at once (ErrDialogGone), and so does a TCP or TLS connection that
+//     fails under an event (ErrConnectionFailed, BYE). A client that has
+//     answered event INFOs and then leaves MaxEventTimeouts in a row
+//     unanswered is ended with BYE (ErrEventTimeouts).
+//   - A client that has never answered an event INFO is alive as long as
+//     it keeps its session refreshed: pidgin-sipe sends no response to a
+//     CSTA INFO at all. Once its first event goes unanswered for
+//     EventTimeout, its events are no longer waited for: each is written,
+//     in order, on the dialog's connection as soon as it is queued (over
+//     UDP its transaction retransmits it meanwhile without holding the
+//     next back), at most 32 at a time, and an unanswered one is counted
+//     as failed but never towards MaxEventTimeouts. Its dialog ends when it
+//     stops refreshing (the session timer, or the server's refresh when
+//     the server is the refresher, fails) or when its TCP or TLS
+//     connection fails. The first answer it gives to an event makes it a
+//     client that answers, waited for and counted as above.
 //   - Events queued while a client INFO is being handled wait until its
 //     answer has gone out: the client sees a MakeCallResponse, with the
 //     call's ID, before the events of that call. (A proxy between the two

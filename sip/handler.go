@@ -66,8 +66,9 @@ type Session interface {
 // client. It is safe for concurrent use.
 type EventSink interface {
 	// SendEvent queues ev to be sent to the client as an INFO request in
-	// the dialog and returns at once. Events are sent one at a time per
-	// dialog, in the order SendEvent was called. SendEvent encodes ev before
+	// the dialog and returns at once. Events are sent per dialog in the
+	// order SendEvent was called, one at a time (see the package
+	// documentation for clients that never answer them). SendEvent encodes ev before
 	// it returns, so the caller may reuse ev afterwards; an event whose
 	// Header names no namespace is sent in the namespace of the client's
 	// INVITE. It returns ErrEventQueueFull when the dialog's queue is full,

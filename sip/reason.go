@@ -35,6 +35,8 @@ func byeReason(err error) (cause int, text string) {
 			return 481, "session refresh failed"
 		}
 		return 408, "session refresh failed"
+	case errors.Is(err, ErrConnectionFailed):
+		return 408, "events undeliverable: connection failed"
 	case errors.Is(err, ErrEventTimeouts):
 		return 408, "events undeliverable: no answer"
 	case errors.Is(err, ErrNoACK):
