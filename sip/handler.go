@@ -56,8 +56,8 @@ type Session interface {
 	Refreshed() error
 	// Closed reports that the dialog has ended, and why: ErrPeerBye,
 	// ErrExpired, ErrCanceled, ErrNoACK, ErrEnded, ErrDialogGone,
-	// ErrEventTimeouts, ErrStaleSession or ErrServerClosed, possibly
-	// wrapped. It is called exactly once for every session Open returned,
+	// ErrEventTimeouts, ErrConnectionFailed, ErrRefreshFailed,
+	// ErrStaleSession or ErrServerClosed, possibly wrapped. It is called exactly once for every session Open returned,
 	// whatever ended the dialog, including EventSink.End.
 	Closed(reason error)
 }
