@@ -215,11 +215,12 @@
 // reason "CTI connection lost", instead). It sends UPDATE without body when
 // the client's Allow (of its latest INVITE, re-INVITE or UPDATE) lists
 // UPDATE, and otherwise a re-INVITE without body, whose 2xx it
-// acknowledges: a TR/87 body is a CSTA request, not a session description
-// to renegotiate, and a refresh need not carry one (RFC 4028 section 7.4
-// asks only that a session description, where there is one, be
-// unchanged). Both carry Session-Expires with refresher=uac (the server
-// sends the request), Supported: timer and Allow. Then:
+// acknowledges: a TR/87 body is a CSTA request (the client's
+// RequestSystemStatus), not a session description to renegotiate, so the
+// gateway, which answers CSTA requests rather than making them, sends
+// none, and the refresh is the transaction itself. Both carry
+// Session-Expires with refresher=uac (the server sends the request),
+// Supported: timer and Allow. Then:
 //
 //   - a 2xx restarts the session timer, for the interval its
 //     Session-Expires names, if any; refresher=uas in it hands the
