@@ -80,9 +80,10 @@ type ServerConfig struct {
 	RequireClientCert bool
 
 	// SessionExpires is the session interval the server grants (RFC 4028):
-	// the client must refresh the dialog with a re-INVITE within it, or the
-	// server ends it with BYE. A client asking for less (but not less than
-	// MinSE) gets what it asked for. Default: 600s.
+	// the refresher (the client or the server, see the package
+	// documentation) must refresh the dialog within it, or the server ends
+	// it with BYE. A client asking for less (but not less than MinSE) gets
+	// what it asked for. Default: 600s.
 	SessionExpires time.Duration
 	// MinSE is the smallest session interval the server accepts: an INVITE
 	// asking for less gets 422 with a Min-SE header. RFC 4028 requires at
