@@ -46,10 +46,13 @@ type Session interface {
 	//
 	// ctx is cancelled when the dialog ends.
 	Handle(ctx context.Context, req csta.Message) (csta.Message, error)
-	// Refreshed reports a session refresh (the client re-INVITEd or sent
-	// UPDATE) before it is answered. It returns nil to accept it; an error
-	// refuses it as for Handle: the refresh gets that status, and a 481
-	// RefusalError also ends the dialog (without BYE) with ErrStaleSession.
+	// Refreshed reports a session refresh before it is answered: the
+	// client re-INVITEd or sent UPDATE, or the server, as the refresher, is
+	// about to refresh. It returns nil to accept it; an error refuses a
+	// client's refresh as for Handle: the refresh gets that status, and a
+	// 481 RefusalError also ends the dialog (without BYE) with
+	// ErrStaleSession. A 481 before the server's own refresh makes the
+	// server end the dialog with BYE instead of refreshing it.
 	// A session answers a refresh as it would answer its next INFO, so a
 	// client that uses the refresh as its health check learns the same
 	// truth.
