@@ -105,8 +105,9 @@ func (s *Session) Info() Info {
 	return in
 }
 
-// Refreshed records that the client refreshed its dialog (re-INVITE or
-// UPDATE) and says whether the refresh may be accepted: it fails as the
+// Refreshed records a refresh of the session's dialog (the client's
+// re-INVITE or UPDATE, or the gateway's own refresh when it is the
+// refresher) and says whether the refresh may go ahead: it fails as the
 // client's next request would, with ErrStaleSession (the session is then
 // closed) or ErrClosed, both answered 481, so that a client that uses the
 // refresh as its health check opens a new session. A session whose CTI
