@@ -598,8 +598,8 @@ func (d *dialog) sendPipelined(body []byte) {
 	}()
 }
 
-// eventDone deals with the outcome of an event INFO. Any answer marks the
-// client as one that answers events. A 481 ends the dialog at once, and so
+// eventDone deals with the outcome of an event INFO. Any answer but 408
+// marks the client as one that answers events. A 481 ends the dialog at once, and so
 // does a failed TCP or TLS connection; MaxEventTimeouts unanswered in a
 // row end it with BYE, except while the client has never answered an
 // event (pipelined: such a client is alive as long as it keeps its
@@ -609,6 +609,10 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	status := 0
 	if res != nil {
 		status = res.StatusCode
+	}
+	if status != 0 && status != 408 {
+		// A 408 is what a proxy (OCS) says when the client behind it did
+		// not answer: not an answer of the client's.
 		d.mu.Lock()
 		d.eventsAnswered = true
 		d.mu.Unlock()

@@ -164,7 +164,9 @@
 //     stops refreshing (the session timer, or the server's refresh when
 //     the server is the refresher, fails) or when its TCP or TLS
 //     connection fails. The first answer it gives to an event makes it a
-//     client that answers, waited for and counted as above.
+//     client that answers, waited for and counted as above; a 408 does not
+//     count as its answer (a proxy such as OCS answers 408 for a client
+//     that did not).
 //   - Events queued while a client INFO is being handled wait until its
 //     answer has gone out: the client sees a MakeCallResponse, with the
 //     call's ID, before the events of that call. (A proxy between the two

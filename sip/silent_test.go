@@ -149,3 +149,25 @@ func TestSilentClientWhoseConnectionFails(t *testing.T) {
 	})
 	assert.ErrorIs(t, sess.waitClosed(t), ErrConnectionFailed)
 }
+
+// TestSilentClientBehindAProxy: a proxy in front of a client that never
+// answers events (OCS in front of pidgin-sipe) answers them 408 itself;
+// that is no answer of the client's, and the client keeps its events while
+// it refreshes.
+func TestSilentClientBehindAProxy(t *testing.T) {
+	ts := startServer(t, ServerConfig{EventTimeout: 300 * time.Millisecond, MaxEventTimeouts: 2})
+	p := dialRaw(t, ts, "tcp")
+	p.open()
+	sess := ts.handler.session(t, 0)
+	for i := range 6 {
+		require.NoError(t, sess.req.Events.SendEvent(event(i, "m1")))
+		req := p.request(sipmsg.INFO)
+		m, err := csta.Decode(req.Body())
+		require.NoError(t, err)
+		assert.Equal(t, csta.CallID(fmt.Sprint(i)), m.(*csta.DeliveredEvent).Connection.CallID)
+		p.answer(req, 408, "Request Timeout")
+	}
+	waitFor(t, "answers taken", func() bool { return ts.Stats().EventsFailed == 6 })
+	assert.Equal(t, int32(0), sess.closeN.Load(), "not ended after MaxEventTimeouts 408s")
+	assert.Equal(t, 1, ts.Stats().Dialogs)
+}
