@@ -42,7 +42,7 @@
 //
 //	// On INFO:  answer, err := s.Handle(ctx, request)
 //	// On BYE, expiry, transport loss:  s.Close(reason)
-//	// On re-INVITE:  s.Refreshed()
+//	// On re-INVITE or UPDATE:  err := s.Refreshed() (481 when stale)
 //	// On exit:  mgr.Shutdown(ctx)
 //
 // # Opening
@@ -206,7 +206,12 @@
 // generation, the next request (whatever it is) gets [ErrStaleSession],
 // which the SIP layer answers with 481, and the session closes itself
 // without ending the dialog (the client considers it gone); the client then
-// opens a new session, which succeeds.
+// opens a new session, which succeeds. A refresh of the dialog (re-INVITE
+// or UPDATE, [Session.Refreshed]) is such a request: a stale session
+// refuses it with ErrStaleSession too, so one dialog never gets 200 to its
+// refresh and 481 to its INFO (RFC 3261 section 12.2.2, RFC 5057). A client
+// that uses the refresh as its health check learns the truth there and
+// opens a new session.
 //
 // # CTI errors
 //

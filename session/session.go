@@ -105,8 +105,20 @@ func (s *Session) Info() Info {
 	return in
 }
 
-// Refreshed records that the client refreshed its dialog.
-func (s *Session) Refreshed() { s.refreshed.Store(time.Now().UnixNano()) }
+// Refreshed records a refresh of the session's dialog (the client's
+// re-INVITE or UPDATE, or the gateway's own refresh when it is the
+// refresher) and says whether the refresh may go ahead: it fails as the
+// client's next request would, with ErrStaleSession (the session is then
+// closed) or ErrClosed, both answered 481, so that a client that uses the
+// refresh as its health check opens a new session. A session whose CTI
+// connection is down (and may come back) accepts the refresh.
+func (s *Session) Refreshed() error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	s.refreshed.Store(time.Now().UnixNano())
+	return nil
+}
 
 // Close closes the session because its dialog ended (BYE, expiry, a
 // transport failure): the CTI monitor is stopped in the background (bounded

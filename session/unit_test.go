@@ -374,7 +374,7 @@ func TestFakeClose(t *testing.T) {
 	m, cti := unitManager(t, 1, nil)
 	s, sink := openAlice(t, m, "d1")
 	handle(t, s, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}})
-	s.Refreshed()
+	require.NoError(t, s.Refreshed())
 	in := m.Sessions()
 	require.Len(t, in, 1)
 	assert.Equal(t, aliceAOR, in[0].User)
@@ -711,4 +711,28 @@ func TestReasonCounters(t *testing.T) {
 	var c counters
 	assert.Equal(t, len(refusalReasons)+1, len(c.refused), "one counter per refusal reason, and other")
 	assert.Equal(t, len(closeReasons)+1, len(c.closed), "one counter per close reason, and dialog")
+}
+
+// TestFakeReconnectRefresh: under Reconnect a refresh is answered as the
+// next request would be. While the connection is down the refresh is
+// accepted (the session may live on); once the connection is back in a new
+// generation the refresh gets ErrStaleSession (481) and the session closes.
+func TestFakeReconnectRefresh(t *testing.T) {
+	m, cti := unitManager(t, 1, func(c *Config) { c.LossPolicy = Reconnect })
+	s, sink := openAlice(t, m, "d1")
+	handle(t, s, &csta.MonitorStart{MonitorObject: csta.MonitorObject{Device: csta.Device(aliceLine)}})
+	require.NoError(t, s.Refreshed())
+	assert.False(t, s.Info().Refreshed.IsZero())
+	cti.down(0)
+	require.NoError(t, s.Refreshed(), "down, not stale")
+	cti.up(0)
+	err := s.Refreshed()
+	require.ErrorIs(t, err, ErrStaleSession)
+	status, _ := Status(err)
+	assert.Equal(t, 481, status)
+	assert.Equal(t, StateClosed, s.State())
+	assert.Empty(t, sink.endings(), "the SIP layer ends the dialog with its 481")
+	_, err = s.Handle(context.Background(), &csta.GetCSTAFeatures{})
+	require.ErrorIs(t, err, ErrStaleSession, "the INFO that follows gets the same answer")
+	require.ErrorIs(t, s.Refreshed(), ErrStaleSession)
 }

@@ -95,6 +95,7 @@ func Dial(ctx context.Context, cfg ClientConfig) (*ClientSession, error) {
 	c.sgs.OnInfo(c.guard(c.onInfo))
 	c.sgs.OnBye(c.guard(c.onBye))
 	c.sgs.OnInvite(c.guard(c.onInvite))
+	c.sgs.OnUpdate(c.guard(c.onInvite)) // a refresh of the gateway's, answered alike
 	c.sgs.OnAck(c.guard(func(*sipmsg.Request, sipmsg.ServerTransaction) {}))
 	c.sgs.OnOptions(c.guard(func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 200, "OK", nil))
@@ -1003,8 +1004,8 @@ func (c *ClientSession) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) 
 	c.finish(ErrPeerBye)
 }
 
-// onInvite answers a re-INVITE from the gateway (a refresh it makes as
-// refresher) with 200; any other INVITE gets 481.
+// onInvite answers a re-INVITE or UPDATE from the gateway (a refresh it
+// makes as refresher) with 200; any other gets 481.
 func (c *ClientSession) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if !c.inDialog(req) {
 		tx.Respond(sipmsg.NewResponseFromRequest(req, 481, statusText(481), nil))

@@ -99,9 +99,10 @@ type ServerConfig struct {
 	RequireClientCert bool
 
 	// SessionExpires is the session interval the server grants (RFC 4028):
-	// the client must refresh the dialog with a re-INVITE within it, or the
-	// server ends it with BYE. A client asking for less (but not less than
-	// MinSE) gets what it asked for. Default: 600s.
+	// the refresher (the client or the server, see the package
+	// documentation) must refresh the dialog within it, or the server ends
+	// it with BYE. A client asking for less (but not less than MinSE) gets
+	// what it asked for. Default: 600s.
 	SessionExpires time.Duration
 	// MinSE is the smallest session interval the server accepts: an INVITE
 	// asking for less gets 422 with a Min-SE header. RFC 4028 requires at
@@ -118,8 +119,10 @@ type ServerConfig struct {
 	// an event INFO. Default: 5s.
 	EventTimeout time.Duration
 	// MaxEventTimeouts is how many event INFOs in a row may go unanswered
-	// (timeout, 408 or transport failure) before the server ends the
-	// dialog. Default: 3.
+	// (timeout or 408) before the server ends the dialog, once its client
+	// has answered an event INFO; a client that never has is alive while
+	// it keeps its session refreshed (see the package documentation).
+	// Default: 3.
 	MaxEventTimeouts int
 	// RetryAfter is the Retry-After the server sends with the 503 answers
 	// it makes itself (not ready, shutting down). Default: 30s.

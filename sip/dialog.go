@@ -70,6 +70,7 @@ type dialog struct {
 	answered  bool   // the 200 OK to the INVITE has gone out
 	source    string // where the dialog's latest request came from
 	endReason error  // End called while Open ran
+	why       error  // why the dialog ended, for the BYE's Reason
 	ackDone   chan struct{}
 	ack       *ackWait
 	expiry    *time.Timer
@@ -80,6 +81,20 @@ type dialog struct {
 	reqLength int // estimated size of an event INFO without its body
 
 	cseqIn cseqs // the client's requests, to refuse replays; under mu
+
+	// The session timer (RFC 4028), see refresh.go.
+	interval     time.Duration
+	byUs         bool        // the server is the refresher (refresher=uas)
+	allowUpdate  bool        // the client allows UPDATE
+	refreshTimer *time.Timer // the server's next refresh, while it refreshes
+	refreshing   bool        // a refresh of the server's is under way
+
+	// Event INFOs: whether the client has ever answered one, whether one
+	// went unanswered before it did (events are pipelined from then on
+	// until it answers one), and the bound on those in flight meanwhile.
+	eventsAnswered bool
+	silent         bool
+	inflight       chan struct{}
 }
 
 // ackWait is a 2xx to an INVITE waiting for its ACK: resent over UDP at
@@ -204,11 +219,12 @@ func needsBye(reason error) bool {
 }
 
 // establish prepares the dialog for its 200 OK, just before it is sent:
-// it starts the session timer and the wait for the ACK.
-func (d *dialog) establish(interval time.Duration, aw *ackWait) {
+// it starts the session timers and the wait for the ACK.
+func (d *dialog) establish(tc timerChoice, aw *ackWait) {
 	d.mu.Lock()
 	d.phase = phaseEstablished
-	d.expiry = time.AfterFunc(expiryDelay(interval), d.expired)
+	d.setTimerLocked(tc)
+	d.armTimersLocked(tc.interval)
 	d.awaitAck(aw)
 	d.mu.Unlock()
 }
@@ -251,14 +267,16 @@ func (d *dialog) expired() {
 	d.endWithBye(ErrExpired)
 }
 
-// refresh restarts the session timer.
-func (d *dialog) refresh(interval time.Duration) bool {
+// refresh restarts the session timers after a refresh of the client's,
+// with the refresher it negotiated.
+func (d *dialog) refresh(tc timerChoice) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.phase == phaseEnded {
 		return false
 	}
-	d.expiry.Reset(expiryDelay(interval))
+	d.setTimerLocked(tc)
+	d.armTimersLocked(tc.interval)
 	return true
 }
 
@@ -398,8 +416,12 @@ func (d *dialog) terminate(reason error) (bye bool) {
 		return false
 	}
 	d.phase = phaseEnded
+	d.why = reason
 	if d.expiry != nil {
 		d.expiry.Stop()
+	}
+	if d.refreshTimer != nil {
+		d.refreshTimer.Stop()
 	}
 	dropped := len(d.queue)
 	d.queue = nil
@@ -439,7 +461,13 @@ func (d *dialog) bye(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, byeTimeout)
 	defer cancel()
-	res, err := d.srv.roundTrip(ctx, d.newRequest(sipmsg.BYE))
+	d.mu.Lock()
+	cause, text := byeReason(d.why)
+	d.mu.Unlock()
+	d.srv.log.Info("ending the dialog with BYE", "dialog", d.info.DialogID, "reason", text, "cause", cause)
+	req := d.newRequest(sipmsg.BYE)
+	req.AppendHeader(sipmsg.NewHeader("Reason", reasonHeader(cause, text)))
+	res, err := d.srv.roundTrip(ctx, req)
 	switch {
 	case err != nil:
 		d.srv.log.Debug("BYE got no answer", "dialog", d.info.DialogID, "error", err)
@@ -469,8 +497,10 @@ func (d *dialog) newRequest(method sipmsg.RequestMethod) *sipmsg.Request {
 	return req
 }
 
-// sendLoop sends queued events one at a time, in order, and returns when
-// the queue is empty or the dialog has ended.
+// sendLoop sends queued events in order, and returns when the queue is
+// empty or the dialog has ended. Once the client has answered an event
+// INFO each event waits for its answer before the next goes; until then
+// they are pipelined (see sendPipelined).
 func (d *dialog) sendLoop() {
 	defer d.srv.workers.leave()
 	growstack.Grow() // the way down through sipgo's client transaction is deep
@@ -492,31 +522,103 @@ func (d *dialog) sendLoop() {
 		if len(d.queue) == 0 {
 			d.queue = nil
 		}
+		pipelined := d.silent && !d.eventsAnswered
 		d.mu.Unlock()
-		d.sendEvent(body)
+		if pipelined {
+			d.sendPipelined(body)
+		} else {
+			d.sendEvent(body)
+		}
 	}
 }
 
-// sendEvent sends one event INFO and deals with its outcome: a 481 ends the
-// dialog at once, MaxEventTimeouts unanswered in a row end it with BYE, any
-// other failure is counted and logged.
+// pipelineMax bounds the event INFOs of a dialog in flight at once while
+// its client has never answered one.
+const pipelineMax = 32
+
+// eventRequest builds an event INFO.
+func (d *dialog) eventRequest(body []byte) *sipmsg.Request {
+	req := d.newRequest(sipmsg.INFO)
+	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
+	req.AppendHeader(&ct)
+	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
+	req.SetBody(body)
+	return req
+}
+
+// sendEvent sends one event INFO and waits for its answer.
 func (d *dialog) sendEvent(body []byte) {
 	ctx, release, ok := d.requestContext(d.srv.cfg.EventTimeout)
 	if !ok {
 		d.srv.stats.dropped.Add(1)
 		return
 	}
-	req := d.newRequest(sipmsg.INFO)
-	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
-	req.AppendHeader(&ct)
-	req.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
-	req.SetBody(body)
-	res, err := d.srv.roundTrip(ctx, req)
+	res, err := d.srv.roundTrip(ctx, d.eventRequest(body))
 	release()
+	d.eventDone(res, err, false)
+}
 
+// sendPipelined sends one event INFO of a dialog whose client has never
+// answered one (pidgin-sipe sends no response to a CSTA INFO) without
+// waiting for its answer: the request is written, in order, before
+// sendPipelined returns, and a goroutine of its own waits for the answer
+// (retransmitting over UDP) for EventTimeout. At most pipelineMax wait at
+// once.
+func (d *dialog) sendPipelined(body []byte) {
+	d.mu.Lock()
+	if d.inflight == nil {
+		d.inflight = make(chan struct{}, pipelineMax)
+	}
+	sem := d.inflight
+	d.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+	case <-d.life.Done():
+		d.srv.stats.dropped.Add(1)
+		return
+	}
+	ctx, release, ok := d.requestContext(d.srv.cfg.EventTimeout)
+	if !ok {
+		<-sem
+		d.srv.stats.dropped.Add(1)
+		return
+	}
+	tx, err := d.srv.start(ctx, d.eventRequest(body))
+	if err != nil {
+		release()
+		<-sem
+		d.eventDone(nil, err, true)
+		return
+	}
+	d.srv.workers.enter()
+	go func() {
+		defer d.srv.workers.leave()
+		res, err := awaitFinal(ctx, tx, sipmsg.INFO)
+		tx.Terminate()
+		release()
+		<-sem
+		d.eventDone(res, err, true)
+	}()
+}
+
+// eventDone deals with the outcome of an event INFO. Any answer but 408
+// marks the client as one that answers events. A 481 ends the dialog at once, and so
+// does a failed TCP or TLS connection; MaxEventTimeouts unanswered in a
+// row end it with BYE, except while the client has never answered an
+// event (pipelined: such a client is alive as long as it keeps its
+// session refreshed, which the session timer checks); any other failure
+// is counted and logged.
+func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	status := 0
 	if res != nil {
 		status = res.StatusCode
+	}
+	if status != 0 && status != 408 {
+		// A 408 is what a proxy (OCS) says when the client behind it did
+		// not answer: not an answer of the client's.
+		d.mu.Lock()
+		d.eventsAnswered = true
+		d.mu.Unlock()
 	}
 	if d.srv.obs.EventDone != nil {
 		d.srv.obs.EventDone(d.info.DialogID, status, err)
@@ -537,11 +639,28 @@ func (d *dialog) sendEvent(body []byte) {
 		d.srv.log.Info("client answered an event with 481; ending the dialog", "dialog", d.info.DialogID)
 		d.terminate(ErrDialogGone)
 		return
+	case err != nil && !d.udp && errors.Is(err, sipmsg.ErrTransactionTransport):
+		d.srv.log.Info("the dialog's connection failed; ending the dialog", "dialog", d.info.DialogID, "error", err)
+		d.endWithBye(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
+	case (err != nil || status == 408) && pipelined:
+		// Not counted: the client is alive while it refreshes its session.
 	case err != nil || status == 408:
 		d.mu.Lock()
-		d.timeouts++
+		never := !d.eventsAnswered
+		if never {
+			// A client that has never answered an event (pidgin-sipe):
+			// pipeline its events from now on; the session timer decides
+			// whether it is alive.
+			d.silent = true
+		} else {
+			d.timeouts++
+		}
 		n := d.timeouts
 		d.mu.Unlock()
+		if never {
+			d.srv.log.Info("client does not answer event requests; sending them without waiting while it refreshes its session", "dialog", d.info.DialogID)
+			return
+		}
 		d.srv.log.Warn("event got no answer", "dialog", d.info.DialogID, "status", status, "error", err, "inARow", n)
 		if n >= d.srv.cfg.MaxEventTimeouts && d.terminate(ErrEventTimeouts) {
 			d.bye(context.Background())

@@ -49,7 +49,7 @@ func TestAckWaitResendsThenGivesUp(t *testing.T) {
 		sess := &fakeSession{closed: make(chan error, 1)}
 		d := bareDialog(sess)
 		tx := &recordingTx{start: time.Now()}
-		d.establish(time.Hour, &ackWait{cseq: 1, tx: tx, initial: true})
+		d.establish(timerChoice{interval: time.Hour}, &ackWait{cseq: 1, tx: tx, initial: true})
 		time.Sleep(64*sipmsg.T1 + time.Second)
 		synctest.Wait()
 		ms := time.Millisecond
@@ -66,7 +66,7 @@ func TestAckStopsResending(t *testing.T) {
 		sess := &fakeSession{closed: make(chan error, 1)}
 		d := bareDialog(sess)
 		tx := &recordingTx{start: time.Now()}
-		d.establish(time.Hour, &ackWait{cseq: 7, tx: tx, initial: true})
+		d.establish(timerChoice{interval: time.Hour}, &ackWait{cseq: 7, tx: tx, initial: true})
 		time.Sleep(2 * time.Second)
 		d.acked(6, "x") // not this one
 		time.Sleep(2 * time.Second)
@@ -93,10 +93,10 @@ func TestSessionTimer(t *testing.T) {
 		sess := &fakeSession{closed: make(chan error, 1)}
 		d := bareDialog(sess)
 		start := time.Now()
-		d.establish(90*time.Second, &ackWait{cseq: 1, initial: true})
+		d.establish(timerChoice{interval: 90 * time.Second}, &ackWait{cseq: 1, initial: true})
 		d.acked(1, "peer")
 		time.Sleep(50 * time.Second)
-		require.True(t, d.refresh(90*time.Second), "refreshed before it expired")
+		require.True(t, d.refresh(timerChoice{interval: 90 * time.Second}), "refreshed before it expired")
 		var ended time.Duration
 		go func() {
 			<-sess.closed
@@ -105,7 +105,7 @@ func TestSessionTimer(t *testing.T) {
 		time.Sleep(5 * time.Minute)
 		synctest.Wait()
 		assert.Equal(t, 50*time.Second+60*time.Second, ended, "ended 30s before the refreshed interval runs out")
-		assert.False(t, d.refresh(90*time.Second), "an ended dialog cannot be refreshed")
+		assert.False(t, d.refresh(timerChoice{interval: 90 * time.Second}), "an ended dialog cannot be refreshed")
 	})
 }
 

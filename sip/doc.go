@@ -44,20 +44,28 @@
 //     refused and why (a CANCEL meanwhile cancels its context, see below)
 //     and the INVITE is answered 200 OK with the RequestSystemStatusResponse,
 //     Content-Type application/csta+xml, Content-Disposition
-//     signal;handling=required, Session-Expires (refresher=uac), Require:
-//     timer when the client supports it, and Allow. A *[RefusalError] from Open
-//     gives that status; any other error 500. A peer that is not a trusted
-//     proxy (one admitted otherwise, by authenticating itself) gets 403
-//     Forbidden for a 403 and a 404 alike, so that it cannot learn which
-//     users and lines exist; the detail is logged.
+//     signal;handling=required, Session-Expires with the refresher (see
+//     Session timers), Require: timer when the client supports timers, and
+//     Allow. A *[RefusalError] from Open gives that status; any other
+//     error 500. A peer that is not a trusted proxy (one admitted
+//     otherwise, by authenticating itself) gets 403 Forbidden for a 403
+//     and a 404 alike, so that it cannot learn which users and lines
+//     exist; the detail is logged.
 //   - The user is the From address of record, by one rule (see
 //     OpenRequest.User): sips is the same user as sip, the user part is
 //     compared case-sensitively after percent-decoding, the host without
 //     case. A new INVITE whose From URI carries a password
 //     (sip:bob:secret@...) gets 403.
-//   - An INVITE with a To tag is a refresh (re-INVITE): it restarts the
-//     session timer, updates the remote target from its Contact, calls
-//     [Session.Refreshed] and is answered 200 with the same body.
+//   - An INVITE with a To tag is a refresh (re-INVITE): it asks
+//     [Session.Refreshed], restarts the session timer, updates the remote
+//     target from its Contact and is answered 200 with the same body. A
+//     session that refuses the refresh gets it answered as its INFO would
+//     be: a stale session (the CTI connection came back in a new
+//     generation under the reconnect policy) answers 481 and the dialog
+//     ends without BYE (RFC 3261 section 12.2.2, RFC 5057), so the client
+//     opens a new session instead of keeping a dead one.
+//   - UPDATE in a dialog (RFC 3311) is a refresh too, answered like a
+//     re-INVITE but without body and without ACK.
 //   - INFO in a dialog carries a CSTA request for [Session.Handle]; the
 //     response (or CSTAErrorCode) goes back in the 200 OK. An INFO for an
 //     unknown or ended dialog, or outside a dialog, gets 481; body problems
@@ -194,22 +202,103 @@
 //     server keeps, per dialog, the highest CSeq and a 64-bit map of the
 //     ones below it. (A retransmission with the same branch is absorbed by
 //     sipgo's transaction and answered again, not run again.)
-//   - A dialog not refreshed in time is ended with BYE at the session
-//     interval minus the smaller of 32 s and a third of it (RFC 4028
-//     section 10), and its session is closed with ErrExpired.
+//   - Session timers follow RFC 4028; see Session timers below. A dialog
+//     its client must refresh and does not is ended with BYE at the
+//     session interval minus the smaller of 32 s and a third of it (RFC
+//     4028 section 10), and its session is closed with ErrExpired.
 //   - Events go out through [EventSink.SendEvent]: encoded at once, queued
-//     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent one
-//     at a time in order, each waiting for its final response (EventTimeout)
-//     before the next; the server numbers its own requests per dialog. A
-//     failed event INFO is counted and logged and does not end the dialog;
-//     a 481 ends it at once (ErrDialogGone), and MaxEventTimeouts events in
-//     a row without an answer end it with BYE (ErrEventTimeouts).
+//     per dialog (EventQueueSize, ErrEventQueueFull when full) and sent in
+//     order, each waiting for its final response (EventTimeout) before the
+//     next; the server numbers its own requests per dialog. A failed event
+//     INFO is counted and logged and does not end the dialog; a 481 ends it
+//     at once (ErrDialogGone), and so does a TCP or TLS connection that
+//     fails under an event (ErrConnectionFailed, BYE). A client that has
+//     answered event INFOs and then leaves MaxEventTimeouts in a row
+//     unanswered is ended with BYE (ErrEventTimeouts).
+//   - A client that has never answered an event INFO is alive as long as
+//     it keeps its session refreshed: pidgin-sipe sends no response to a
+//     CSTA INFO at all. Once its first event goes unanswered for
+//     EventTimeout, its events are no longer waited for: each is written,
+//     in order, on the dialog's connection as soon as it is queued (over
+//     UDP its transaction retransmits it meanwhile without holding the
+//     next back), at most 32 at a time, and an unanswered one is counted
+//     as failed but never towards MaxEventTimeouts. Its dialog ends when it
+//     stops refreshing (the session timer, or the server's refresh when
+//     the server is the refresher, fails) or when its TCP or TLS
+//     connection fails. The first answer it gives to an event makes it a
+//     client that answers, waited for and counted as above; a 408 does not
+//     count as its answer (a proxy such as OCS answers 408 for a client
+//     that did not).
 //   - Events queued while a client INFO is being handled wait until its
 //     answer has gone out: the client sees a MakeCallResponse, with the
 //     call's ID, before the events of that call. (A proxy between the two
 //     may still reorder them; clients should cope, as [Dial]'s does.)
+//   - Every BYE the server sends says why, in a Reason header (RFC 3326)
+//     of protocol SIP whose cause is the SIP status that best names the
+//     situation, and the same words are logged ("ending the dialog with
+//     BYE", at info): replaced by a new session (the session layer's
+//     End("replaced"), cause 200), session timer expired (408), session
+//     refresh failed (481 when the client answered 481, 408 otherwise),
+//     events undeliverable: no answer (408, MaxEventTimeouts), no ACK for
+//     the 2xx (408), gateway shutting down (503, Shutdown or the session
+//     layer's End("shutdown")), CTI connection lost (503, End("CTI monitor
+//     lost"), or a stale session found when the server refreshes), events
+//     undeliverable: event backlog (503), line no longer allowed:
+//     directory changed (403); any other End reason is sent as given with
+//     cause 200. For example:
+//     Reason: SIP;cause=200;text="replaced by a new session".
 //   - An idle dialog costs no goroutine: a sender goroutine runs only while
 //     its queue holds events, and the timers are time.AfterFunc.
+//
+// # Session timers
+//
+// Every INVITE, re-INVITE and UPDATE of the client's is a session refresh
+// request (RFC 4028). The interval is ServerConfig.SessionExpires, or the
+// client's Session-Expires when smaller, never under its Min-SE; one under
+// MinSE gets 422. Who refreshes follows Table 2 of RFC 4028 section 9; the
+// server's choice in each case is:
+//
+//	client supports timer  refresher asked  2xx says       Require: timer
+//	no                     (none)           refresher=uas  no (it cannot be sent)
+//	yes                    none             refresher=uac  yes
+//	yes                    uac              refresher=uac  yes
+//	yes                    uas              refresher=uas  yes
+//
+// A client supports timers when its request has "timer" in Supported or
+// Require. When the client may choose and does not (Communicator and
+// pidgin-sipe send Supported: timer without a refresher), the client
+// refreshes, as both do. A client without the extension gets no Require,
+// which it could not understand, and is refreshed by the server; a
+// Session-Expires a proxy added on its behalf names the interval. Each
+// refresh request negotiates again, so a client can hand the refreshing
+// over either way.
+//
+// When the server is the refresher (refresher=uas) it refreshes the dialog
+// at half the interval (RFC 4028 section 10), after asking
+// [Session.Refreshed] (a stale session makes it end the dialog with BYE,
+// reason "CTI connection lost", instead). It sends UPDATE without body when
+// the client's Allow (of its latest INVITE, re-INVITE or UPDATE) lists
+// UPDATE, and otherwise a re-INVITE without body, whose 2xx it
+// acknowledges: a TR/87 body is a CSTA request (the client's
+// RequestSystemStatus), not a session description to renegotiate, so the
+// gateway, which answers CSTA requests rather than making them, sends
+// none, and the refresh is the transaction itself. Both carry
+// Session-Expires with refresher=uac (the server sends the request),
+// Supported: timer and Allow. Then:
+//
+//   - a 2xx restarts the session timer, for the interval its
+//     Session-Expires names, if any; refresher=uas in it hands the
+//     refreshing to the client. A 2xx without Session-Expires (a client
+//     without the extension) keeps the server refreshing.
+//   - 408, 481, or no answer within 64*T1 (a timeout, or the TCP or TLS
+//     connection failing) ends the dialog with BYE (reason "session
+//     refresh failed") and the session with ErrRefreshFailed.
+//   - 405 or 501 to an UPDATE: the server sends a re-INVITE at once and
+//     uses re-INVITE from then on. 491 (glare): it tries again after 0 to
+//     2 s. 422: again with the Min-SE asked for.
+//   - any other failure leaves the dialog up; the server tries again after
+//     an eighth of the interval (at least 1 s), until the interval runs
+//     out, when the dialog ends with BYE as expired.
 //
 // The server's requests in a dialog (events, BYE) go over TCP and TLS on
 // the connection the dialog's requests last came on while it is open, so

@@ -31,6 +31,13 @@ var (
 	// ErrEventTimeouts reports a dialog ended because too many event INFO
 	// requests in a row went unanswered.
 	ErrEventTimeouts = errors.New("sip: too many unanswered event requests")
+	// ErrConnectionFailed reports a dialog whose TCP or TLS connection
+	// failed while the server sent it an event: its client is gone.
+	ErrConnectionFailed = errors.New("sip: the dialog's connection failed")
+	// ErrRefreshFailed reports a dialog the server refreshed itself, as the
+	// refresher (RFC 4028), whose refresh got 408 or 481 or no answer; the
+	// error wraps the refusal or ErrNoAnswer.
+	ErrRefreshFailed = errors.New("sip: session refresh failed")
 	// ErrStaleSession reports a dialog whose session the session layer
 	// refused as stale (Session.Handle returned a 481 RefusalError).
 	ErrStaleSession = errors.New("sip: session is stale")

@@ -49,7 +49,7 @@ func (s *demoSession) Handle(_ context.Context, m csta.Message) (csta.Message, e
 	return csta.NewErrorResponse(csta.ErrorCode{Category: csta.CategoryOperation, Value: "serviceNotSupported"}), nil
 }
 
-func (s *demoSession) Refreshed() {}
+func (s *demoSession) Refreshed() error { return nil }
 
 func (s *demoSession) Closed(reason error) { fmt.Println("gateway: session closed:", reason) }
 

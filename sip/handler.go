@@ -49,12 +49,21 @@ type Session interface {
 	//
 	// ctx is cancelled when the dialog ends.
 	Handle(ctx context.Context, req csta.Message) (csta.Message, error)
-	// Refreshed reports a session refresh: the client re-INVITEd.
-	Refreshed()
+	// Refreshed reports a session refresh before it is answered: the
+	// client re-INVITEd or sent UPDATE, or the server, as the refresher, is
+	// about to refresh. It returns nil to accept it; an error refuses a
+	// client's refresh as for Handle: the refresh gets that status, and a
+	// 481 RefusalError also ends the dialog (without BYE) with
+	// ErrStaleSession. A 481 before the server's own refresh makes the
+	// server end the dialog with BYE instead of refreshing it.
+	// A session answers a refresh as it would answer its next INFO, so a
+	// client that uses the refresh as its health check learns the same
+	// truth.
+	Refreshed() error
 	// Closed reports that the dialog has ended, and why: ErrPeerBye,
 	// ErrExpired, ErrCanceled, ErrNoACK, ErrEnded, ErrDialogGone,
-	// ErrEventTimeouts, ErrStaleSession or ErrServerClosed, possibly
-	// wrapped. It is called exactly once for every session Open returned,
+	// ErrEventTimeouts, ErrConnectionFailed, ErrRefreshFailed,
+	// ErrStaleSession or ErrServerClosed, possibly wrapped. It is called exactly once for every session Open returned,
 	// whatever ended the dialog, including EventSink.End.
 	Closed(reason error)
 }
@@ -63,8 +72,9 @@ type Session interface {
 // client. It is safe for concurrent use.
 type EventSink interface {
 	// SendEvent queues ev to be sent to the client as an INFO request in
-	// the dialog and returns at once. Events are sent one at a time per
-	// dialog, in the order SendEvent was called. SendEvent encodes ev before
+	// the dialog and returns at once. Events are sent per dialog in the
+	// order SendEvent was called, one at a time (see the package
+	// documentation for clients that never answer them). SendEvent encodes ev before
 	// it returns, so the caller may reuse ev afterwards; an event whose
 	// Header names no namespace is sent in the namespace of the client's
 	// INVITE. It returns ErrEventQueueFull when the dialog's queue is full,

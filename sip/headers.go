@@ -18,7 +18,7 @@ import (
 const (
 	contentTypeCSTA        = "application/csta+xml"
 	contentDispositionCSTA = "signal;handling=required"
-	allowMethods           = "INVITE, ACK, CANCEL, BYE, INFO, OPTIONS"
+	allowMethods           = "INVITE, ACK, CANCEL, BYE, INFO, OPTIONS, UPDATE"
 )
 
 // newParser returns a sipgo parser that leaves Route and Record-Route

@@ -108,6 +108,9 @@ type fakeSession struct {
 	hook      atomic.Pointer[hookFunc]
 	closed    chan error
 	closeN    atomic.Int32
+
+	// refreshHook, when set, answers Refreshed.
+	refreshHook atomic.Pointer[func() error]
 }
 
 func (s *fakeSession) Handle(ctx context.Context, m csta.Message) (csta.Message, error) {
@@ -137,7 +140,13 @@ type hookFunc func(ctx context.Context, m csta.Message) (csta.Message, error)
 // setHook installs a hook.
 func (s *fakeSession) setHook(f hookFunc) { s.hook.Store(&f) }
 
-func (s *fakeSession) Refreshed() { s.refreshed.Add(1) }
+func (s *fakeSession) Refreshed() error {
+	s.refreshed.Add(1)
+	if f := s.refreshHook.Load(); f != nil {
+		return (*f)()
+	}
+	return nil
+}
 
 func (s *fakeSession) Closed(reason error) {
 	if s.closeN.Add(1) == 1 {

@@ -170,6 +170,17 @@ func prebuilt(*sipgo.Client, *sipmsg.Request) error { return nil }
 // ErrNoAnswer, and so does a request over UDP larger than the stack's
 // limit, which is not sent.
 func (st *stack) roundTrip(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
+	tx, err := st.start(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Terminate()
+	return awaitFinal(ctx, tx, req.Method)
+}
+
+// start sends req in a new client transaction; the request has been
+// written when start returns. See roundTrip for the errors.
+func (st *stack) start(ctx context.Context, req *sipmsg.Request) (sipmsg.ClientTransaction, error) {
 	if req.Body() == nil {
 		req.SetBody(nil)
 	}
@@ -186,7 +197,11 @@ func (st *stack) roundTrip(ctx context.Context, req *sipmsg.Request) (*sipmsg.Re
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, err)
 	}
-	defer tx.Terminate()
+	return tx, nil
+}
+
+// awaitFinal waits for the final response of a client transaction.
+func awaitFinal(ctx context.Context, tx sipmsg.ClientTransaction, method sipmsg.RequestMethod) (*sipmsg.Response, error) {
 	for {
 		select {
 		case res := <-tx.Responses():
@@ -195,9 +210,9 @@ func (st *stack) roundTrip(ctx context.Context, req *sipmsg.Request) (*sipmsg.Re
 			}
 			return res, nil
 		case <-tx.Done():
-			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, tx.Err())
+			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, method, tx.Err())
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, req.Method, context.Cause(ctx))
+			return nil, fmt.Errorf("%w: %s: %w", ErrNoAnswer, method, context.Cause(ctx))
 		}
 	}
 }

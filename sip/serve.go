@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -141,12 +142,13 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	s.dialogs[d.tag] = d
 	s.mu.Unlock()
 
-	res := s.okResponse(req, d, interval)
+	tc := chooseTimer(req, interval)
+	res := s.okResponse(req, d, tc)
 	aw := &ackWait{cseq: d.cseq0, res: res, initial: true}
 	if d.udp {
 		aw.tx = x.tx
 	}
-	d.establish(interval, aw)
+	d.establish(tc, aw)
 	if err := x.accept(res, !d.udp); err != nil {
 		d.terminate(fmt.Errorf("%w: sending the 200 OK: %w", ErrCanceled, err))
 		return
@@ -169,15 +171,19 @@ func (s *Server) reinvite(x *exchange) {
 	if !ok {
 		return
 	}
+	if !x.sessionRefreshed(d) {
+		return
+	}
 	d.touch(req.Source())
 	if c := req.Contact(); c != nil {
 		d.leg.setTarget(*c.Address.Clone())
 	}
-	if !d.refresh(interval) {
+	tc := chooseTimer(req, interval)
+	if !d.refresh(tc) {
 		x.refuse(481, "")
 		return
 	}
-	res := s.okResponse(req, d, interval)
+	res := s.okResponse(req, d, tc)
 	aw := &ackWait{cseq: req.CSeq().SeqNo, res: res}
 	if d.udp {
 		aw.tx = x.tx
@@ -185,10 +191,25 @@ func (s *Server) reinvite(x *exchange) {
 	d.mu.Lock()
 	d.awaitAck(aw)
 	d.mu.Unlock()
-	if err := x.accept(res, !d.udp); err != nil {
-		return
+	_ = x.accept(res, !d.udp) // a 2xx not sent is logged; the client resends the re-INVITE
+}
+
+// sessionRefreshed asks the session whether it takes a refresh of dialog
+// d: a stale session answers it as it answers an INFO, 481, and the dialog
+// ends without BYE (the client considers it gone and opens a new one). On
+// refusal it answers and returns false.
+func (x *exchange) sessionRefreshed(d *dialog) bool {
+	err := d.sess.Refreshed()
+	if err == nil {
+		return true
 	}
-	d.sess.Refreshed()
+	if r, ok := errors.AsType[*RefusalError](err); ok && r.Status == 481 {
+		d.terminate(ErrStaleSession)
+	} else if d.ended() {
+		err = &RefusalError{Status: 481}
+	}
+	x.refuseError(err)
+	return false
 }
 
 // checkInvite checks the parts of an INVITE every INVITE needs. On failure
@@ -236,22 +257,14 @@ func (x *exchange) negotiate() (interval time.Duration, ok bool) {
 }
 
 // okResponse builds the 200 OK to an INVITE or re-INVITE of dialog d.
-func (s *Server) okResponse(req *sipmsg.Request, d *dialog, interval time.Duration) *sipmsg.Response {
+func (s *Server) okResponse(req *sipmsg.Request, d *dialog, tc timerChoice) *sipmsg.Response {
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", d.body)
 	res.To().Params.Add("tag", d.tag)
 	ct := sipmsg.ContentTypeHeader(contentTypeCSTA)
 	res.AppendHeader(sipmsg.HeaderClone(d.ep.contact))
 	res.AppendHeader(&ct)
 	res.AppendHeader(sipmsg.NewHeader("Content-Disposition", contentDispositionCSTA))
-	res.AppendHeader(sipmsg.NewHeader("Session-Expires", seconds(interval)+";refresher=uac"))
-	for _, t := range tokens(req, "Supported", "k") {
-		if t == "timer" {
-			res.AppendHeader(sipmsg.NewHeader("Require", "timer"))
-			break
-		}
-	}
-	res.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
-	res.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
+	timerHeaders(res, tc)
 	return res
 }
 

@@ -132,6 +132,8 @@ func (s *Server) handle(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		s.onInfo(&x)
 	case sipmsg.OPTIONS:
 		s.onOptions(&x)
+	case sipmsg.UPDATE:
+		s.onUpdate(&x)
 	default:
 		s.onOther(&x)
 	}

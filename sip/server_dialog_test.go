@@ -26,6 +26,7 @@ func TestSessionTimerExpiryEndsDialogWithBye(t *testing.T) {
 			sess := ts.handler.session(t, 0)
 			bye := p.request(sipmsg.BYE)
 			assert.Equal(t, "sip:alice@"+p.local+map[string]string{"udp": "", "tcp": ";transport=tcp"}[tr], bye.Recipient.String())
+			assert.Equal(t, `SIP;cause=408;text="session timer expired"`, header(bye, "Reason"))
 			p.answer(bye, 200, "OK")
 			assert.ErrorIs(t, sess.waitClosed(t), ErrExpired)
 			waitFor(t, "dialog removed", func() bool { return ts.Stats().Dialogs == 0 })
@@ -181,6 +182,7 @@ func TestFailedEventKeepsDialog(t *testing.T) {
 			send(5)
 			send(6)
 			bye := p.request(sipmsg.BYE)
+			assert.Equal(t, `SIP;cause=408;text="events undeliverable: no answer"`, header(bye, "Reason"))
 			p.answer(bye, 200, "OK")
 			assert.ErrorIs(t, sess.waitClosed(t), ErrEventTimeouts)
 			assert.ErrorIs(t, sess.req.Events.SendEvent(event(7, "m1")), ErrDialogEnded)
@@ -234,6 +236,7 @@ func TestEndSendsBye(t *testing.T) {
 	bye := p.request(sipmsg.BYE)
 	ft, _ := bye.From().Params.Get("tag")
 	assert.Equal(t, d.toTag, ft)
+	assert.Equal(t, `SIP;cause=200;text="line removed"`, header(bye, "Reason"))
 	p.answer(bye, 200, "OK")
 	err := sess.waitClosed(t)
 	assert.ErrorIs(t, err, ErrEnded)
@@ -290,6 +293,7 @@ func TestShutdownEndsDialogsAndRefusesNewOnes(t *testing.T) {
 		done <- ts.Shutdown(ctx)
 	}()
 	bye := p.request(sipmsg.BYE)
+	assert.Equal(t, `SIP;cause=503;text="gateway shutting down"`, header(bye, "Reason"))
 	assert.ErrorIs(t, sess.waitClosed(t), ErrServerClosed)
 
 	q := dialRaw(t, ts, "tcp")
@@ -418,5 +422,50 @@ func TestEventsCausedByARequestFollowItsAnswer(t *testing.T) {
 				p.answer(ev, 200, "OK")
 			}
 		})
+	}
+}
+
+// TestByeCarriesTheSessionLayersReason: a BYE for EventSink.End carries the
+// session layer's reason in a Reason header (RFC 3326), in words.
+func TestByeCarriesTheSessionLayersReason(t *testing.T) {
+	ts := startServer(t, ServerConfig{})
+	for _, c := range []struct{ end, want string }{
+		{"replaced", `SIP;cause=200;text="replaced by a new session"`},
+		{"CTI monitor lost", `SIP;cause=503;text="CTI connection lost"`},
+		{"event backlog", `SIP;cause=503;text="events undeliverable: event backlog"`},
+		{"shutdown", `SIP;cause=503;text="gateway shutting down"`},
+		{"directory changed", `SIP;cause=403;text="line no longer allowed: directory changed"`},
+		{"a \"quoted\"\nreason", `SIP;cause=200;text="a \"quoted\" reason"`},
+	} {
+		p := dialRaw(t, ts, "tcp")
+		p.manualBye.Store(true)
+		p.open()
+		sess := ts.handler.session(t, ts.handler.count()-1)
+		sess.req.Events.End(c.end)
+		bye := p.request(sipmsg.BYE)
+		assert.Equal(t, c.want, header(bye, "Reason"), c.end)
+		p.answer(bye, 200, "OK")
+		sess.waitClosed(t)
+	}
+}
+
+func TestByeReasonOfEachEnd(t *testing.T) {
+	for _, c := range []struct {
+		err   error
+		cause int
+		text  string
+	}{
+		{ErrNoACK, 408, "no ACK for the 2xx"},
+		{fmt.Errorf("%w: %w", ErrRefreshFailed, &RefusalError{Status: 481}), 481, "session refresh failed"},
+		{fmt.Errorf("%w: %w", ErrRefreshFailed, &RefusalError{Status: 408}), 408, "session refresh failed"},
+		{fmt.Errorf("%w: %w", ErrRefreshFailed, ErrNoAnswer), 408, "session refresh failed"},
+		{fmt.Errorf("%w: x", ErrStaleSession), 503, "CTI connection lost"},
+		{ErrExpired, 408, "session timer expired"},
+		{ErrServerClosed, 503, "gateway shutting down"},
+		{ErrEventTimeouts, 408, "events undeliverable: no answer"},
+	} {
+		cause, text := byeReason(c.err)
+		assert.Equal(t, c.cause, cause, c.err.Error())
+		assert.Equal(t, c.text, text, c.err.Error())
 	}
 }

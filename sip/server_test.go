@@ -316,3 +316,27 @@ func TestReinviteRefreshes(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleSessionRefusesRefresh: a session that refuses a refresh as stale
+// (481, as it would refuse its next INFO) gets the re-INVITE answered 481,
+// and the dialog ends without BYE; the next INFO gets 481 too.
+func TestStaleSessionRefusesRefresh(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr, func(t *testing.T) {
+			ts := startServer(t, ServerConfig{})
+			p := dialRaw(t, ts, tr)
+			p.manualBye.Store(true)
+			d := p.open()
+			sess := ts.handler.session(t, 0)
+			stale := func() error { return &RefusalError{Status: 481} }
+			sess.refreshHook.Store(&stale)
+			p.send("INVITE "+d.uri+" SIP/2.0", append(d.headers("INVITE"), p.contact(""), "Supported: timer",
+				"Content-Type: application/csta+xml"), rssBody)
+			assert.Equal(t, 481, p.response(sipmsg.INVITE).StatusCode)
+			assert.ErrorIs(t, sess.waitClosed(t), ErrStaleSession)
+			assert.Equal(t, 481, d.info(makeCallBody).StatusCode)
+			assert.Equal(t, 0, ts.Stats().Dialogs)
+			p.none(200 * time.Millisecond) // no BYE: the client considers the dialog gone
+		})
+	}
+}

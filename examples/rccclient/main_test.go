@@ -67,8 +67,8 @@ func (p *phoneSession) Handle(_ context.Context, m csta.Message) (csta.Message, 
 	return csta.NewErrorResponse(csta.ErrorCode{Category: csta.CategoryOperation, Value: "serviceNotSupported"}), nil
 }
 
-func (p *phoneSession) Refreshed()   {}
-func (p *phoneSession) Closed(error) {}
+func (p *phoneSession) Refreshed() error { return nil }
+func (p *phoneSession) Closed(error)     {}
 
 // syncBuffer is a bytes.Buffer safe for concurrent use.
 type syncBuffer struct {
@@ -260,8 +260,8 @@ func (s *consultSession) Handle(_ context.Context, m csta.Message) (csta.Message
 	return csta.NewErrorResponse(csta.ErrorCode{Category: csta.CategoryOperation, Value: "serviceNotSupported"}), nil
 }
 
-func (s *consultSession) Refreshed()   {}
-func (s *consultSession) Closed(error) {}
+func (s *consultSession) Refreshed() error { return nil }
+func (s *consultSession) Closed(error)     {}
 
 // TestConferenceWaitsForAnswer checks that "conference NUMBER" joins the
 // calls only once the consulted party has answered, not while it rings:

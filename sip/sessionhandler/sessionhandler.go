@@ -115,7 +115,12 @@ func (ss sipSession) Handle(ctx context.Context, req csta.Message) (csta.Message
 	return resp, nil
 }
 
-func (ss sipSession) Refreshed() { ss.s.Refreshed() }
+func (ss sipSession) Refreshed() error {
+	if err := ss.s.Refreshed(); err != nil {
+		return ss.h.refusal(err)
+	}
+	return nil
+}
 
 func (ss sipSession) Closed(reason error) {
 	if reason == nil {
