@@ -97,6 +97,43 @@ func (m *ClearConnectionResponse) codec(c *fieldCodec) {
 	c.extensions(&m.Extensions)
 }
 
+// ClearCall asks the switching function to release every device from a
+// call and end it (ECMA-269 Clear Call). CallToBeCleared names the call by
+// its callID; its deviceID, optional in the schema, names a device in the
+// call.
+type ClearCall struct {
+	Header
+	CallToBeCleared ConnectionID
+	CorrelatorData  string
+	UserData        RawXML
+	Extensions      *Extensions
+}
+
+// MessageName returns "ClearCall".
+func (*ClearCall) MessageName() string { return "ClearCall" }
+func (*ClearCall) isRequest()          {}
+
+func (m *ClearCall) codec(c *fieldCodec) {
+	c.connection("callToBeCleared", &m.CallToBeCleared)
+	c.correlator(&m.CorrelatorData)
+	c.raw("userData", &m.UserData)
+	c.extensions(&m.Extensions)
+}
+
+// ClearCallResponse acknowledges ClearCall.
+type ClearCallResponse struct {
+	Header
+	Extensions *Extensions
+}
+
+// MessageName returns "ClearCallResponse".
+func (*ClearCallResponse) MessageName() string { return "ClearCallResponse" }
+func (*ClearCallResponse) isResponse()         {}
+
+func (m *ClearCallResponse) codec(c *fieldCodec) {
+	c.extensions(&m.Extensions)
+}
+
 // HoldCall asks the switching function to put a call on hold.
 type HoldCall struct {
 	Header
@@ -520,6 +557,8 @@ var callControlMessages = []func() Message{
 	func() Message { return new(AnswerCallResponse) },
 	func() Message { return new(ClearConnection) },
 	func() Message { return new(ClearConnectionResponse) },
+	func() Message { return new(ClearCall) },
+	func() Message { return new(ClearCallResponse) },
 	func() Message { return new(HoldCall) },
 	func() Message { return new(HoldCallResponse) },
 	func() Message { return new(RetrieveCall) },

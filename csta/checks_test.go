@@ -393,6 +393,38 @@ var checks = map[string]func(t *testing.T, m Message){
 		assert.Empty(t, v.Extensions.Line)
 		assert.Equal(t, []RawXML{`<x:trace xmlns:x="urn:example:trace">abc</x:trace>`}, v.Extensions.Private)
 	},
+	"ClearCall.xml": func(t *testing.T, m Message) {
+		v := as[*ClearCall](t, m)
+		assert.Equal(t, NamespaceEd5, v.Namespace)
+		assert.Equal(t, Connection("0_99f261b4", "tel:73124;phone-context=dialstring"), v.CallToBeCleared)
+		assert.Equal(t, "c0ffee", v.CorrelatorData)
+		assert.Equal(t, RawXML("<userData><string>bye</string></userData>"), v.UserData)
+		assert.Equal(t, ocLine, v.Extensions.LineOf())
+	},
+	"ClearCall.ed3.xml": func(t *testing.T, m Message) {
+		v := as[*ClearCall](t, m)
+		assert.Equal(t, NamespaceEd3, v.Namespace)
+		assert.Equal(t, ConnectionID{CallID: "FF000100000000002D65C85C1C750000"}, v.CallToBeCleared)
+		assert.Empty(t, v.CorrelatorData)
+		assert.Empty(t, v.UserData)
+		assert.Nil(t, v.Extensions)
+	},
+	"ClearCall.ed6.xml": func(t *testing.T, m Message) {
+		v := as[*ClearCall](t, m)
+		assert.True(t, v.SOAP)
+		assert.Equal(t, NamespaceEd6, v.Namespace)
+		assert.Equal(t, ConnectionID{CallID: "7", DeviceID: DeviceID{ID: "1001", TypeOfNumber: "deviceNumber"}}, v.CallToBeCleared)
+	},
+	"ClearCallResponse.xml": func(t *testing.T, m Message) {
+		v := as[*ClearCallResponse](t, m)
+		require.NotNil(t, v.Extensions)
+		assert.Equal(t, []RawXML{`<x:trace xmlns:x="urn:example:trace">abc</x:trace>`}, v.Extensions.Private)
+	},
+	"ClearCallResponse.ed4.xml": func(t *testing.T, m Message) {
+		v := as[*ClearCallResponse](t, m)
+		assert.Equal(t, NamespaceEd4, v.Namespace)
+		assert.Nil(t, v.Extensions)
+	},
 	"HoldCall.xml": func(t *testing.T, m Message) {
 		v := as[*HoldCall](t, m)
 		assert.Equal(t, NamespaceEd4, v.Namespace)

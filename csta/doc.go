@@ -11,7 +11,7 @@
 //
 //   - requests ([Request]): [RequestSystemStatus], [SystemStatus],
 //     [GetCSTAFeatures], [MonitorStart], [MonitorStop], [SnapshotDevice],
-//     [MakeCall], [AnswerCall], [ClearConnection], [HoldCall],
+//     [MakeCall], [AnswerCall], [ClearConnection], [ClearCall], [HoldCall],
 //     [RetrieveCall], [ConsultationCall], [AlternateCall], [ReconnectCall],
 //     [TransferCall], [SingleStepTransferCall], [ConferenceCall],
 //     [DeflectCall], [GenerateDigits], [SetForwarding], [GetForwarding],

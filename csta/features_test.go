@@ -139,6 +139,8 @@ func TestCapabilityName(t *testing.T) {
 	}{
 		{&MakeCall{}, "makeCall", true},
 		{&SingleStepTransferCall{}, "singleStepTransfer", true},
+		{&ClearCall{}, "clearCall", true},
+		{&ClearConnection{}, "clearConnection", true},
 		{&GetCSTAFeatures{}, "getCSTAFeatures", true},
 		{&RequestSystemStatus{}, "requestSystemStatus", true},
 		{&SetDoNotDisturb{}, "setDoNotDisturb", true},

@@ -20,6 +20,7 @@ func FuzzDecode(f *testing.F) {
 		`<RequestSystemStatus><extensions><privateData><private xmlns="urn:p"><lcs:line xmlns:lcs="urn:x"/><i/><lcs:line xmlns:lcs="urn:x">b</lcs:line></private></privateData></extensions></RequestSystemStatus>`,
 		`<c:MakeCall xmlns:c="http://www.ecma-international.org/standards/ecma-323/csta/ed3" xmlns="urn:o"><c:callingDevice>1</c:callingDevice><c:calledDirectoryNumber>2</c:calledDirectoryNumber><userData xml:lang="en"><x p:a="1"/></userData></c:MakeCall>`,
 		`<CSTAErrorCode><privateErrorCode><b>&amp;</b>a</privateErrorCode></CSTAErrorCode>`,
+		`<ClearCall><callToBeCleared><callID>1</callID><dynamicID>d</dynamicID></callToBeCleared><correlatorData><string>c</string></correlatorData><userData/></ClearCall>`,
 		`<DeliveredEvent><monitorCrossRefID>1</monitorCrossRefID><connection><callID>1</callID><deviceID typeOfNumber="x"/><dynamicID>d</dynamicID></connection><callingDevice typeOfNumber="t">2001</callingDevice><lastRedirectionDevice>7</lastRedirectionDevice></DeliveredEvent>`,
 	} {
 		f.Add([]byte(s))

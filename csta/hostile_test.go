@@ -64,6 +64,7 @@ func TestDecodeHostile(t *testing.T) {
 		{name: "SOAP two messages", doc: `<e:Envelope xmlns:e="` + NamespaceSOAP12 + `"><e:Body><MakeCall/><MakeCall/></e:Body></e:Envelope>`, msg: "csta: Envelope/Body: more than one message in SOAP body"},
 		{name: "SOAP bad message", doc: `<e:Envelope xmlns:e="` + NamespaceSOAP11 + `"><e:Body><MakeCall ` + ed3 + `><callingDevice>1</callingDevice></MakeCall></e:Body></e:Envelope>`, msg: "csta: MakeCall: missing calledDirectoryNumber"},
 		{name: "missing element", doc: `<MakeCall ` + ed3 + `><callingDevice>1</callingDevice></MakeCall>`, msg: "csta: MakeCall: missing calledDirectoryNumber"},
+		{name: "ClearCall without its call", doc: `<ClearCall ` + ed3 + `><correlatorData>1</correlatorData></ClearCall>`, msg: "csta: ClearCall: missing callToBeCleared"},
 		{name: "empty device", doc: `<MakeCall ` + ed3 + `><callingDevice> </callingDevice><calledDirectoryNumber>2</calledDirectoryNumber></MakeCall>`, msg: "csta: MakeCall/callingDevice: empty device identifier"},
 		{name: "empty connection", doc: `<AnswerCall><callToBeAnswered/></AnswerCall>`, msg: "csta: AnswerCall/callToBeAnswered: connection identifier has neither callID nor deviceID"},
 		{name: "bad boolean", doc: `<HoldCall><callToBeHeld><callID>1</callID></callToBeHeld><connectionReservation>maybe</connectionReservation></HoldCall>`, msg: `csta: HoldCall/connectionReservation: not a boolean: "maybe"`},

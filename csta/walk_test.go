@@ -26,6 +26,7 @@ func TestWalkDevices(t *testing.T) {
 		{"MonitorStart.call.xml", []string{"monitorObject/callObject/deviceID=1001"}},
 		{"SnapshotDevice.xml", []string{"snapshotObject=tel:1001;phone-context=dialstring"}},
 		{"ClearConnection.xml", []string{"connectionToBeCleared/deviceID=tel:73124;phone-context=dialstring"}},
+		{"ClearCall.xml", []string{"callToBeCleared/deviceID=tel:73124;phone-context=dialstring"}},
 		{"DivertedEvent.xml", []string{
 			"connection/deviceID=tel:1001;phone-context=dialstring",
 			"divertingDevice/deviceIdentifier=tel:1001;phone-context=dialstring",

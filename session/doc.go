@@ -95,8 +95,8 @@
 // (normal, or disabled while the session has no usable CTI connection);
 // SystemStatus is acknowledged.
 //
-// SnapshotDevice, MakeCall, AnswerCall, ClearConnection, HoldCall,
-// RetrieveCall, ConsultationCall, AlternateCall, ReconnectCall,
+// SnapshotDevice, MakeCall, AnswerCall, ClearConnection, ClearCall,
+// HoldCall, RetrieveCall, ConsultationCall, AlternateCall, ReconnectCall,
 // TransferCall, SingleStepTransferCall, ConferenceCall, DeflectCall,
 // GenerateDigits, Set/GetForwarding and Set/GetDoNotDisturb go to the CTI
 // side, translated both ways with csta.WalkDevices and
@@ -117,6 +117,12 @@
 //     MakeCallResponse's callingDevice deviceID is always the Line URI
 //     byte for byte, as Communicator requires. Responses carry the
 //     request's Header (namespace, SOAP wrapping).
+//
+// ClearCall is forwarded only for a call the session's line is in: one
+// its monitor's events report, or else one a SnapshotDevice of the line
+// lists; any other call is refused with privilegeViolation, since a
+// switching function clears a call by its callID whatever device the
+// request names.
 //
 // A *csta.Unknown, and any request not listed above, is answered
 // operation/serviceNotSupported; a message that is not a request (a

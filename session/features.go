@@ -41,6 +41,7 @@ func buildSupported() csta.Features {
 	f := csta.RCCFeatures()
 	f.Services.Add(
 		csta.ServiceCapability("getCSTAFeatures"),
+		csta.ServiceCapability("clearCall"),
 		csta.ServiceCapability("alternateCall"),
 		csta.ServiceCapability("reconnectCall"),
 	)

@@ -210,6 +210,12 @@ func (x *exerciser) scenarios() map[string]func() {
 			doOK[*csta.ClearConnectionResponse](t(), x.s, &csta.ClearConnection{ConnectionToBeCleared: x.conn(id)})
 			x.k.waitFor(t(), "ConnectionClearedEvent", id)
 		},
+		"clearCall": func() {
+			id := x.live()
+			doOK[*csta.ClearCallResponse](t(), x.s, &csta.ClearCall{CallToBeCleared: x.conn(id)})
+			x.k.waitFor(t(), "CallClearedEvent", id)
+			assert.Empty(t(), x.e.pbx.Calls())
+		},
 		"holdCall": func() {
 			id := x.live()
 			doOK[*csta.HoldCallResponse](t(), x.s, &csta.HoldCall{CallToBeHeld: x.conn(id)})

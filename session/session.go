@@ -300,6 +300,8 @@ func (s *Session) handle(ctx context.Context, msg csta.Message) (csta.Message, O
 		return &csta.RequestSystemStatusResponse{Header: hdr.Reply(), SystemStatus: st}, OutcomeOK, nil
 	case *csta.SystemStatus:
 		return &csta.SystemStatusResponse{Header: hdr.Reply()}, OutcomeOK, nil
+	case *csta.ClearCall:
+		return s.clearCall(ctx, r)
 	case *csta.SnapshotDevice, *csta.MakeCall, *csta.AnswerCall, *csta.ClearConnection,
 		*csta.HoldCall, *csta.RetrieveCall, *csta.ConsultationCall, *csta.AlternateCall,
 		*csta.ReconnectCall, *csta.TransferCall, *csta.SingleStepTransferCall,

@@ -88,7 +88,7 @@ func (o Outcome) String() string {
 // counts as "other".
 var services = []string{
 	"GetCSTAFeatures", "MonitorStart", "MonitorStop", "SnapshotDevice",
-	"MakeCall", "AnswerCall", "ClearConnection", "HoldCall", "RetrieveCall",
+	"MakeCall", "AnswerCall", "ClearConnection", "ClearCall", "HoldCall", "RetrieveCall",
 	"ConsultationCall", "AlternateCall", "ReconnectCall", "TransferCall",
 	"SingleStepTransferCall", "ConferenceCall", "DeflectCall",
 	"GenerateDigits", "SetForwarding", "GetForwarding", "SetDoNotDisturb",

@@ -292,6 +292,42 @@ func TestConference(t *testing.T) {
 	c.quiet()
 }
 
+// TestClearCall: ClearCall ends a conference of three at once, as a real
+// PBX does: a ConnectionCleared for each party, the requester first, then
+// CallCleared, to every line that was in the call. A callID alone is
+// enough; an unknown call is refused.
+func TestClearCall(t *testing.T) {
+	p, a, b, c := threeClients(t)
+	c1, c2 := consult(t, a, b, c)
+	a.ok(&csta.ConferenceCall{HeldCall: csta.Connection(c1, "1001"), ActiveCall: csta.Connection(c2, "1001")})
+	for _, x := range []*testClient{a, b, c} {
+		x.expect("Conferenced 1001 connected conference")
+	}
+
+	a.fails(&csta.ClearCall{CallToBeCleared: csta.Connection(c2, "1001")}, csta.ErrInvalidCallID)
+	a.fails(&csta.ClearCall{CallToBeCleared: csta.Connection(c1, "1004")}, csta.ErrInvalidConnectionID)
+
+	b.ok(&csta.ClearCall{CallToBeCleared: csta.Connection(c1, "1002")})
+	a.expect("ConnectionCleared 1002 connected normalClearing", "ConnectionCleared 1001 null normalClearing",
+		"ConnectionCleared 1003 null normalClearing", "CallCleared - - normalClearing")
+	b.expect("ConnectionCleared 1002 null normalClearing", "ConnectionCleared 1001 null normalClearing",
+		"ConnectionCleared 1003 null normalClearing", "CallCleared - - normalClearing")
+	c.expect("ConnectionCleared 1002 connected normalClearing", "ConnectionCleared 1001 connected normalClearing",
+		"ConnectionCleared 1003 null normalClearing", "CallCleared - - normalClearing")
+	assert.Empty(t, p.Calls())
+	a.quiet()
+	b.quiet()
+	c.quiet()
+
+	// A callID alone names the call.
+	id := established(t, a, b, "1001", "1002")
+	a.ok(&csta.ClearCall{CallToBeCleared: csta.ConnectionID{CallID: id}})
+	a.expect("ConnectionCleared 1001 null normalClearing", "ConnectionCleared 1002 null normalClearing", "CallCleared - - normalClearing")
+	b.expect("ConnectionCleared 1001 connected normalClearing", "ConnectionCleared 1002 null normalClearing", "CallCleared - - normalClearing")
+	assert.Empty(t, p.Calls())
+	a.fails(&csta.ClearCall{CallToBeCleared: csta.ConnectionID{CallID: id}}, csta.ErrInvalidCallID)
+}
+
 func TestAlternateReconnect(t *testing.T) {
 	_, a, b, c := threeClients(t)
 	c1, c2 := consult(t, a, b, c)
@@ -458,7 +494,7 @@ func TestFeaturesAndMonitors(t *testing.T) {
 	a, b := connect(t, s), connect(t, s)
 
 	f := a.ok(&csta.GetCSTAFeatures{}).(*csta.GetCSTAFeaturesResponse)
-	for _, name := range []string{"makeCall", "answerCall", "clearConnection", "holdCall", "retrieveCall", "consultationCall",
+	for _, name := range []string{"makeCall", "answerCall", "clearConnection", "clearCall", "holdCall", "retrieveCall", "consultationCall",
 		"alternateCall", "reconnectCall", "transferCall", "singleStepTransfer", "conferenceCall", "deflectCall",
 		"generateDigits", "setForwarding", "getForwarding", "setDoNotDisturb", "getDoNotDisturb", "snapshotDevice",
 		"monitorStart", "monitorStop", "requestSystemStatus"} {

@@ -145,6 +145,19 @@ func TestDialectInterop(t *testing.T) {
 			require.NoError(t, err)
 			evs.wait(t, "ConnectionClearedEvent")
 
+			// ClearCall carries a call ID the dialect maps both ways.
+			resp, err = c.Do(ctx, &csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("1003")})
+			require.NoError(t, err)
+			cc := resp.(*csta.MakeCallResponse).CallingDevice
+			evs.wait(t, "DeliveredEvent 1003")
+			require.Len(t, pbx.Calls(), 1)
+			_, err = c.Do(ctx, &csta.ClearCall{CallToBeCleared: csta.ConnectionID{CallID: cc.CallID}})
+			require.NoError(t, err)
+			require.NoError(t, pbx.WaitForNoCalls(ctx))
+			clear := pbx.Frames().In().Named("ClearCall")
+			require.Len(t, clear, 1)
+			assert.Contains(t, string(clear[0].Body), "<callID>"+lookup(t, d).CallToWire(string(cc.CallID))+"</callID>")
+
 			// Keepalives in the dialect's direction.
 			if lookup(t, d).ServerHeartbeat > 0 {
 				require.Eventually(t, func() bool { return srv.Stats().SystemStatusAnswered > 0 }, 5*time.Second, 10*time.Millisecond)

@@ -174,6 +174,9 @@
 //	                    when fewer than two parties would be left, the call ends:
 //	                    ConnectionCleared for each party left, then CallCleared,
 //	                    all to every line that was in the call
+//	ClearCall C         the call ends: ConnectionCleared normalClearing for each
+//	                    party (the request's device first), then CallCleared;
+//	                    invalidCallID for a call the PBX does not have
 //	HoldCall/RetrieveCall  Held hold normal / Retrieved connected normal
 //	ConsultationCall    Held consultation on the existing call, then a new call as
 //	                    for MakeCall with cause consultation; response initiatedCall

@@ -30,6 +30,7 @@ func seedRequests() []csta.Request {
 		&csta.MakeCall{CallingDevice: csta.Device("1001"), CalledDirectoryNumber: csta.Device("2000")},
 		&csta.AnswerCall{CallToBeAnswered: csta.Connection("0_00000001", "1002")},
 		&csta.ClearConnection{ConnectionToBeCleared: conn},
+		&csta.ClearCall{CallToBeCleared: conn},
 		&csta.HoldCall{CallToBeHeld: conn},
 		&csta.RetrieveCall{CallToBeRetrieved: conn},
 		&csta.ConsultationCall{ExistingCall: conn, ConsultedDevice: csta.Device("1003")},

@@ -24,12 +24,13 @@ var (
 
 // Features returns what the fake PBX answers to GetCSTAFeatures: the
 // remote call control profile of csta.RCCFeatures, plus the services and
-// events it also implements (alternate and reconnect call, CSTA feature
-// exchange; call cleared, network reached and digits generated events).
+// events it also implements (clear call, alternate and reconnect call, CSTA
+// feature exchange; call cleared, network reached and digits generated events).
 func Features() csta.Features {
 	f := csta.RCCFeatures()
 	f.Services.Add(
 		csta.ServiceCapability("getCSTAFeatures"),
+		csta.ServiceCapability("clearCall"),
 		csta.ServiceCapability("alternateCall"),
 		csta.ServiceCapability("reconnectCall"),
 	)
@@ -82,6 +83,8 @@ func (p *PBX) serve(c *conn, req csta.Request) (csta.Response, error) {
 		}
 		p.clear(pt, cause)
 		return &csta.ClearConnectionResponse{}, nil
+	case *csta.ClearCall:
+		return p.clearCall(r)
 	case *csta.HoldCall:
 		pt, err := p.lineConnection(r.CallToBeHeld)
 		if err != nil {
@@ -329,6 +332,31 @@ func (p *PBX) snapshot(r *csta.SnapshotDevice) (csta.Response, error) {
 		})
 	}
 	return resp, nil
+}
+
+// clearCall ends the call r names: ConnectionCleared for each party (the
+// device the ConnectionID names first, when it names one), then
+// CallCleared. A callID alone names the call; with a deviceID the device
+// must be in it; a deviceID alone names the device's only call, as for
+// ClearConnection.
+func (p *PBX) clearCall(r *csta.ClearCall) (csta.Response, error) {
+	id := r.CallToBeCleared
+	var first *party
+	c := p.calls[id.CallID]
+	switch {
+	case id.CallID != "" && c == nil:
+		return nil, cerr(csta.ErrInvalidCallID, "no call %q", id.CallID)
+	case id.DeviceID.ID != "":
+		pt, err := p.connection(id)
+		if err != nil {
+			return nil, err
+		}
+		first, c = pt, pt.call
+	case c == nil:
+		return nil, cerr(csta.ErrInvalidCallID, "ClearCall names no call")
+	}
+	p.teardown(c, first, csta.CauseNormalClearing)
+	return &csta.ClearCallResponse{}, nil
 }
 
 func (p *PBX) makeCall(r *csta.MakeCall) (csta.Response, error) {

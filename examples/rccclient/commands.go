@@ -22,6 +22,7 @@ var commands = map[string]command{
 	"call":       {1, 1, "NUMBER", (*app).call},
 	"answer":     {0, 1, "[CALL]", (*app).answer},
 	"hangup":     {0, 1, "[CALL]", (*app).hangup},
+	"clearcall":  {0, 1, "[CALL]", (*app).clearCall},
 	"hold":       {0, 1, "[CALL]", (*app).hold},
 	"retrieve":   {0, 1, "[CALL]", (*app).retrieve},
 	"consult":    {1, 2, "NUMBER [CALL]", (*app).consult},
@@ -180,6 +181,15 @@ func (a *app) hangup(ctx context.Context, out *printer, args []string) error {
 		states(csta.StateConnected, csta.StateAlerting, csta.StateInitiated, csta.StateHold, csta.StateFail, csta.StateQueued),
 		func(c csta.ConnectionID) csta.Request { return &csta.ClearConnection{ConnectionToBeCleared: c} },
 		said("hung up call %s"))
+}
+
+// clearCall ends a whole call, every party's connection (ClearCall); the
+// gateway refuses a call the line is not in.
+func (a *app) clearCall(ctx context.Context, out *printer, args []string) error {
+	return a.onCall(ctx, out, arg(args, 0),
+		states(csta.StateConnected, csta.StateAlerting, csta.StateInitiated, csta.StateHold, csta.StateFail, csta.StateQueued),
+		func(c csta.ConnectionID) csta.Request { return &csta.ClearCall{CallToBeCleared: c} },
+		said("cleared call %s"))
 }
 
 func (a *app) hold(ctx context.Context, out *printer, args []string) error {

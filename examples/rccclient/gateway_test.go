@@ -283,6 +283,7 @@ func TestEveryCommand(t *testing.T) {
 	}
 	step("features", "alternateCall")
 	assert.Contains(t, r.out.String(), "reconnectCall")
+	assert.Contains(t, r.out.String(), "clearCall")
 	assert.Contains(t, r.out.String(), "netwReached")
 	step("calls", "no calls at "+line)
 	step("call 2000", "Established call=")
@@ -310,8 +311,49 @@ func TestEveryCommand(t *testing.T) {
 	step("dnd off", "dnd=off")
 	step("call 2006", "NetworkReached call=")
 	step("hangup", "CallCleared call=")
+	step("call 2007", "Established call=")
+	last := callIDIn(t, r.out.String()[strings.LastIndex(r.out.String(), "calling tel:2007"):])
+	step("clearcall", "CallCleared call="+last)
+	out = r.out.String()
+	assert.Less(t, strings.Index(out, "cleared call "+last), strings.Index(out, "CallCleared call="+last), "result before its events")
 	assert.Equal(t, 0, r.stop(t))
 	assert.Empty(t, r.err.String())
+}
+
+// TestClearCall ends a three-party conference with "clearcall": every
+// party leaves, the PBX has no call left. A call ID of a call the line is
+// not in is refused by the gateway, and the call goes on.
+func TestClearCall(t *testing.T) {
+	g := startGateway(t, "127.0.0.1:0")
+	control := filepath.Join(t.TempDir(), "ctl")
+	r := start(t, g.uri(), control, "interactive")
+	waitOutput(t, &r.out, "session open")
+	r.typeLine(t, "call 2000")
+	waitOutput(t, &r.out, "Established call=")
+	id := callIDIn(t, r.out.String())
+	r.typeLine(t, "conference 2001")
+	waitOutput(t, &r.out, "Conferenced call=")
+	require.Eventually(t, func() bool {
+		c, ok := g.pbx.LookupCall(csta.CallID(id))
+		return ok && len(c.Parties) == 3
+	}, 10*time.Second, 10*time.Millisecond)
+
+	// Bob's call, from another far end: not alice's to clear.
+	other, err := g.pbx.Call("2500", "1002")
+	require.NoError(t, err)
+	code, _, stderr := once(t, g.uri(), control, "clearcall", string(other))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "ClearCall: the gateway refused it: operation/privilegeViolationSpecifiedDevice")
+	_, ok := g.pbx.LookupCall(other)
+	assert.True(t, ok, "the refused ClearCall left the call alone")
+
+	r.typeLine(t, "clearcall "+id)
+	waitOutput(t, &r.out, "CallCleared call="+id)
+	assert.Contains(t, r.out.String(), "cleared call "+id)
+	assert.Equal(t, 3, strings.Count(r.out.String()[strings.Index(r.out.String(), "cleared call "+id):], "ConnectionCleared call="+id))
+	assert.Empty(t, g.aliceCalls())
+	assert.Len(t, g.pbx.Calls(), 1, "only bob's call is left")
+	assert.Equal(t, 0, r.stop(t))
 }
 
 // TestReopen checks that monitor re-opens its session, with backoff, when

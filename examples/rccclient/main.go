@@ -31,6 +31,7 @@ Commands:
   call NUMBER                  place a call from the line to NUMBER
   answer [CALL]                answer the ringing call
   hangup [CALL]                clear the line's connection to a call
+  clearcall [CALL]             end the whole call, for every party in it
   hold [CALL]                  put the active call on hold
   retrieve [CALL]              take the held call back
   consult NUMBER [CALL]        put the active call on hold and call NUMBER

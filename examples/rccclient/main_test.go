@@ -286,3 +286,18 @@ func TestConferenceWaitsForAnswer(t *testing.T) {
 	assert.True(t, p.answered.Load())
 	assert.False(t, p.early.Load(), "ConferenceCall was sent while the consulted party was still ringing")
 }
+
+// TestCommandsDocumented checks that every command is in the help the
+// client prints and in the README's table.
+func TestCommandsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	help := helpText()
+	table := string(readme)[strings.Index(string(readme), "## Commands"):]
+	for name := range commands {
+		assert.Contains(t, help, "\n  "+name+" ", "help lacks %s", name)
+		assert.True(t, strings.Contains(table, "`"+name+" ") || strings.Contains(table, "`"+name+"`"), "README lacks %s", name)
+	}
+	assert.Contains(t, help, "\n  clearcall [CALL] ")
+	assert.Contains(t, table, "| `clearcall [CALL]` | `ClearCall`")
+}
