@@ -409,7 +409,8 @@ func runRCCClient(t *testing.T, password string, args ...string) (int, string) {
 //	  sent again byte for byte                    TCP 401, over UDP absorbed (a
 //	                                              retransmission); no second session
 //	credentials of another user than From        403
-//	a dialog of 127.0.0.2 used from 127.0.0.3     481 (INFO, BYE); the dialog still works
+//	a dialog of 127.0.0.2 used from 127.0.0.3,    481 (INFO, BYE); the dialog still works
+//	  one of 127.0.0.1 used from 127.0.0.2
 //	5,000 INVITEs from 127.0.0.2 over UDP,        401 each; heap and goroutines back at
 //	  half with wrong credentials                 their baseline, no dialog, no session
 func TestDigestAuth(t *testing.T) {
@@ -590,7 +591,7 @@ func TestDigestAuth(t *testing.T) {
 		assert.Equal(t, 403, res.status, "%s", res.start)
 	})
 
-	step("a dialog of 127.0.0.2 used from 127.0.0.3", func(t *testing.T) {
+	step("a dialog used from another address", func(t *testing.T) {
 		p3 := newPeer(t, "udp", "127.0.0.3", n.Target())
 		stolen := *carolDialog
 		stolen.local = p3.local
@@ -601,6 +602,16 @@ func TestDigestAuth(t *testing.T) {
 		res = p3.bye(&stolen)
 		require.NotNil(t, res)
 		assert.Equal(t, 481, res.status, "BYE from 127.0.0.3: %s", res.start)
+		// A dialog of the trusted proxy's, used from 127.0.0.2.
+		td, err := openRawDialog("udp", n.Target(), bob)
+		require.NoError(t, err)
+		defer td.close()
+		borrowed := *td
+		borrowed.local = p2.local
+		borrowed.cseq += 10
+		res = p2.info(&borrowed, makeCall(bob, "2105"))
+		require.NotNil(t, res)
+		assert.Equal(t, 481, res.status, "INFO in a trusted dialog from 127.0.0.2: %s", res.start)
 		// The owner's dialog still works.
 		res = p2.info(carolDialog, `<SnapshotDevice `+ed3+`><snapshotObject>`+carol.Line()+`</snapshotObject></SnapshotDevice>`)
 		require.NotNil(t, res)
