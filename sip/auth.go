@@ -28,9 +28,11 @@ import (
 // new challenge with stale=true.
 //
 // Replays are refused by remembering, for each nonce that authenticated a
-// request, the highest nonce-count seen (and the top Via branch of that
-// request, so that a UDP retransmission still reaches its transaction):
-// a request with a nonce-count not above it is refused. Only nonces that
+// request, the highest nonce-count seen (and, over UDP, the top Via branch
+// of that request, so that a retransmission still reaches its transaction
+// for the 64*T1 a client retransmits): a request with a nonce-count not
+// above it is refused. Over TCP and TLS nothing is retransmitted, so the
+// same request sent again is a replay. Only nonces that
 // authenticated a request are remembered, until they expire, and at most
 // maxNonces of them; when that many are live, new ones are refused with a
 // stale challenge until some expire.
@@ -163,7 +165,10 @@ type authRequest struct {
 	// fromUser and fromHost are the user and host[:port] of the From URI.
 	fromUser, fromHost string
 	peer               netip.Addr
-	branch             string // top Via branch
+	// branch is the top Via branch of a request that may be retransmitted
+	// (UDP); "" for a reliable transport, where a request sent again is a
+	// replay.
+	branch string
 	// recheck checks credentials the front door has accepted already:
 	// no lifetime, no replay check.
 	recheck bool
@@ -245,12 +250,19 @@ type replayGuard struct {
 type ncEntry struct {
 	nc      uint32
 	branch  string
+	at      int64 // when it was accepted, unix nanoseconds
 	expires int64 // unix nanoseconds
 }
 
+// retransmitWindow is how long after a request is accepted its
+// retransmissions are let through: 64*T1, the longest a UDP client
+// retransmits (RFC 3261 section 17.1.1.2).
+func retransmitWindow() time.Duration { return max(64*sipmsg.T1, 32*time.Second) }
+
 // accept records the use of nonce with count nc by a request with top Via
-// branch. It reports false for a count not above the last one accepted
-// (unless it is the same request again: same count and branch), or when
+// branch ("" when it cannot be retransmitted). It reports false for a
+// count not above the last one accepted (unless it is the same request
+// retransmitted: same count and branch, within retransmitWindow), or when
 // the guard is full.
 func (g *replayGuard) accept(nonce string, nc uint32, branch string, expires, now time.Time) bool {
 	g.mu.Lock()
@@ -259,13 +271,13 @@ func (g *replayGuard) accept(nonce string, nc uint32, branch string, expires, no
 		g.m = make(map[string]ncEntry)
 	}
 	if e, ok := g.m[nonce]; ok {
-		if nc == e.nc && branch != "" && branch == e.branch {
+		if nc == e.nc && branch != "" && branch == e.branch && now.UnixNano() < e.at+int64(retransmitWindow()) {
 			return true // a retransmission
 		}
 		if nc <= e.nc {
 			return false
 		}
-		g.m[nonce] = ncEntry{nc: nc, branch: strings.Clone(branch), expires: e.expires}
+		g.m[nonce] = ncEntry{nc: nc, branch: strings.Clone(branch), at: now.UnixNano(), expires: e.expires}
 		return true
 	}
 	if len(g.m) >= g.max {
@@ -279,7 +291,7 @@ func (g *replayGuard) accept(nonce string, nc uint32, branch string, expires, no
 			return false
 		}
 	}
-	g.m[strings.Clone(nonce)] = ncEntry{nc: nc, branch: strings.Clone(branch), expires: expires.UnixNano()}
+	g.m[strings.Clone(nonce)] = ncEntry{nc: nc, branch: strings.Clone(branch), at: now.UnixNano(), expires: expires.UnixNano()}
 	return true
 }
 

@@ -28,8 +28,10 @@ import (
 //     first, then MD5). Correct credentials with an expired nonce get 401
 //     with stale=true. Correct credentials of another user than From's get
 //     403. A nonce-count not above the last one accepted with that nonce
-//     (a replay) gets 401 with stale=true; a retransmission (same count,
-//     same Via branch) passes, for the transaction layer to absorb.
+//     (a replay) gets 401 with stale=true; over UDP, a retransmission
+//     (same count, same Via branch, within 64*T1) passes, for the
+//     transaction layer to absorb. Over TCP and TLS the same request sent
+//     again is a replay.
 //   - A request in a dialog (a To tag) passes only when the tag names a
 //     dialog opened by digest authentication from the same IP address;
 //     otherwise it gets 481 (an ACK is dropped). In-dialog requests are
@@ -148,9 +150,10 @@ func hostWithPort(u *sipmsg.Uri) string {
 }
 
 // authGate is the front door's decision on a request from a peer that
-// must authenticate (see the rules above): 0 passes it to sipgo, -1 drops
-// it, a status answers it statelessly with the given extra header lines.
-func (s *Server) authGate(data []byte, m *rawMsg, t topVia, src netip.AddrPort) (code int, reason string, extra []string) {
+// must authenticate (see the rules above), received over UDP or not: 0
+// passes it to sipgo, -1 drops it, a status answers it statelessly with
+// the given extra header lines.
+func (s *Server) authGate(data []byte, m *rawMsg, t topVia, src netip.AddrPort, udp bool) (code int, reason string, extra []string) {
 	peer := src.Addr().Unmap()
 	if m.isMethod(data, "CANCEL") {
 		if s.auth.invites.has(peer, viaBranch(data, t), s.auth.now()) {
@@ -187,15 +190,18 @@ func (s *Server) authGate(data []byte, m *rawMsg, t topVia, src netip.AddrPort) 
 	if ack {
 		return -1, "", nil
 	}
-	v := s.auth.verify(&authRequest{
+	ar := &authRequest{
 		method:   string(data[m.method.start:m.method.end]),
 		uri:      requestURI(data),
 		authz:    rawHeaderValues(data, m, "authorization"),
 		fromUser: from.User,
 		fromHost: hostWithPort(&from),
 		peer:     peer,
-		branch:   viaBranch(data, t),
-	}, s.auth.now())
+	}
+	if udp {
+		ar.branch = viaBranch(data, t) // retransmissions are UDP's only
+	}
+	v := s.auth.verify(ar, s.auth.now())
 	switch v.status {
 	case 0:
 		if m.isMethod(data, "INVITE") {

@@ -414,6 +414,21 @@ func TestReplayGuardBounded(t *testing.T) {
 	assert.Equal(t, 2, g.len())
 }
 
+// A request sent again passes as a retransmission only over UDP (a
+// branch given) and within 64*T1 of its first acceptance: later, or
+// without a branch (TCP, TLS), it is a replay.
+func TestReplayGuardRetransmissionWindow(t *testing.T) {
+	g := replayGuard{max: 8}
+	now := time.Now()
+	exp := now.Add(5 * time.Minute)
+	require.True(t, g.accept("a", 1, "b1", exp, now))
+	assert.True(t, g.accept("a", 1, "b1", exp, now.Add(retransmitWindow()-time.Second)), "within the window")
+	assert.False(t, g.accept("a", 1, "b1", exp, now.Add(retransmitWindow()+time.Second)), "after the window")
+	require.True(t, g.accept("t", 1, "", exp, now))
+	assert.False(t, g.accept("t", 1, "", exp, now), "the same request again over TCP")
+	require.True(t, g.accept("t", 2, "", exp, now))
+}
+
 func TestClientPicksChallenge(t *testing.T) {
 	res := func(code int, name string, values ...string) *sipmsg.Response {
 		r := sipmsg.NewResponse(code, "x")

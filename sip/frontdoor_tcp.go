@@ -357,7 +357,7 @@ func (c *frontConn) frame() error {
 			}
 			if c.auth {
 				t, _ := parseTopVia(c.buf, m.first[hVia])
-				if code, reason, extra := c.s.authGate(c.buf[:m.headersEnd+body], &m, t, c.src); code != 0 {
+				if code, reason, extra := c.s.authGate(c.buf[:m.headersEnd+body], &m, t, c.src, false); code != 0 {
 					if code > 0 {
 						c.refuse(&m, code, reason, extra...)
 					} else {

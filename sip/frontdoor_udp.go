@@ -91,7 +91,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	}
 	var extra []string
 	if code == 0 && auth {
-		if code, reason, extra = s.authGate(data, &m, t, src); code < 0 {
+		if code, reason, extra = s.authGate(data, &m, t, src, true); code < 0 {
 			s.frontAnswered(data, &m, 0)
 			return 0
 		}
