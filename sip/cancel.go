@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 )
@@ -24,6 +25,10 @@ type inviteCtl struct {
 	mu     sync.Mutex
 	state  uint8                   // inviteOpening, inviteCancelled or inviteAnswered
 	cancel context.CancelCauseFunc // cancels Handler.Open; nil before bind
+	// answered is closed once the CANCEL that cancelled the INVITE has
+	// had its 200, so that the INVITE's 487 follows it (RFC 3261 section
+	// 9.2 answers the CANCEL first); made by cancelled.
+	answered chan struct{}
 }
 
 // States of an inviteCtl.
@@ -34,28 +39,62 @@ const (
 )
 
 // cancelled applies a CANCEL: it reports whether the INVITE was still
-// being opened, and is now cancelled.
-func (c *inviteCtl) cancelled() bool {
+// being opened, and is now cancelled. When it was, the caller answers the
+// CANCEL and then calls done, which lets the INVITE's 487 go and cancels
+// Handler.Open's context.
+func (c *inviteCtl) cancelled() (ok bool, done func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state != inviteOpening {
-		return false
+		return false, nil
 	}
 	c.state = inviteCancelled
-	if c.cancel != nil {
-		c.cancel(ErrCanceled)
+	c.answered = make(chan struct{})
+	return true, func() {
+		close(c.answered)
+		c.mu.Lock()
+		cancel := c.cancel
+		c.mu.Unlock()
+		if cancel != nil {
+			cancel(ErrCanceled)
+		}
 	}
-	return true
+}
+
+// cancelAnswerWait bounds how long an INVITE's 487 waits for the 200 of
+// the CANCEL that cancelled it.
+const cancelAnswerWait = 2 * time.Second
+
+// waitCancelAnswered waits until the CANCEL that cancelled the INVITE has
+// been answered (for cancelAnswerWait at most).
+func (c *inviteCtl) waitCancelAnswered() {
+	c.mu.Lock()
+	ch := c.answered
+	c.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(cancelAnswerWait)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	}
 }
 
 // bind gives the INVITE's context: a CANCEL cancels it from now on, and
-// at once if one came already.
+// at once if one came already and was answered.
 func (c *inviteCtl) bind(cancel context.CancelCauseFunc) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.cancel = cancel
-	if c.state == inviteCancelled {
-		cancel(ErrCanceled)
+	ch := c.answered
+	c.mu.Unlock()
+	if ch != nil {
+		select {
+		case <-ch:
+			cancel(ErrCanceled)
+		default: // done cancels it
+		}
 	}
 }
 
@@ -124,10 +163,14 @@ func (s *Server) onCancel(x *exchange) {
 		x.refuse(481, "")
 		return
 	}
-	if !c.cancelled() {
+	ok, done := c.cancelled()
+	if !ok {
 		s.log.Debug("CANCEL after the INVITE's answer was settled: no effect", "callID", x.req.CallID().Value())
 	}
 	x.respond(200, "OK", nil)
+	if done != nil {
+		done()
+	}
 }
 
 // methodName is the method a request is counted and reported under.

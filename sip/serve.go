@@ -101,6 +101,7 @@ func (s *Server) open(x *exchange, d *dialog, rss *csta.RequestSystemStatus, int
 	})
 	release()
 	if !ctl.settle() {
+		ctl.waitCancelAnswered()
 		// Cancelled: the INVITE gets 487 and nothing of it remains.
 		if err == nil && sess != nil {
 			sess.Closed(ErrCanceled)
