@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,8 @@ type authenticator struct {
 	creds    Credentials
 	lifetime time.Duration
 	key      [32]byte
-	dummy    [2]string // HA1 used for users without credentials, by algorithm
+	dummy    [2]string   // HA1 used for users without credentials, by algorithm
+	algs     []digestAlg // offered, in order, and accepted
 	now      func() time.Time
 	replay   replayGuard
 	invites  inviteSet // authenticated INVITEs a CANCEL may still name
@@ -62,6 +64,10 @@ func newAuthenticator(c *ServerConfig) *authenticator {
 		return nil
 	}
 	a := &authenticator{realm: c.Realm, creds: c.Credentials, lifetime: c.NonceLifetime, now: time.Now}
+	for _, name := range c.DigestAlgorithms {
+		alg, _ := digestAlgorithm(name) // validated by authDefaults
+		a.algs = append(a.algs, alg)
+	}
 	rand.Read(a.key[:])
 	a.dummy[0] = algMD5.sum(rand.Text())
 	a.dummy[1] = algSHA256.sum(rand.Text())
@@ -85,6 +91,22 @@ func (c *ServerConfig) authDefaults() error {
 			return fmt.Errorf("sip: ServerConfig.AuthPeers[%d] is not a valid prefix", i)
 		}
 		c.AuthPeers[i] = p.Masked()
+	}
+	if len(c.DigestAlgorithms) == 0 {
+		c.DigestAlgorithms = []string{DigestSHA256, DigestMD5}
+	}
+	c.DigestAlgorithms = append([]string(nil), c.DigestAlgorithms...)
+	seen := map[digestAlg]bool{}
+	for i, name := range c.DigestAlgorithms {
+		alg, ok := digestAlgorithm(name)
+		switch {
+		case !ok || name == "":
+			return fmt.Errorf("sip: ServerConfig.DigestAlgorithms[%d] %q is not %s or %s", i, name, DigestSHA256, DigestMD5)
+		case seen[alg]:
+			return fmt.Errorf("sip: ServerConfig.DigestAlgorithms[%d] %q is listed twice", i, name)
+		}
+		seen[alg] = true
+		c.DigestAlgorithms[i] = alg.String()
 	}
 	if len(c.AuthPeers) == 0 {
 		return nil
@@ -141,11 +163,12 @@ func (a *authenticator) checkNonce(nonce string, peer netip.Addr, now time.Time)
 }
 
 // challenges returns the WWW-Authenticate values of a 401 for peer: one
-// for SHA-256 (preferred, so first) and one for MD5, sharing a nonce.
+// for each algorithm offered, in the configured order (by default SHA-256,
+// preferred, first and MD5), sharing a nonce.
 func (a *authenticator) challenges(peer netip.Addr, stale bool) []string {
 	nonce := a.mint(peer, a.now())
-	out := make([]string, 0, 2)
-	for _, alg := range []digestAlg{algSHA256, algMD5} {
+	out := make([]string, 0, len(a.algs))
+	for _, alg := range a.algs {
 		v := `Digest realm=` + quote(a.realm) + `, nonce="` + nonce + `", algorithm=` + alg.String() + `, qop="auth"`
 		if stale {
 			v += ", stale=true"
@@ -207,6 +230,7 @@ func (a *authenticator) verify(r *authRequest, now time.Time) authVerdict {
 		return challenge
 	}
 	alg, ok := digestAlgorithm(p.algorithm)
+	ok = ok && slices.Contains(a.algs, alg)
 	nc, ncOK := parseNC(p.nc)
 	if !ok || !strings.EqualFold(p.qop, "auth") || !ncOK || nc == 0 || p.cnonce == "" ||
 		p.username == "" || len(p.response) != alg.hexLen() || (r.uri != "" && p.uri != r.uri) {

@@ -516,3 +516,52 @@ func TestDigestCancel(t *testing.T) {
 	assert.Equal(t, 481, res.StatusCode)
 	assert.False(t, txExists(t, ts.Server, req))
 }
+
+func TestDigestAlgorithmsOffered(t *testing.T) {
+	creds := &credStore{}
+	creds.set("sip:alice@example.com", "secret")
+	auth := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	peer := netip.MustParseAddr("10.0.0.1")
+	newServer := func(algs []string) (*Server, error) {
+		return NewServer(ServerConfig{Handler: &fakeHandler{}, AuthPeers: auth, Realm: testRealm, Credentials: creds, DigestAlgorithms: algs})
+	}
+	algRE := regexp.MustCompile(`algorithm=([^,]+)`)
+	for _, tt := range []struct {
+		algs, want []string
+	}{
+		{nil, []string{DigestSHA256, DigestMD5}},
+		{[]string{"md5"}, []string{DigestMD5}},
+		{[]string{DigestMD5, "sha-256"}, []string{DigestMD5, DigestSHA256}},
+	} {
+		s, err := newServer(tt.algs)
+		require.NoError(t, err, "%v", tt.algs)
+		var got []string
+		for _, c := range s.auth.challenges(peer, false) {
+			got = append(got, algRE.FindStringSubmatch(c)[1])
+		}
+		assert.Equal(t, tt.want, got, "%v", tt.algs)
+	}
+	for _, bad := range [][]string{{"SHA-512"}, {""}, {DigestMD5, "md5"}} {
+		_, err := newServer(bad)
+		assert.ErrorContains(t, err, "DigestAlgorithms", "%q", bad)
+	}
+
+	// An algorithm not offered is not accepted either: an MD5-only server
+	// challenges SHA-256 credentials again, and takes MD5 ones.
+	s, err := newServer([]string{DigestMD5})
+	require.NoError(t, err)
+	nonce := regexp.MustCompile(`nonce="([^"]+)"`).FindStringSubmatch(s.auth.challenges(peer, false)[0])[1]
+	login := func(alg digestAlg, nc string) authVerdict {
+		ha1, err := HA1(alg.String(), "alice", testRealm, "secret")
+		require.NoError(t, err)
+		uri := "sip:cti@10.0.0.9"
+		resp := alg.response(ha1, "INVITE", uri, nonce, nc, "c0ffee")
+		authz := fmt.Sprintf(`Digest username="alice", realm=%q, nonce=%q, uri=%q, response=%q, algorithm=%s, qop=auth, nc=%s, cnonce="c0ffee"`,
+			testRealm, nonce, uri, resp, alg, nc)
+		return s.auth.verify(&authRequest{method: "INVITE", uri: uri, authz: []string{authz}, fromUser: "alice", fromHost: "example.com", peer: peer}, s.auth.now())
+	}
+	assert.Equal(t, 401, login(algSHA256, "00000001").status, "SHA-256 is not offered")
+	v := login(algMD5, "00000002")
+	assert.Equal(t, 0, v.status)
+	assert.Equal(t, "sip:alice@example.com", v.user)
+}

@@ -88,6 +88,13 @@ type ServerConfig struct {
 	// answering with an older one is challenged again (stale=true).
 	// Default: 5 minutes.
 	NonceLifetime time.Duration
+	// DigestAlgorithms are the digest algorithms offered, in order of
+	// preference, one WWW-Authenticate each (RFC 8760 section 2.4), and
+	// the only ones accepted: DigestSHA256 and DigestMD5, any case. Some
+	// old clients (sipp 3.6 among them) read only the first challenge and
+	// know only MD5: put DigestMD5 first, or alone, for them.
+	// Default: DigestSHA256, then DigestMD5.
+	DigestAlgorithms []string
 	// TLSConfig is the TLS configuration of ServeTLS listeners (it needs a
 	// certificate) and of the TLS connections the server opens itself to
 	// send events or BYE when the client's connection is gone (set RootCAs

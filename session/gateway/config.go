@@ -47,6 +47,7 @@ type SIPConfig struct {
 	AuthPeers         []string   `yaml:"auth_peers"`
 	Realm             string     `yaml:"realm"`
 	NonceLifetime     Duration   `yaml:"nonce_lifetime"`
+	DigestAlgorithms  []string   `yaml:"digest_algorithms"`
 	SessionExpires    Duration   `yaml:"session_expires"`
 	MinSessionExpires Duration   `yaml:"min_session_expires"`
 	MaxBodySize       int        `yaml:"max_body_size"`
@@ -489,6 +490,17 @@ func (c *Config) validate() error {
 		return bad("sip.realm: required when sip.auth_peers is set (the digest realm, as in the directory's credentials)")
 	case strings.ContainsAny(c.SIP.Realm, "\"\\\r\n"):
 		return bad("sip.realm: %q holds a quote, backslash or line break", c.SIP.Realm)
+	}
+	seenAlg := map[string]bool{}
+	for i, a := range c.SIP.DigestAlgorithms {
+		u := strings.ToUpper(a)
+		switch {
+		case u != sip.DigestSHA256 && u != sip.DigestMD5:
+			return bad("sip.digest_algorithms[%d]: %q is not %s or %s", i, a, sip.DigestSHA256, sip.DigestMD5)
+		case seenAlg[u]:
+			return bad("sip.digest_algorithms[%d]: %q is listed twice", i, a)
+		}
+		seenAlg[u] = true
 	}
 	if c.SIP.SessionExpires.D() < sip.DefaultMinSE && c.SIP.SessionExpires != 0 {
 		return bad("sip.session_expires: %v is below the RFC 4028 minimum of %.0fs", c.SIP.SessionExpires.D(), sip.DefaultMinSE.Seconds())

@@ -95,6 +95,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad transport", "sip:\n  listen:\n    - {transport: sctp, address: \"127.0.0.1:5060\"}\n", "c.yaml:3:19: sip.listen[0].transport: \"sctp\" is not udp, tcp or tls"},
 		{"bad policy", "session:\n  loss_policy: panic\n", `c.yaml:2:16: session.loss_policy: "panic" is not rehome or reconnect`},
 		{"bad peer", "sip:\n  trusted_peers: [\"10.0.0.0/33\"]\n", "c.yaml:2:19: sip.trusted_peers[0]:"},
+		{"bad digest algorithm", "sip:\n  digest_algorithms: [MD5, SHA-512]\n", "sip.digest_algorithms[1]: \"SHA-512\" is not SHA-256 or MD5"},
+		{"digest algorithm twice", "sip:\n  digest_algorithms: [md5, MD5]\n", "sip.digest_algorithms[1]: \"MD5\" is listed twice"},
 		{"bad auth peer", "sip:\n  realm: r\n  auth_peers: [\"10.0.0.0/24\", \"nope\"]\n", "c.yaml:3:31: sip.auth_peers[1]:"},
 		{"auth peers without realm", "sip:\n  auth_peers: [\"10.0.0.0/24\"]\n", "sip.realm: required when sip.auth_peers is set"},
 		{"bad realm", "sip:\n  realm: 'a\"b'\n", `c.yaml:2:10: sip.realm: "a\"b" holds a quote`},

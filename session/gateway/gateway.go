@@ -257,6 +257,7 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		Realm:             cfg.SIP.Realm,
 		Credentials:       creds,
 		NonceLifetime:     cfg.SIP.NonceLifetime.D(),
+		DigestAlgorithms:  cfg.SIP.DigestAlgorithms,
 		TLSConfig:         sipTLS,
 		RequireClientCert: cfg.SIP.TLS.RequireClientCert,
 		SessionExpires:    cfg.SIP.SessionExpires.D(),
