@@ -83,11 +83,19 @@ type dialog struct {
 	cseqIn cseqs // the client's requests, to refuse replays; under mu
 
 	// The session timer (RFC 4028), see refresh.go.
-	interval     time.Duration
-	byUs         bool        // the server is the refresher (refresher=uas)
-	allowUpdate  bool        // the client allows UPDATE
-	refreshTimer *time.Timer // the server's next refresh, while it refreshes
-	refreshing   bool        // a refresh of the server's is under way
+	interval      time.Duration
+	byUs          bool        // the server is the refresher (refresher=uas)
+	allowUpdate   bool        // the client allows UPDATE
+	refreshTimer  *time.Timer // the server's next refresh, while it refreshes
+	refreshing    bool        // a refresh of the server's is under way
+	refreshMissed bool        // the refresh timer fired while one was under way
+	// ownRefresh is the method of the server's refresh request while it
+	// waits for its final response; peerRefreshes counts the client's
+	// re-INVITEs and UPDATEs not answered yet. Each excludes the other
+	// (glare, see refresh.go).
+	ownRefresh    sipmsg.RequestMethod
+	peerRefreshes int
+	armed         uint64 // how many times the session timers were (re)started
 
 	// Event INFOs: whether the client has ever answered one, whether one
 	// went unanswered before it did (events are pipelined from then on

@@ -294,11 +294,28 @@
 //     connection failing) ends the dialog with BYE (reason "session
 //     refresh failed") and the session with ErrRefreshFailed.
 //   - 405 or 501 to an UPDATE: the server sends a re-INVITE at once and
-//     uses re-INVITE from then on. 491 (glare): it tries again after 0 to
-//     2 s. 422: again with the Min-SE asked for.
+//     uses re-INVITE from then on. 491 (glare): it tries again after a
+//     random 0 to 2 s in units of 10 ms, the wait RFC 3261 section 14.1
+//     gives a UAC that does not own the dialog's Call-ID (the client
+//     chose it in the INVITE that created the dialog; 2.1 to 4 s is the
+//     owner's). 422: again with the Min-SE asked for.
 //   - any other failure leaves the dialog up; the server tries again after
 //     an eighth of the interval (at least 1 s), until the interval runs
 //     out, when the dialog ends with BYE as expired.
+//
+// Glare: the server's refresh and one of the client's never overlap in a
+// dialog. A re-INVITE or UPDATE from the client that arrives while the
+// server's own refresh request (re-INVITE or UPDATE) waits for its final
+// response crossed it and gets 491 Request Pending (RFC 3261 section 14.2
+// for INVITE, RFC 3311 section 5.2 for UPDATE; the bodies are empty, and
+// what crosses is the session timer each request renegotiates, so UPDATE
+// and re-INVITE cross each other too), the server's refresh goes on, and
+// the client tries again later. Conversely the server does not send its
+// refresh while a re-INVITE or UPDATE of the client's is being answered,
+// or a 2xx to a re-INVITE waits for its ACK (RFC 3261 section 14.1): it
+// waits as after a 491, and gives the refresh up when the client's
+// request refreshed the session meanwhile (the timer restarted, or the
+// client took the refreshing over).
 //
 // The server's requests in a dialog (events, BYE) go over TCP and TLS on
 // the connection the dialog's requests last came on while it is open, so

@@ -19,6 +19,10 @@ const refreshTries = 4
 // for its final response.
 var refreshTimeout = 64 * sipmsg.T1
 
+// glareMax is the longest the server waits before it tries its refresh
+// again after a glare: 2 s by RFC 3261 section 14.1 (see glareWait).
+var glareMax = 2 * time.Second
+
 // timerChoice is what the server answers a session refresh request (the
 // INVITE, a re-INVITE or an UPDATE) with, by RFC 4028 section 9, Table 2.
 type timerChoice struct {
@@ -88,6 +92,7 @@ func (d *dialog) setTimerLocked(tc timerChoice) {
 // section 10). d.mu is held.
 func (d *dialog) armTimersLocked(interval time.Duration) {
 	d.interval = interval
+	d.armed++
 	delay := expiryDelay(interval)
 	if d.byUs {
 		// The refresher's session lasts the whole interval; the margin is
@@ -109,10 +114,18 @@ func (d *dialog) armTimersLocked(interval time.Duration) {
 	}
 }
 
-// refreshDue starts the server's refresh of the dialog, unless one runs.
+// refreshDue starts the server's refresh of the dialog. While one runs it
+// only notes that another is due, which runs when that one is over (a
+// refresh of the client's can restart the timer while the server's waits
+// out a glare).
 func (d *dialog) refreshDue() {
 	d.mu.Lock()
-	if d.phase == phaseEnded || !d.byUs || d.refreshing {
+	if d.phase == phaseEnded || !d.byUs {
+		d.mu.Unlock()
+		return
+	}
+	if d.refreshing {
+		d.refreshMissed = true
 		d.mu.Unlock()
 		return
 	}
@@ -121,18 +134,109 @@ func (d *dialog) refreshDue() {
 	d.mu.Unlock()
 	go func() {
 		defer d.srv.workers.leave()
-		d.refreshNow()
-		d.mu.Lock()
-		d.refreshing = false
-		d.mu.Unlock()
+		for {
+			d.refreshNow()
+			d.mu.Lock()
+			again := d.refreshMissed && d.phase != phaseEnded && d.byUs
+			d.refreshMissed = false
+			if !again {
+				d.refreshing = false
+				d.mu.Unlock()
+				return
+			}
+			d.mu.Unlock()
+		}
 	}()
+}
+
+// errPeerRefreshing is why the server does not send its refresh request
+// now: a re-INVITE or UPDATE of the client's in the dialog is being
+// answered, or a re-INVITE's 2xx waits for its ACK (RFC 3261 section 14.1:
+// no new INVITE while one is in progress in either direction).
+var errPeerRefreshing = errors.New("sip: a refresh of the client's is in progress")
+
+// errRefreshMoot is why the server gives up a refresh it started: the
+// client refreshed the dialog meanwhile (the session timers restarted), or
+// took the refreshing over.
+var errRefreshMoot = errors.New("sip: the client refreshed the dialog meanwhile")
+
+// beginPeerRefresh records a re-INVITE or UPDATE of the client's being
+// handled, until endPeerRefresh. It reports false, recording nothing,
+// while a refresh request of the server's waits for its final response:
+// the client's request crossed it and is answered 491 (RFC 3261 section
+// 14.2, RFC 3311 section 5.2).
+func (d *dialog) beginPeerRefresh() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ownRefresh != "" {
+		return false
+	}
+	d.peerRefreshes++
+	return true
+}
+
+// endPeerRefresh records that the final response to a re-INVITE or UPDATE
+// of the client's has been sent (a re-INVITE's 2xx still holds the
+// server's refresh back until its ACK, see awaitAck).
+func (d *dialog) endPeerRefresh() {
+	d.mu.Lock()
+	d.peerRefreshes--
+	d.mu.Unlock()
+}
+
+// beginOwnRefresh records the server's refresh request with method as
+// pending, until endOwnRefresh. It fails with errRefreshMoot when the
+// session timers restarted since armed (a refresh of the client's) or the
+// server is no longer the refresher, and with errPeerRefreshing while a
+// request of the client's is in progress.
+func (d *dialog) beginOwnRefresh(method sipmsg.RequestMethod, armed uint64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.phase == phaseEnded:
+		return ErrDialogEnded
+	case d.armed != armed || !d.byUs:
+		return errRefreshMoot
+	case d.peerRefreshes > 0 || d.ack != nil:
+		return errPeerRefreshing
+	}
+	d.ownRefresh = method
+	return nil
+}
+
+// endOwnRefresh records that the server's refresh request has its final
+// response (or none will come).
+func (d *dialog) endOwnRefresh() {
+	d.mu.Lock()
+	d.ownRefresh = ""
+	d.mu.Unlock()
+}
+
+// glareWait waits before the server tries its refresh again after a glare
+// (491, or a request of the client's in progress), and reports false if
+// the dialog ended meanwhile. RFC 3261 section 14.1: a UAC that does not
+// own the dialog's Call-ID waits a random 0 to 2 s in units of 10 ms
+// (2.1 to 4 s is for the owner). The client chose the Call-ID in the
+// INVITE that created the dialog; the server, its UAS, is not the owner.
+func (d *dialog) glareWait() bool {
+	const unit = 10 * time.Millisecond
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(glareMax/unit)+1)) * unit)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-d.life.Done():
+		return false
+	}
 }
 
 // refreshNow refreshes the dialog as its refresher: UPDATE when the client
 // allows it, re-INVITE otherwise, without body. It ends the dialog with BYE
 // when the refresh gets 408 or 481 or no answer (RFC 4028 section 10);
 // another failure leaves the session timer running and tries again after
-// an eighth of the interval.
+// an eighth of the interval. It waits out a glare (491, or a request of
+// the client's in progress) and gives up when the client refreshed
+// meanwhile.
 func (d *dialog) refreshNow() {
 	if err := d.sess.Refreshed(); err != nil {
 		if r, ok := errors.AsType[*RefusalError](err); ok && r.Status == 481 {
@@ -143,21 +247,27 @@ func (d *dialog) refreshNow() {
 		}
 	}
 	d.mu.Lock()
-	interval, update := d.interval, d.allowUpdate
+	interval, update, armed := d.interval, d.allowUpdate, d.armed
 	d.mu.Unlock()
 	for range refreshTries {
 		method := sipmsg.INVITE
 		if update {
 			method = sipmsg.UPDATE
 		}
-		res, err := d.sendRefresh(method, interval)
+		res, err := d.sendRefresh(method, interval, armed)
 		status := 0
 		if res != nil {
 			status = res.StatusCode
 		}
 		switch {
-		case d.ended():
+		case d.ended() || errors.Is(err, errRefreshMoot):
 			return
+		case errors.Is(err, errPeerRefreshing):
+			d.srv.log.Debug("session refresh held back: a request of the client's is in progress", "dialog", d.info.DialogID, "method", method)
+			if !d.glareWait() {
+				return
+			}
+			continue
 		case err != nil || status == 408 || status == 481:
 			cause := err
 			if cause == nil {
@@ -177,12 +287,8 @@ func (d *dialog) refreshNow() {
 			continue
 		case status == 491:
 			// Glare with a request of the client's: try again after 0 to 2
-			// seconds (RFC 3261 section 14.1; the client owns the Call-ID).
-			t := time.NewTimer(time.Duration(rand.Int64N(int64(2 * time.Second))))
-			select {
-			case <-t.C:
-			case <-d.life.Done():
-				t.Stop()
+			// seconds, unless the client's refreshed the dialog.
+			if !d.glareWait() {
 				return
 			}
 			continue
@@ -222,13 +328,18 @@ func (d *dialog) refreshedByUs(res *sipmsg.Response, asked time.Duration) {
 	d.armTimersLocked(interval)
 }
 
-// sendRefresh sends one refresh request and returns its final response.
-func (d *dialog) sendRefresh(method sipmsg.RequestMethod, interval time.Duration) (*sipmsg.Response, error) {
+// sendRefresh sends one refresh request and returns its final response,
+// unless beginOwnRefresh refuses it (see there).
+func (d *dialog) sendRefresh(method sipmsg.RequestMethod, interval time.Duration, armed uint64) (*sipmsg.Response, error) {
 	ctx, release, ok := d.requestContext(refreshTimeout)
 	if !ok {
 		return nil, ErrDialogEnded
 	}
 	defer release()
+	if err := d.beginOwnRefresh(method, armed); err != nil {
+		return nil, err
+	}
+	defer d.endOwnRefresh()
 	req := d.newRequest(method)
 	req.AppendHeader(sipmsg.NewHeader("Session-Expires", seconds(interval)+";refresher=uac"))
 	req.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
@@ -305,6 +416,12 @@ func (s *Server) onUpdate(x *exchange) {
 		x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
 		return
 	}
+	if !d.beginPeerRefresh() {
+		x.srv.log.Debug("UPDATE crossed the server's refresh: 491", "dialog", d.info.DialogID)
+		x.refuse(491, "")
+		return
+	}
+	defer d.endPeerRefresh()
 	interval, ok := x.negotiate()
 	if !ok || !x.sessionRefreshed(d) {
 		return

@@ -168,6 +168,14 @@ func (s *Server) reinvite(x *exchange) {
 		x.refuse(415, "", sipmsg.NewHeader("Accept", contentTypeCSTA))
 		return
 	}
+	// Glare (RFC 3261 section 14.2): a re-INVITE that crosses the
+	// server's own refresh request gets 491; the client tries again.
+	if !d.beginPeerRefresh() {
+		s.log.Debug("re-INVITE crossed the server's refresh: 491", "dialog", d.info.DialogID)
+		x.refuse(491, "")
+		return
+	}
+	defer d.endPeerRefresh()
 	interval, ok := x.negotiate()
 	if !ok {
 		return
