@@ -49,8 +49,8 @@ const (
 	// DefaultMaxConnsPerPeer is the default ServerConfig.MaxConnsPerPeer.
 	DefaultMaxConnsPerPeer = 128
 	// DefaultMaxUDPTransactions is the default
-	// ServerConfig.MaxUDPTransactions: at about 3 KB a sipgo server
-	// transaction, some 60 MB.
+	// ServerConfig.MaxUDPTransactions: at about 3.5 KB a sipgo server
+	// transaction, some 70 MB.
 	DefaultMaxUDPTransactions = 20000
 )
 
@@ -206,7 +206,7 @@ type ServerConfig struct {
 	MaxConnsPerPeer int
 	// MaxUDPTransactions bounds the memory UDP requests from trusted (and
 	// authenticated) peers can hold: sipgo keeps a server transaction,
-	// about 3 KB, for 32 s (Timer J, 64*T1) after answering each. The
+	// about 3.5 KB, for 32 s (Timer J, 64*T1) after answering each. The
 	// front door counts the requests other than ACK it hands to sipgo over
 	// UDP for 32 s each, and while the count is at this cap answers a new
 	// one 503 with Retry-After itself, statelessly, before sipgo sees it.
@@ -215,7 +215,7 @@ type ServerConfig struct {
 	// requests does not starve the dialogs already served. Refusals are
 	// counted in Stats.UDPTransactionsRefused. Retransmissions are counted
 	// again, so the count errs on the safe side. Default: 20,000 (about
-	// 60 MB).
+	// 70 MB).
 	MaxUDPTransactions int
 
 	// Observer, if set, holds hooks the server calls on dialogs, requests

@@ -148,7 +148,7 @@
 //     (too many open files) are retried with a pause instead of ending the
 //     listener.
 //   - bounds the sipgo transactions UDP requests from trusted and
-//     authenticated peers can hold (each about 3 KB, kept for Timer J,
+//     authenticated peers can hold (each about 3.5 KB, kept for Timer J,
 //     32 s, after the answer): it counts the requests other than ACK it
 //     hands to sipgo over UDP for 32 s each, and while the count is at
 //     MaxUDPTransactions answers a new one 503 with Retry-After,
