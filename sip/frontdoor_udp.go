@@ -137,7 +137,7 @@ func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.Addr
 // safe side.
 func (c *frontPacketConn) admit(data []byte, m *rawMsg, t topVia, src netip.AddrPort, viaOK bool) bool {
 	s := c.s
-	ok, retry, logNow := s.front.udp.admit(s.inExistingDialog(data, m))
+	ok, retry, logNow := s.front.udp.admit(func() bool { return s.inExistingDialog(data, m) })
 	if ok {
 		return true
 	}

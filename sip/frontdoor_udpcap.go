@@ -43,11 +43,13 @@ func (c *udpTxnCap) init(limit int, window time.Duration) {
 
 // admit counts a request about to be handed to sipgo and reports true, or
 // reports false, counting nothing, when the count is at the cap. A request
-// of an existing dialog (inDialog) may use a reserve of a quarter of the
-// cap above it, so that a flood of new requests does not starve the
-// dialogs the gateway already serves. retry is, when admit reports false,
-// how long until the oldest counted requests are forgotten.
-func (c *udpTxnCap) admit(inDialog bool) (ok bool, retry time.Duration, logNow bool) {
+// of an existing dialog (inDialog reports whether it is one; it is asked
+// only at the cap, and may take Server.mu, which is never held while c.mu
+// is taken) may use a reserve of a quarter of the cap above it, so that a
+// flood of new requests does not starve the dialogs the gateway already
+// serves. retry is, when admit reports false, how long until the oldest
+// counted requests are forgotten; logNow is true at most once a second.
+func (c *udpTxnCap) admit(inDialog func() bool) (ok bool, retry time.Duration, logNow bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -68,11 +70,7 @@ func (c *udpTxnCap) admit(inDialog bool) (ok bool, retry time.Duration, logNow b
 	if cur > c.newest {
 		c.newest = cur
 	}
-	limit := c.limit
-	if inDialog {
-		limit += c.reserve
-	}
-	if c.count < limit {
+	if c.count < c.limit || (c.count < c.limit+c.reserve && inDialog()) {
 		c.buckets[c.newest%n]++
 		c.count++
 		return true, 0, false

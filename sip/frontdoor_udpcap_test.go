@@ -119,31 +119,33 @@ func TestUDPTxnCapRing(t *testing.T) {
 	c.init(10, 32*time.Second)
 	clock := &fakeClock{t: time.Unix(1_800_000_000, 400_000_000)}
 	c.now = clock.now
+	no := func() bool { return false }
+	yes := func() bool { return true }
 	for i := range 10 {
-		ok, _, _ := c.admit(false)
+		ok, _, _ := c.admit(no)
 		require.True(t, ok, "request %d", i)
 		clock.advance(time.Second) // one per bucket
 	}
-	ok, retry, logNow := c.admit(false)
+	ok, retry, logNow := c.admit(no)
 	assert.False(t, ok)
 	assert.True(t, logNow)
 	// The oldest request, counted 10 s ago in the bucket begun 10.4 s ago,
 	// is forgotten when 33 buckets have begun since: in 22.6 s.
 	assert.Equal(t, 22600*time.Millisecond, retry)
-	_, _, logNow = c.admit(false)
+	_, _, logNow = c.admit(no)
 	assert.False(t, logNow, "logged twice in a second")
 	clock.advance(retry - time.Millisecond)
-	ok, _, _ = c.admit(false)
+	ok, _, _ = c.admit(no)
 	assert.False(t, ok, "forgotten too early")
 	clock.advance(time.Millisecond)
-	ok, _, _ = c.admit(false)
+	ok, _, _ = c.admit(no)
 	assert.True(t, ok, "not forgotten after the window")
-	ok, _, _ = c.admit(false)
+	ok, _, _ = c.admit(no)
 	assert.False(t, ok)
-	ok, _, _ = c.admit(true)
+	ok, _, _ = c.admit(yes)
 	assert.True(t, ok, "the reserve of a dialog")
 	clock.advance(time.Hour)
-	ok, _, _ = c.admit(false)
+	ok, _, _ = c.admit(no)
 	assert.True(t, ok)
 	count, refused := c.counts()
 	assert.Equal(t, 1, count)
