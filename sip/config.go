@@ -48,6 +48,10 @@ const (
 	DefaultMaxConns = 1024
 	// DefaultMaxConnsPerPeer is the default ServerConfig.MaxConnsPerPeer.
 	DefaultMaxConnsPerPeer = 128
+	// DefaultMaxUDPTransactions is the default
+	// ServerConfig.MaxUDPTransactions: at about 3.5 KB a sipgo server
+	// transaction, some 70 MB.
+	DefaultMaxUDPTransactions = 20000
 )
 
 // ServerConfig configures a [Server]. The zero value of every field but
@@ -200,6 +204,19 @@ type ServerConfig struct {
 	// MaxConnsPerPeer caps the TCP and TLS connections open at once from
 	// one IP address. Default: 128.
 	MaxConnsPerPeer int
+	// MaxUDPTransactions bounds the memory UDP requests from trusted (and
+	// authenticated) peers can hold: sipgo keeps a server transaction,
+	// about 3.5 KB, for 32 s (Timer J, 64*T1) after answering each. The
+	// front door counts the requests other than ACK it hands to sipgo over
+	// UDP for 32 s each, and while the count is at this cap answers a new
+	// one 503 with Retry-After itself, statelessly, before sipgo sees it.
+	// Requests within an existing dialog (their To tag names one) may use
+	// a reserve of a quarter of the cap above it, so that a flood of new
+	// requests does not starve the dialogs already served. Refusals are
+	// counted in Stats.UDPTransactionsRefused. Retransmissions are counted
+	// again, so the count errs on the safe side. Default: 20,000 (about
+	// 70 MB).
+	MaxUDPTransactions int
 
 	// Observer, if set, holds hooks the server calls on dialogs, requests
 	// and events; see [Observer]. Nil hooks are skipped.
@@ -294,6 +311,7 @@ func (c ServerConfig) withDefaults() (ServerConfig, error) {
 		{&c.UDPMaxMessageSize, DefaultUDPMaxMessageSize, "UDPMaxMessageSize"},
 		{&c.MaxConns, DefaultMaxConns, "MaxConns"},
 		{&c.MaxConnsPerPeer, DefaultMaxConnsPerPeer, "MaxConnsPerPeer"},
+		{&c.MaxUDPTransactions, DefaultMaxUDPTransactions, "MaxUDPTransactions"},
 	}
 	for _, f := range ints {
 		if *f.p < 0 {

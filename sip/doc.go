@@ -147,6 +147,13 @@
 //     on which nothing was received or sent for IdleTimeout. Accept errors
 //     (too many open files) are retried with a pause instead of ending the
 //     listener.
+//   - bounds the sipgo transactions UDP requests from trusted and
+//     authenticated peers can hold (each about 3.5 KB, kept for Timer J,
+//     32 s, after the answer): it counts the requests other than ACK it
+//     hands to sipgo over UDP for 32 s each, and while the count is at
+//     MaxUDPTransactions answers a new one 503 with Retry-After,
+//     statelessly. Requests of an open dialog may use a reserve of a
+//     quarter of the cap; Stats.UDPTransactionsRefused counts refusals.
 //
 // sipgo also opens a connection of its own to answer a request when the
 // request's TCP or TLS connection has closed before its transaction was

@@ -36,8 +36,15 @@ import (
 //     timeout; messages are framed here, so sipgo only ever reads whole
 //     messages that passed these checks.
 //
+//   - Over UDP, the requests from trusted peers (and authenticated ones)
+//     handed to sipgo are counted for sipgo's Timer J (64*T1, 32 s), the
+//     longest a server transaction outlives its final response; at
+//     ServerConfig.MaxUDPTransactions a new request is answered 503 with
+//     Retry-After statelessly (frontdoor_udpcap.go).
+//
 // The front door keeps no state per request; per connection it keeps the
-// bytes of the message being received.
+// bytes of the message being received, and over UDP a fixed ring of
+// counters.
 
 // maxHeaderSection is the largest header section the front door reads.
 const maxHeaderSection = 32 << 10
@@ -50,12 +57,15 @@ type frontDoor struct {
 	total     int
 	untrusted int
 	perPeer   map[netip.Addr]int
+
+	udp udpTxnCap // ServerConfig.MaxUDPTransactions: frontdoor_udpcap.go
 }
 
 // initFront prepares the front door of a server.
 func (s *Server) initFront() {
 	s.front.tag = "fd" + strings.ToLower(rand.Text()[:10])
 	s.front.perPeer = make(map[netip.Addr]int)
+	s.front.udp.init(s.cfg.MaxUDPTransactions, udpTxnWindow)
 }
 
 // trustedAddr reports whether a peer address is trusted.

@@ -13,15 +13,25 @@ import (
 
 // BenchmarkUDPFlood sends b.N OPTIONS over UDP from an untrusted address
 // (127.0.0.2, answered 403) and from a trusted one (127.0.0.1, answered
-// 200 through a sipgo transaction, which sipgo keeps for Timer J, 32 s),
-// 64 at a time, and reports the heap held afterwards per request and the
-// process's RSS. Run it with a fixed count, e.g.
+// 200 through a sipgo transaction, which sipgo keeps for Timer J, 32 s,
+// until MaxUDPTransactions, at its default, is reached, then 503 by the
+// front door), 64 at a time, and reports the heap held afterwards per
+// request and in all, the process's RSS and the 503 answers.
+// trusted-uncapped raises the cap above b.N, as before there was one. Run
+// it with a fixed count, e.g.
 //
-//	go test -run '^$' -bench UDPFlood -benchtime 200000x ./sip/
+//	go test -run '^$' -bench 'UDPFlood/(un)?trusted$' -benchtime 200000x ./sip/
 func BenchmarkUDPFlood(b *testing.B) {
-	for _, c := range []struct{ name, from string }{{"untrusted", "127.0.0.2:0"}, {"trusted", "127.0.0.1:0"}} {
+	for _, c := range []struct {
+		name, from string
+		uncapped   bool
+	}{{"untrusted", "127.0.0.2:0", false}, {"trusted", "127.0.0.1:0", false}, {"trusted-uncapped", "127.0.0.1:0", true}} {
 		b.Run(c.name, func(b *testing.B) {
-			ts := startServer(b, ServerConfig{TrustedPeers: onlyLocalhost})
+			cfg := ServerConfig{TrustedPeers: onlyLocalhost}
+			if c.uncapped {
+				cfg.MaxUDPTransactions = b.N + 1
+			}
+			ts := startServer(b, cfg)
 			pc, err := net.ListenPacket("udp", c.from)
 			if err != nil {
 				b.Fatal(err)
@@ -37,7 +47,7 @@ func BenchmarkUDPFlood(b *testing.B) {
 			runtime.ReadMemStats(&before)
 			rss0 := rssBytes()
 			buf := make([]byte, 65536)
-			lost := 0
+			lost, unavailable := 0, 0
 			b.ResetTimer()
 			const window = 64
 			for i := 0; i < b.N; i += window {
@@ -59,6 +69,9 @@ func BenchmarkUDPFlood(b *testing.B) {
 					if !bytes.HasPrefix(buf[:k], []byte("SIP/2.0 ")) {
 						b.Fatalf("%q", buf[:k])
 					}
+					if bytes.HasPrefix(buf[:k], []byte("SIP/2.0 503 ")) {
+						unavailable++
+					}
 				}
 			}
 			b.StopTimer()
@@ -69,6 +82,7 @@ func BenchmarkUDPFlood(b *testing.B) {
 			b.ReportMetric(float64(rss0)/(1<<20), "rss-MiB-before")
 			b.ReportMetric(float64(rssBytes())/(1<<20), "rss-MiB-after")
 			b.ReportMetric(float64(lost), "lost")
+			b.ReportMetric(float64(unavailable), "answered-503")
 		})
 	}
 }

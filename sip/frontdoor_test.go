@@ -602,7 +602,7 @@ func TestQuietHandlerKeepsRealErrors(t *testing.T) {
 
 func TestFrontDoorConfig(t *testing.T) {
 	h := &fakeHandler{}
-	for _, name := range []string{"IdleTimeout", "HandshakeTimeout", "MessageTimeout", "MaxConns", "MaxConnsPerPeer"} {
+	for _, name := range []string{"IdleTimeout", "HandshakeTimeout", "MessageTimeout", "MaxConns", "MaxConnsPerPeer", "MaxUDPTransactions"} {
 		c := ServerConfig{Handler: h}
 		switch name {
 		case "IdleTimeout":
@@ -615,6 +615,8 @@ func TestFrontDoorConfig(t *testing.T) {
 			c.MaxConns = -1
 		case "MaxConnsPerPeer":
 			c.MaxConnsPerPeer = -1
+		case "MaxUDPTransactions":
+			c.MaxUDPTransactions = -1
 		}
 		_, err := NewServer(c)
 		require.Error(t, err)
@@ -627,6 +629,7 @@ func TestFrontDoorConfig(t *testing.T) {
 	assert.Equal(t, DefaultMessageTimeout, c.MessageTimeout)
 	assert.Equal(t, DefaultMaxConns, c.MaxConns)
 	assert.Equal(t, DefaultMaxConnsPerPeer, c.MaxConnsPerPeer)
+	assert.Equal(t, DefaultMaxUDPTransactions, c.MaxUDPTransactions)
 	c, err = ServerConfig{Handler: h, SessionExpires: time.Hour}.withDefaults()
 	require.NoError(t, err)
 	assert.Equal(t, time.Hour+time.Minute, c.IdleTimeout)

@@ -106,6 +106,9 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 		c.reply(data, &m, t, src, code, reason, extra...)
 		return 0
 	}
+	if !ack && !c.admit(data, &m, t, src, viaOK) {
+		return 0
+	}
 	if !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) && !needsNormalizing(data, &m, t, viaOK) {
 		return n
 	}
@@ -125,4 +128,29 @@ func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.Addr
 	if _, err := c.PacketConn.WriteTo(out, udpReply(t, src)); err != nil {
 		c.s.log.Debug("front door: cannot send a response", "source", src, "error", err)
 	}
+}
+
+// admit applies ServerConfig.MaxUDPTransactions to a request (not an ACK)
+// that is about to go to sipgo: it counts it and reports true, or answers
+// it 503 statelessly and reports false. A retransmission is counted again
+// (recognising it would take state per request), which only errs on the
+// safe side.
+func (c *frontPacketConn) admit(data []byte, m *rawMsg, t topVia, src netip.AddrPort, viaOK bool) bool {
+	s := c.s
+	ok, retry, logNow := s.front.udp.admit(func() bool { return s.inExistingDialog(data, m) })
+	if ok {
+		return true
+	}
+	if logNow {
+		count, refused := s.front.udp.counts()
+		s.log.Warn("front door: UDP transaction cap reached, new requests answered 503",
+			"max_udp_transactions", s.cfg.MaxUDPTransactions, "counted", count, "refused_total", refused, "source", src)
+	}
+	if !viaOK || m.unsafe {
+		s.frontAnswered(data, m, 0)
+		return false
+	}
+	s.frontAnswered(data, m, 503)
+	c.reply(data, m, t, src, 503, "Service Unavailable (Too Many Transactions)", retryAfter(retry))
+	return false
 }

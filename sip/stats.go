@@ -27,6 +27,10 @@ type Stats struct {
 	// EventsDropped counts events refused by SendEvent (queue full, too
 	// large, dialog ended) or still queued when their dialog ended.
 	EventsDropped uint64
+	// UDPTransactionsRefused counts the UDP requests the front door
+	// answered 503 (or dropped, when it could not answer them) because
+	// ServerConfig.MaxUDPTransactions was reached.
+	UDPTransactionsRefused uint64
 }
 
 // Stats returns a snapshot of the server's counters.
@@ -34,7 +38,9 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	n := len(s.dialogs)
 	s.mu.Unlock()
-	return s.stats.snapshot(n)
+	st := s.stats.snapshot(n)
+	_, st.UDPTransactionsRefused = s.front.udp.counts()
+	return st
 }
 
 // methods are the request methods counted by name.

@@ -56,6 +56,8 @@ type SIPConfig struct {
 	MaxEventTimeouts  int        `yaml:"max_event_timeouts"`
 	RetryAfter        Duration   `yaml:"retry_after"`
 	UDPReadBuffer     int        `yaml:"udp_read_buffer"`
+	// MaxUDPTransactions is sip.ServerConfig.MaxUDPTransactions.
+	MaxUDPTransactions int `yaml:"max_udp_transactions"`
 }
 
 // Listener is one SIP listening socket.
@@ -216,15 +218,16 @@ func defaultConfig() Config {
 				{Transport: "udp", Address: "127.0.0.1:5060"},
 				{Transport: "tcp", Address: "127.0.0.1:5060"},
 			},
-			SessionExpires:    Duration(sip.DefaultSessionExpires),
-			MinSessionExpires: Duration(sip.DefaultMinSE),
-			MaxBodySize:       csta.DefaultMaxSize,
-			EventQueueSize:    sip.DefaultEventQueueSize,
-			EventTimeout:      Duration(sip.DefaultEventTimeout),
-			MaxEventTimeouts:  sip.DefaultMaxEventTimeouts,
-			RetryAfter:        Duration(sip.DefaultRetryAfter),
-			UDPReadBuffer:     sip.DefaultUDPReadBuffer,
-			NonceLifetime:     Duration(sip.DefaultNonceLifetime),
+			SessionExpires:     Duration(sip.DefaultSessionExpires),
+			MinSessionExpires:  Duration(sip.DefaultMinSE),
+			MaxBodySize:        csta.DefaultMaxSize,
+			EventQueueSize:     sip.DefaultEventQueueSize,
+			EventTimeout:       Duration(sip.DefaultEventTimeout),
+			MaxEventTimeouts:   sip.DefaultMaxEventTimeouts,
+			RetryAfter:         Duration(sip.DefaultRetryAfter),
+			UDPReadBuffer:      sip.DefaultUDPReadBuffer,
+			MaxUDPTransactions: sip.DefaultMaxUDPTransactions,
+			NonceLifetime:      Duration(sip.DefaultNonceLifetime),
 		},
 		CTI: CTIConfig{
 			Dialect:           dialect.ECMA354,
@@ -516,6 +519,7 @@ func (c *Config) validate() error {
 		{"sip.event_queue_size", c.SIP.EventQueueSize},
 		{"sip.max_event_timeouts", c.SIP.MaxEventTimeouts},
 		{"sip.udp_read_buffer", c.SIP.UDPReadBuffer},
+		{"sip.max_udp_transactions", c.SIP.MaxUDPTransactions},
 		{"cti.heartbeat_misses", c.CTI.HeartbeatMisses},
 		{"session.max_sessions", c.Session.MaxSessions},
 		{"session.max_sessions_per_user", c.Session.MaxSessionsPerUser},

@@ -35,6 +35,7 @@ func TestParseConfigLibraryDefaults(t *testing.T) {
 	assert.Equal(t, sip.DefaultSessionExpires, cfg.SIP.SessionExpires.D())
 	assert.Equal(t, sip.DefaultEventTimeout, cfg.SIP.EventTimeout.D())
 	assert.Equal(t, csta.DefaultMaxSize, cfg.SIP.MaxBodySize)
+	assert.Equal(t, sip.DefaultMaxUDPTransactions, cfg.SIP.MaxUDPTransactions)
 	assert.Equal(t, ctipool.DefaultHeartbeatInterval, cfg.CTI.HeartbeatInterval.D())
 	assert.Equal(t, session.DefaultMaxSessions, cfg.Session.MaxSessions)
 	assert.Nil(t, cfg.SIP.TrustedPeers, "nil: sip's default, loopback")
@@ -104,6 +105,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"short session timer", "sip:\n  session_expires: 30s\n", "c.yaml:2:20: sip.session_expires: 30s is below the RFC 4028 minimum of 90s"},
 		{"syntax", "sip: [\n", "config: c.yaml:1:6: sequence end token ']' not found"},
 		{"negative size", "sip:\n  max_body_size: -1\n", "c.yaml:2:18: sip.max_body_size: -1 is negative (0 selects the default)"},
+		{"negative UDP transactions", "sip:\n  max_udp_transactions: -1\n", "c.yaml:2:25: sip.max_udp_transactions: -1 is negative (0 selects the default)"},
 		{"negative queue", "sip:\n  event_queue_size: -5\n", "c.yaml:2:21: sip.event_queue_size: -5 is negative"},
 		{"negative misses", "cti:\n  heartbeat_misses: -1\n", "c.yaml:2:21: cti.heartbeat_misses: -1 is negative"},
 		{"negative limit", "session:\n  max_sessions_per_user: -2\n", "c.yaml:2:26: session.max_sessions_per_user: -2 is negative"},
