@@ -133,7 +133,7 @@ func TestDialRetriesWithMinSE(t *testing.T) {
 	ts := startServer(t, ServerConfig{})
 	c, err := dialTest(t, ts, "udp", ClientConfig{SessionExpires: 30 * time.Second})
 	require.NoError(t, err)
-	assert.Equal(t, uint64(1), ts.Stats().Responses[422])
+	waitFor(t, "the 422 counted", func() bool { return ts.Stats().Responses[422] == 1 }) // counted after it is sent
 	assert.Equal(t, 1, ts.handler.count())
 	require.NoError(t, c.Close(context.Background()))
 }
