@@ -250,33 +250,9 @@ func attach(ctx context.Context, cfg config, cmd string, args []string, stdin io
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go func() { done <- watch(wctx, c, cfg, out, stderr) }()
-		lines := readLines(wctx, stdin)
-		for {
-			out.showPrompt()
-			var l string
-			var more bool
-			select {
-			case <-ctx.Done():
-				return 0, true
-			case code := <-done:
-				return code, true
-			case l, more = <-lines:
-			}
-			if !more {
-				return 0, true
-			}
-			out.entered()
-			f := strings.Fields(l)
-			switch {
-			case len(f) == 0:
-			case f[0] == "quit" || f[0] == "exit":
-				return 0, true
-			case f[0] == "help":
-				out.line("%s", helpText())
-			default:
-				remote(ctx, path, cfg, f, out, stderr)
-			}
-		}
+		return repl(ctx, readLines(wctx, stdin), out, done, func(f []string) {
+			remote(ctx, path, cfg, f, out, stderr)
+		}), true
 	}
 	code, ok = remote(ctx, path, cfg, append([]string{cmd}, args...), out, stderr)
 	return code, ok
