@@ -174,7 +174,7 @@ func (a *app) keep(ctx context.Context) {
 				return
 			}
 			a.notice("re-opening failed: %s; trying again in up to %s",
-				strings.TrimPrefix(explain("open", err), "open: "), min(a.cfg.reopenMax, 2*backoffCeil(a.cfg.reopenMin, a.cfg.reopenMax, attempt)))
+				strings.TrimPrefix(explain("open", err), "open: "), backoffCeil(a.cfg.reopenMin, a.cfg.reopenMax, attempt+1))
 		}
 	}
 }
@@ -189,6 +189,7 @@ func backoff(lo, hi time.Duration, n int) time.Duration {
 	return lo + rand.N(ceil-lo+1)
 }
 
+// backoffCeil returns the longest delay before attempt n: min(hi, lo·2ⁿ).
 func backoffCeil(lo, hi time.Duration, n int) time.Duration {
 	ceil := lo
 	for i := 0; i < n && ceil < hi; i++ {
