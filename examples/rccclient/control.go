@@ -250,33 +250,9 @@ func attach(ctx context.Context, cfg config, cmd string, args []string, stdin io
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go func() { done <- watch(wctx, c, cfg, out, stderr) }()
-		lines := readLines(wctx, stdin)
-		for {
-			out.showPrompt()
-			var l string
-			var more bool
-			select {
-			case <-ctx.Done():
-				return 0, true
-			case code := <-done:
-				return code, true
-			case l, more = <-lines:
-			}
-			if !more {
-				return 0, true
-			}
-			out.entered()
-			f := strings.Fields(l)
-			switch {
-			case len(f) == 0:
-			case f[0] == "quit" || f[0] == "exit":
-				return 0, true
-			case f[0] == "help":
-				out.line("%s", helpText())
-			default:
-				remote(ctx, path, cfg, f, out, stderr)
-			}
-		}
+		return repl(ctx, readLines(wctx, stdin), out, done, func(f []string) {
+			remote(ctx, path, cfg, f, out, stderr)
+		}), true
 	}
 	code, ok = remote(ctx, path, cfg, append([]string{cmd}, args...), out, stderr)
 	return code, ok
@@ -290,26 +266,24 @@ func remote(ctx context.Context, path string, cfg config, args []string, out *pr
 		return 0, false
 	}
 	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	if err := json.NewEncoder(c).Encode(controlRequest{Args: args, JSON: cfg.json}); err != nil {
-		return 0, false
-	}
-	sc := bufio.NewScanner(c)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var r controlReply
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue
-		}
+	code, answered := 0, false
+	err = converse(ctx, c, controlRequest{Args: args, JSON: cfg.json}, func(r controlReply) bool {
 		switch {
 		case r.Code != nil:
-			return *r.Code, true
+			code, answered = *r.Code, true
+			return true
 		case r.Out != nil:
 			out.raw(*r.Out, false)
 		case r.Err != nil:
 			fmt.Fprintln(stderr, *r.Err)
 		}
+		return false
+	})
+	if err != nil {
+		return 0, false
+	}
+	if answered {
+		return code, true
 	}
 	fmt.Fprintln(stderr, "rccclient: the rccclient that has the session went away before answering")
 	return 1, true
@@ -319,23 +293,39 @@ func remote(ctx context.Context, path string, cfg config, args []string, out *pr
 // until ctx is done (0) or it goes away (1).
 func watch(ctx context.Context, c net.Conn, cfg config, out *printer, stderr io.Writer) int {
 	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	if err := json.NewEncoder(c).Encode(controlRequest{Watch: true, JSON: cfg.json}); err != nil {
-		fmt.Fprintf(stderr, "rccclient: %v\n", err)
-		return 1
-	}
-	sc := bufio.NewScanner(c)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var r controlReply
-		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Out != nil {
+	err := converse(ctx, c, controlRequest{Watch: true, JSON: cfg.json}, func(r controlReply) bool {
+		if r.Out != nil {
 			out.raw(*r.Out, true)
 		}
+		return false
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "rccclient: %v\n", err)
+		return 1
 	}
 	if ctx.Err() != nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "rccclient: the rccclient that has the session stopped")
 	return 1
+}
+
+// converse sends req on c, which is closed when ctx is done, and hands
+// each reply line to each until each returns true or c ends (lines that
+// are not replies are skipped). Its error is that of sending req.
+func converse(ctx context.Context, c net.Conn, req controlRequest, each func(controlReply) bool) error {
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(c)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var r controlReply
+		if json.Unmarshal(sc.Bytes(), &r) == nil && each(r) {
+			return nil
+		}
+	}
+	return nil
 }

@@ -174,7 +174,7 @@ func (a *app) keep(ctx context.Context) {
 				return
 			}
 			a.notice("re-opening failed: %s; trying again in up to %s",
-				strings.TrimPrefix(explain("open", err), "open: "), min(a.cfg.reopenMax, 2*backoffCeil(a.cfg.reopenMin, a.cfg.reopenMax, attempt)))
+				strings.TrimPrefix(explain("open", err), "open: "), backoffCeil(a.cfg.reopenMin, a.cfg.reopenMax, attempt+1))
 		}
 	}
 }
@@ -189,6 +189,7 @@ func backoff(lo, hi time.Duration, n int) time.Duration {
 	return lo + rand.N(ceil-lo+1)
 }
 
+// backoffCeil returns the longest delay before attempt n: min(hi, lo·2ⁿ).
 func backoffCeil(lo, hi time.Duration, n int) time.Duration {
 	ceil := lo
 	for i := 0; i < n && ceil < hi; i++ {
@@ -200,33 +201,41 @@ func backoffCeil(lo, hi time.Duration, n int) time.Duration {
 // interactive reads commands until the input ends, "quit", or ctx is
 // done. The session is kept open meanwhile (see keep).
 func (a *app) interactive(ctx context.Context, stdin io.Reader, stderr io.Writer) int {
-	lines := readLines(ctx, stdin)
 	errOut := func(msg string) { fmt.Fprintf(stderr, "rccclient: %s\n", msg) }
+	return repl(ctx, readLines(ctx, stdin), a.out, nil, func(f []string) {
+		a.exec(ctx, f[0], f[1:], a.out, errOut)
+	})
+}
+
+// repl shows the prompt and reads commands from lines, answering "help"
+// itself and handing the others to run, until the input ends, "quit", or
+// ctx is done (0), or done delivers an exit code (a nil done never does).
+func repl(ctx context.Context, lines <-chan string, out *printer, done <-chan int, run func(f []string)) int {
 	for {
-		a.out.showPrompt()
+		out.showPrompt()
 		var l string
 		var ok bool
 		select {
 		case <-ctx.Done():
 			return 0
+		case code := <-done:
+			return code
 		case l, ok = <-lines:
 		}
 		if !ok {
 			return 0
 		}
-		a.out.entered()
+		out.entered()
 		f := strings.Fields(l)
-		if len(f) == 0 {
-			continue
-		}
-		switch f[0] {
-		case "quit", "exit":
+		switch {
+		case len(f) == 0:
+		case f[0] == "quit" || f[0] == "exit":
 			return 0
-		case "help":
-			a.out.line("%s", helpText())
-			continue
+		case f[0] == "help":
+			out.line("%s", helpText())
+		default:
+			run(f)
 		}
-		a.exec(ctx, f[0], f[1:], a.out, errOut)
 	}
 }
 
