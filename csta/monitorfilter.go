@@ -60,6 +60,17 @@ var categoryEvents = map[EventCategory][]string{
 	},
 }
 
+// eventCategory maps each event of categoryEvents to its category.
+var eventCategory = func() map[string]EventCategory {
+	m := make(map[string]EventCategory)
+	for cat, evs := range categoryEvents {
+		for _, ev := range evs {
+			m[ev] = cat
+		}
+	}
+	return m
+}()
+
 // FilterEventName returns the name a monitor filter uses for an event
 // element ("DeliveredEvent" → "delivered"), and the category it belongs
 // to ("" when this package does not know it).
@@ -72,12 +83,7 @@ func FilterEventName(messageName string) (string, EventCategory) {
 	if n == "transfered" { // the event as ECMA-323 spells it
 		n = "transferred"
 	}
-	for cat, evs := range categoryEvents {
-		if slices.Contains(evs, n) {
-			return n, cat
-		}
-	}
-	return n, ""
+	return n, eventCategory[n]
 }
 
 // MonitorFilter is a parsed requestedMonitorFilter or actualMonitorFilter

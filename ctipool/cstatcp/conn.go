@@ -466,34 +466,44 @@ func (c *Conn) do(ctx context.Context, req csta.Request) (csta.Response, error) 
 	if err != nil {
 		return nil, notSent{err}
 	}
-	// Write the frame.
+	r, err := c.exchange(ctx, id, ch, body, req.MessageName())
+	if err != nil {
+		return nil, err
+	}
+	return r.resp, r.err
+}
+
+// exchange writes body as the frame of the request registered as id and
+// waits for its answer on ch. The error is the connection's or ctx's,
+// never the answer's; name, when not empty, is logged once the frame is
+// queued.
+func (c *Conn) exchange(ctx context.Context, id int, ch chan result, body []byte, name string) (result, error) {
 	seq, err := c.send(id, body)
 	if err != nil {
 		if errors.Is(err, errWriteQueueFull) {
 			c.unregister(id)
-			return nil, notSent{err}
+			return result{}, notSent{err}
 		}
-		return nil, c.linkErr(seq)
+		return result{}, c.linkErr(seq)
 	}
-	if c.log.Enabled(ctx, slog.LevelDebug) {
-		c.log.Debug("sent", "invokeID", id, "message", req.MessageName())
+	if name != "" && c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("sent", "invokeID", id, "message", name)
 	}
-	// Wait for the answer.
 	select {
 	case r := <-ch:
-		return r.resp, r.err
+		return r, nil
 	case <-c.done:
-		return nil, c.linkErr(seq)
+		return result{}, c.linkErr(seq)
 	case <-ctx.Done():
 		select {
 		case r := <-ch: // answered at the last moment
-			return r.resp, r.err
+			return r, nil
 		case <-c.done: // the connection's failure says more
-			return nil, c.linkErr(seq)
+			return result{}, c.linkErr(seq)
 		default:
 		}
 		c.abandon(id, ch)
-		return nil, ctx.Err()
+		return result{}, ctx.Err()
 	}
 }
 

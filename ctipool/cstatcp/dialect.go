@@ -156,28 +156,9 @@ func (c *Conn) doVendor(ctx context.Context, want string, body []byte) ([]byte, 
 	c.mu.Lock()
 	c.dx.raw[id] = ch
 	c.mu.Unlock()
-	seq, err := c.send(id, body)
+	r, err := c.exchange(ctx, id, ch, body, "")
 	if err != nil {
-		if errors.Is(err, errWriteQueueFull) {
-			c.unregister(id)
-			return nil, notSent{err}
-		}
-		return nil, c.linkErr(seq)
-	}
-	var r result
-	select {
-	case r = <-ch:
-	case <-c.done:
-		return nil, c.linkErr(seq)
-	case <-ctx.Done():
-		select {
-		case r = <-ch:
-		case <-c.done:
-			return nil, c.linkErr(seq)
-		default:
-			c.abandon(id, ch)
-			return nil, ctx.Err()
-		}
+		return nil, err
 	}
 	if r.err != nil {
 		return nil, r.err

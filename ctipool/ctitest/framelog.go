@@ -130,9 +130,6 @@ const maxInterned = 4096
 
 // add records a frame whose root element name is name.
 func (l *frameLog) add(r FrameRecord, name []byte) {
-	if l.ring.max <= 0 {
-		return
-	}
 	l.mu.Lock()
 	if len(name) > 0 {
 		n, ok := l.intern[string(name)]
@@ -177,8 +174,12 @@ func (p *PBX) ClearFrames() {
 	p.frames.ring.reset()
 }
 
-// logFrame records a frame of c.
+// logFrame records a frame of c; with the frame log off it does nothing,
+// not even find the frame's root name.
 func (c *conn) logFrame(dir Direction, id int, body []byte) {
+	if c.srv.pbx.frames.ring.max <= 0 {
+		return
+	}
 	c.srv.pbx.frames.add(FrameRecord{Time: time.Now(), Dir: dir, Endpoint: c.srv.name, Conn: c.id, InvokeID: id, Body: body}, rootName(body))
 }
 
