@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -549,16 +550,12 @@ func (c *Config) validate() error {
 	if rmin, rmax := or(c.CTI.ReconnectMin, ctipool.DefaultReconnectMin), or(c.CTI.ReconnectMax, ctipool.DefaultReconnectMax); rmax < rmin {
 		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", rmax, rmin)
 	}
-	switch c.Session.LossPolicy {
-	case "rehome", "reconnect":
-	default:
-		return bad("session.loss_policy: %q is not rehome or reconnect", c.Session.LossPolicy)
+	if err := oneOf(c.Session.LossPolicy, "rehome", "reconnect"); err != nil {
+		return bad("session.loss_policy: %v", err)
 	}
 	for i, p := range c.Directory.Preference {
-		switch p {
-		case "soft-registered", "hard-registered", "config-order":
-		default:
-			return bad("directory.preference[%d]: %q is not soft-registered, hard-registered or config-order", i, p)
+		if err := oneOf(p, "soft-registered", "hard-registered", "config-order"); err != nil {
+			return bad("directory.preference[%d]: %v", i, err)
 		}
 	}
 	if c.Admin.Listen != "" {
@@ -566,17 +563,23 @@ func (c *Config) validate() error {
 			return bad("admin.listen: %q: %v", c.Admin.Listen, err)
 		}
 	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return bad("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	if err := oneOf(c.Log.Level, "debug", "info", "warn", "error"); err != nil {
+		return bad("log.level: %v", err)
 	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		return bad("log.format: %q is not text or json", c.Log.Format)
+	if err := oneOf(c.Log.Format, "text", "json"); err != nil {
+		return bad("log.format: %v", err)
 	}
 	return nil
+}
+
+// oneOf reports v that is none of allowed (two or more names, matched
+// exactly) as `"v" is not a, b or c`.
+func oneOf(v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	last := len(allowed) - 1
+	return fmt.Errorf("%q is not %s or %s", v, strings.Join(allowed[:last], ", "), allowed[last])
 }
 
 // validateDialect checks cti.dialect and its credentials.
