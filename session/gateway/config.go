@@ -479,15 +479,11 @@ func (c *Config) validate() error {
 			return bad("sip.listen[%d]: a tls listener needs sip.tls.cert_file and sip.tls.key_file", i)
 		}
 	}
-	for i, p := range c.SIP.TrustedPeers {
-		if _, err := parsePrefix(p); err != nil {
-			return bad("sip.trusted_peers[%d]: %v", i, err)
-		}
+	if _, err := parsePrefixes("sip.trusted_peers", c.SIP.TrustedPeers); err != nil {
+		return err
 	}
-	for i, p := range c.SIP.AuthPeers {
-		if _, err := parsePrefix(p); err != nil {
-			return bad("sip.auth_peers[%d]: %v", i, err)
-		}
+	if _, err := parsePrefixes("sip.auth_peers", c.SIP.AuthPeers); err != nil {
+		return err
 	}
 	switch {
 	case len(c.SIP.AuthPeers) > 0 && c.SIP.Realm == "":
@@ -679,6 +675,24 @@ func (c *CTIConfig) ResolvePassword() (string, error) {
 		return v, nil
 	}
 	return c.Password.Value(), nil
+}
+
+// parsePrefixes parses the list of prefixes at key with parsePrefix; a nil
+// list gives nil (the library's default).
+func parsePrefixes(key string, list []string) ([]netip.Prefix, error) {
+	if list == nil {
+		return nil, nil
+	}
+	out := make([]netip.Prefix, 0, len(list))
+	for i, p := range list {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			path := key + "[" + strconv.Itoa(i) + "]"
+			return nil, &ConfigError{Path: path, Msg: path + ": " + err.Error()}
+		}
+		out = append(out, pfx)
+	}
+	return out, nil
 }
 
 // parsePrefix accepts a CIDR prefix or a single address.
