@@ -458,13 +458,16 @@ func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 
 var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}
 
+// bad returns a ConfigError whose message starts with its key path, as in
+// "sip.listen[1].transport: ..."; the path is taken from the message.
+func bad(format string, args ...any) *ConfigError {
+	msg := fmt.Sprintf(format, args...)
+	path, _, _ := strings.Cut(msg, ":")
+	path, _, _ = strings.Cut(path, " ")
+	return &ConfigError{Path: path, Msg: msg}
+}
+
 func (c *Config) validate() error {
-	bad := func(format string, args ...any) error {
-		msg := fmt.Sprintf(format, args...)
-		path, _, _ := strings.Cut(msg, ":")
-		path, _, _ = strings.Cut(path, " ")
-		return &ConfigError{Path: path, Msg: msg}
-	}
 	if len(c.SIP.Listen) == 0 {
 		return bad("sip.listen: at least one listener is required")
 	}
@@ -582,7 +585,7 @@ func oneOf(v string, allowed ...string) error {
 func (c *CTIConfig) validateDialect() error {
 	d, err := dialect.Lookup(c.Dialect)
 	if err != nil {
-		return &ConfigError{Path: "cti.dialect", Msg: fmt.Sprintf("cti.dialect: %q is not a known dialect (known: %s)", c.Dialect, strings.Join(dialect.Names(), ", "))}
+		return bad("cti.dialect: %q is not a known dialect (known: %s)", c.Dialect, strings.Join(dialect.Names(), ", "))
 	}
 	set := 0
 	for _, v := range []string{c.Password.Value(), c.PasswordFile, c.PasswordEnv} {
@@ -591,25 +594,25 @@ func (c *CTIConfig) validateDialect() error {
 		}
 	}
 	if set > 1 {
-		return &ConfigError{Path: "cti.password", Msg: "cti.password: set at most one of cti.password, cti.password_file and cti.password_env"}
+		return bad("cti.password: set at most one of cti.password, cti.password_file and cti.password_env")
 	}
 	if _, err := c.ResolvePassword(); err != nil {
 		return err
 	}
 	if d.Session != dialect.SessionLogin && (c.Username != "" || set > 0) {
-		return &ConfigError{Path: "cti.username", Msg: fmt.Sprintf("cti.username: dialect %s has no login; remove the credentials or choose openscape-business or avaya-dmcc", d.Name)}
+		return bad("cti.username: dialect %s has no login; remove the credentials or choose openscape-business or avaya-dmcc", d.Name)
 	}
 	if d.Name == dialect.AvayaDMCC && c.Username == "" {
-		return &ConfigError{Path: "cti.username", Msg: "cti.username: dialect avaya-dmcc logs in to AES: a user name is required"}
+		return bad("cti.username: dialect avaya-dmcc logs in to AES: a user name is required")
 	}
 	if d.Name == dialect.AvayaDMCC && c.SwitchName == "" {
-		return &ConfigError{Path: "cti.switch_name", Msg: "cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId: the switch (Communication Manager) name as AES knows it is required"}
+		return bad("cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId: the switch (Communication Manager) name as AES knows it is required")
 	}
 	if set > 0 && c.Username == "" {
-		return &ConfigError{Path: "cti.username", Msg: "cti.username: a password is configured without a user name"}
+		return bad("cti.username: a password is configured without a user name")
 	}
 	if c.SwitchName != "" && !d.DeviceIDService {
-		return &ConfigError{Path: "cti.switch_name", Msg: fmt.Sprintf("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)}
+		return bad("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)
 	}
 	return nil
 }
@@ -659,18 +662,18 @@ func (c *CTIConfig) ResolvePassword() (string, error) {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: %v", c.PasswordFile, err)}
+			return "", bad("cti.password_file: %s: %v", c.PasswordFile, err)
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: the first line is empty", c.PasswordFile)}
+			return "", bad("cti.password_file: %s: the first line is empty", c.PasswordFile)
 		}
 		return line, nil
 	case c.PasswordEnv != "":
 		v, ok := os.LookupEnv(c.PasswordEnv)
 		if !ok || v == "" {
-			return "", &ConfigError{Path: "cti.password_env", Msg: fmt.Sprintf("cti.password_env: environment variable %s is not set", c.PasswordEnv)}
+			return "", bad("cti.password_env: environment variable %s is not set", c.PasswordEnv)
 		}
 		return v, nil
 	}
@@ -687,8 +690,7 @@ func parsePrefixes(key string, list []string) ([]netip.Prefix, error) {
 	for i, p := range list {
 		pfx, err := parsePrefix(p)
 		if err != nil {
-			path := key + "[" + strconv.Itoa(i) + "]"
-			return nil, &ConfigError{Path: path, Msg: path + ": " + err.Error()}
+			return nil, bad("%s[%d]: %v", key, i, err)
 		}
 		out = append(out, pfx)
 	}
