@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -457,13 +458,16 @@ func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 
 var validTransports = map[string]bool{"udp": true, "tcp": true, "tls": true}
 
+// bad returns a ConfigError whose message starts with its key path, as in
+// "sip.listen[1].transport: ..."; the path is taken from the message.
+func bad(format string, args ...any) *ConfigError {
+	msg := fmt.Sprintf(format, args...)
+	path, _, _ := strings.Cut(msg, ":")
+	path, _, _ = strings.Cut(path, " ")
+	return &ConfigError{Path: path, Msg: msg}
+}
+
 func (c *Config) validate() error {
-	bad := func(format string, args ...any) error {
-		msg := fmt.Sprintf(format, args...)
-		path, _, _ := strings.Cut(msg, ":")
-		path, _, _ = strings.Cut(path, " ")
-		return &ConfigError{Path: path, Msg: msg}
-	}
 	if len(c.SIP.Listen) == 0 {
 		return bad("sip.listen: at least one listener is required")
 	}
@@ -478,15 +482,11 @@ func (c *Config) validate() error {
 			return bad("sip.listen[%d]: a tls listener needs sip.tls.cert_file and sip.tls.key_file", i)
 		}
 	}
-	for i, p := range c.SIP.TrustedPeers {
-		if _, err := parsePrefix(p); err != nil {
-			return bad("sip.trusted_peers[%d]: %v", i, err)
-		}
+	if _, err := parsePrefixes("sip.trusted_peers", c.SIP.TrustedPeers); err != nil {
+		return err
 	}
-	for i, p := range c.SIP.AuthPeers {
-		if _, err := parsePrefix(p); err != nil {
-			return bad("sip.auth_peers[%d]: %v", i, err)
-		}
+	if _, err := parsePrefixes("sip.auth_peers", c.SIP.AuthPeers); err != nil {
+		return err
 	}
 	switch {
 	case len(c.SIP.AuthPeers) > 0 && c.SIP.Realm == "":
@@ -549,16 +549,12 @@ func (c *Config) validate() error {
 	if rmin, rmax := or(c.CTI.ReconnectMin, ctipool.DefaultReconnectMin), or(c.CTI.ReconnectMax, ctipool.DefaultReconnectMax); rmax < rmin {
 		return bad("cti.reconnect_max (%v) is below cti.reconnect_min (%v)", rmax, rmin)
 	}
-	switch c.Session.LossPolicy {
-	case "rehome", "reconnect":
-	default:
-		return bad("session.loss_policy: %q is not rehome or reconnect", c.Session.LossPolicy)
+	if err := oneOf(c.Session.LossPolicy, "rehome", "reconnect"); err != nil {
+		return bad("session.loss_policy: %v", err)
 	}
 	for i, p := range c.Directory.Preference {
-		switch p {
-		case "soft-registered", "hard-registered", "config-order":
-		default:
-			return bad("directory.preference[%d]: %q is not soft-registered, hard-registered or config-order", i, p)
+		if err := oneOf(p, "soft-registered", "hard-registered", "config-order"); err != nil {
+			return bad("directory.preference[%d]: %v", i, err)
 		}
 	}
 	if c.Admin.Listen != "" {
@@ -566,24 +562,30 @@ func (c *Config) validate() error {
 			return bad("admin.listen: %q: %v", c.Admin.Listen, err)
 		}
 	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		return bad("log.level: %q is not debug, info, warn or error", c.Log.Level)
+	if err := oneOf(c.Log.Level, "debug", "info", "warn", "error"); err != nil {
+		return bad("log.level: %v", err)
 	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		return bad("log.format: %q is not text or json", c.Log.Format)
+	if err := oneOf(c.Log.Format, "text", "json"); err != nil {
+		return bad("log.format: %v", err)
 	}
 	return nil
+}
+
+// oneOf reports v that is none of allowed (two or more names, matched
+// exactly) as `"v" is not a, b or c`.
+func oneOf(v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	last := len(allowed) - 1
+	return fmt.Errorf("%q is not %s or %s", v, strings.Join(allowed[:last], ", "), allowed[last])
 }
 
 // validateDialect checks cti.dialect and its credentials.
 func (c *CTIConfig) validateDialect() error {
 	d, err := dialect.Lookup(c.Dialect)
 	if err != nil {
-		return &ConfigError{Path: "cti.dialect", Msg: fmt.Sprintf("cti.dialect: %q is not a known dialect (known: %s)", c.Dialect, strings.Join(dialect.Names(), ", "))}
+		return bad("cti.dialect: %q is not a known dialect (known: %s)", c.Dialect, strings.Join(dialect.Names(), ", "))
 	}
 	set := 0
 	for _, v := range []string{c.Password.Value(), c.PasswordFile, c.PasswordEnv} {
@@ -592,25 +594,25 @@ func (c *CTIConfig) validateDialect() error {
 		}
 	}
 	if set > 1 {
-		return &ConfigError{Path: "cti.password", Msg: "cti.password: set at most one of cti.password, cti.password_file and cti.password_env"}
+		return bad("cti.password: set at most one of cti.password, cti.password_file and cti.password_env")
 	}
 	if _, err := c.ResolvePassword(); err != nil {
 		return err
 	}
 	if d.Session != dialect.SessionLogin && (c.Username != "" || set > 0) {
-		return &ConfigError{Path: "cti.username", Msg: fmt.Sprintf("cti.username: dialect %s has no login; remove the credentials or choose openscape-business or avaya-dmcc", d.Name)}
+		return bad("cti.username: dialect %s has no login; remove the credentials or choose openscape-business or avaya-dmcc", d.Name)
 	}
 	if d.Name == dialect.AvayaDMCC && c.Username == "" {
-		return &ConfigError{Path: "cti.username", Msg: "cti.username: dialect avaya-dmcc logs in to AES: a user name is required"}
+		return bad("cti.username: dialect avaya-dmcc logs in to AES: a user name is required")
 	}
 	if d.Name == dialect.AvayaDMCC && c.SwitchName == "" {
-		return &ConfigError{Path: "cti.switch_name", Msg: "cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId: the switch (Communication Manager) name as AES knows it is required"}
+		return bad("cti.switch_name: dialect avaya-dmcc names the switch in GetDeviceId: the switch (Communication Manager) name as AES knows it is required")
 	}
 	if set > 0 && c.Username == "" {
-		return &ConfigError{Path: "cti.username", Msg: "cti.username: a password is configured without a user name"}
+		return bad("cti.username: a password is configured without a user name")
 	}
 	if c.SwitchName != "" && !d.DeviceIDService {
-		return &ConfigError{Path: "cti.switch_name", Msg: fmt.Sprintf("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)}
+		return bad("cti.switch_name: only avaya-dmcc names a switch, not %s", d.Name)
 	}
 	return nil
 }
@@ -660,22 +662,39 @@ func (c *CTIConfig) ResolvePassword() (string, error) {
 			if errors.As(err, &pe) {
 				err = pe.Err
 			}
-			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: %v", c.PasswordFile, err)}
+			return "", bad("cti.password_file: %s: %v", c.PasswordFile, err)
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return "", &ConfigError{Path: "cti.password_file", Msg: fmt.Sprintf("cti.password_file: %s: the first line is empty", c.PasswordFile)}
+			return "", bad("cti.password_file: %s: the first line is empty", c.PasswordFile)
 		}
 		return line, nil
 	case c.PasswordEnv != "":
 		v, ok := os.LookupEnv(c.PasswordEnv)
 		if !ok || v == "" {
-			return "", &ConfigError{Path: "cti.password_env", Msg: fmt.Sprintf("cti.password_env: environment variable %s is not set", c.PasswordEnv)}
+			return "", bad("cti.password_env: environment variable %s is not set", c.PasswordEnv)
 		}
 		return v, nil
 	}
 	return c.Password.Value(), nil
+}
+
+// parsePrefixes parses the list of prefixes at key with parsePrefix; a nil
+// list gives nil (the library's default).
+func parsePrefixes(key string, list []string) ([]netip.Prefix, error) {
+	if list == nil {
+		return nil, nil
+	}
+	out := make([]netip.Prefix, 0, len(list))
+	for i, p := range list {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return nil, bad("%s[%d]: %v", key, i, err)
+		}
+		out = append(out, pfx)
+	}
+	return out, nil
 }
 
 // parsePrefix accepts a CIDR prefix or a single address.

@@ -218,24 +218,13 @@ func New(cfg Config, opts Options) (*Gateway, error) {
 		return nil, err
 	}
 
-	var peers []netip.Prefix // nil: the library's default, loopback
-	if cfg.SIP.TrustedPeers != nil {
-		peers = make([]netip.Prefix, 0, len(cfg.SIP.TrustedPeers))
+	peers, err := parsePrefixes("sip.trusted_peers", cfg.SIP.TrustedPeers) // nil: the library's default, loopback
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range cfg.SIP.TrustedPeers {
-		pfx, err := parsePrefix(p)
-		if err != nil {
-			return nil, err
-		}
-		peers = append(peers, pfx)
-	}
-	var authPeers []netip.Prefix
-	for _, p := range cfg.SIP.AuthPeers {
-		pfx, err := parsePrefix(p)
-		if err != nil {
-			return nil, err
-		}
-		authPeers = append(authPeers, pfx)
+	authPeers, err := parsePrefixes("sip.auth_peers", cfg.SIP.AuthPeers)
+	if err != nil {
+		return nil, err
 	}
 	var creds sip.Credentials
 	if len(authPeers) > 0 {

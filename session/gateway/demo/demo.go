@@ -107,14 +107,15 @@ func New(cfg gateway.Config, opts gateway.Options, o Options) (*Gateway, error) 
 		pbx = ctitest.DemoPBX()
 	}
 	cfg.CTI = demoCredentials(cfg.CTI)
+	var password string
+	if cfg.CTI.Username != "" {
+		if password, err = cfg.CTI.ResolvePassword(); err != nil {
+			return fail(err)
+		}
+	}
 	scfg := make([]ctitest.ServerConfig, Endpoints)
 	for i := range scfg {
-		scfg[i] = ctitest.ServerConfig{Dialect: cfg.CTI.Dialect, Username: cfg.CTI.Username, SwitchName: cfg.CTI.SwitchName}
-		if cfg.CTI.Username != "" {
-			if scfg[i].Password, err = cfg.CTI.ResolvePassword(); err != nil {
-				return fail(err)
-			}
-		}
+		scfg[i] = ctitest.ServerConfig{Dialect: cfg.CTI.Dialect, Username: cfg.CTI.Username, Password: password, SwitchName: cfg.CTI.SwitchName}
 	}
 	cluster, err := pbx.ServeCluster(scfg...)
 	if err != nil {
