@@ -623,9 +623,13 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	}
 	if status != 0 && status != 408 {
 		// A 408 is what a proxy (OCS) says when the client behind it did
-		// not answer: not an answer of the client's.
+		// not answer: not an answer of the client's. A 2xx also ends a run
+		// of timeouts; one lock for both, as this runs per event.
 		d.mu.Lock()
 		d.eventsAnswered = true
+		if status >= 200 && status < 300 {
+			d.timeouts = 0
+		}
 		d.mu.Unlock()
 	}
 	if d.srv.obs.EventDone != nil {
@@ -633,9 +637,6 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	}
 	if status >= 200 && status < 300 {
 		d.srv.stats.eventsSent.Add(1)
-		d.mu.Lock()
-		d.timeouts = 0
-		d.mu.Unlock()
 		return
 	}
 	d.srv.stats.eventsFailed.Add(1)
