@@ -392,16 +392,7 @@ func (c *ClientSession) invite(ctx context.Context) error {
 
 	se := st.SessionExpires
 	for attempt := 0; ; attempt++ {
-		req := c.newInvite(se)
-		res, tx, err := c.sendInvite(ctx, req)
-		for tries := 0; err == nil; tries++ {
-			next := c.reauth(req, res, tries) // a digest challenge: auth_client.go
-			if next == nil {
-				break
-			}
-			req = next
-			res, tx, err = c.sendInvite(ctx, req)
-		}
+		req, res, tx, err := c.sendInviteAuth(ctx, c.newInvite(se))
 		if err != nil {
 			return err
 		}
@@ -449,6 +440,22 @@ func (c *ClientSession) newRequest(method sipmsg.RequestMethod, ackCSeq uint32) 
 		c.laddr.Copy(&req.Laddr)
 	}
 	return req
+}
+
+// sendInviteAuth sends an INVITE with sendInvite, and again with
+// credentials while the answer is a digest challenge it can meet (see
+// reauth). It returns the INVITE last sent with its outcome.
+func (c *ClientSession) sendInviteAuth(ctx context.Context, req *sipmsg.Request) (*sipmsg.Request, *sipmsg.Response, sipmsg.ClientTransaction, error) {
+	res, tx, err := c.sendInvite(ctx, req)
+	for tries := 0; err == nil; tries++ {
+		next := c.reauth(req, res, tries) // a digest challenge: auth_client.go
+		if next == nil {
+			break
+		}
+		req = next
+		res, tx, err = c.sendInvite(ctx, req)
+	}
+	return req, res, tx, err
 }
 
 // sendInvite sends an INVITE and waits for its final response; if ctx ends
@@ -607,16 +614,7 @@ func (c *ClientSession) refresh() {
 		if c.isEnded() {
 			return
 		}
-		req := c.newInvite(se)
-		res, tx, err := c.sendInvite(ctx, req)
-		for tries := 0; err == nil; tries++ {
-			next := c.reauth(req, res, tries)
-			if next == nil {
-				break
-			}
-			req = next
-			res, tx, err = c.sendInvite(ctx, req)
-		}
+		req, res, tx, err := c.sendInviteAuth(ctx, c.newInvite(se))
 		if err != nil {
 			c.log.Warn("session refresh got no answer", "error", err)
 			c.bye(ctx)

@@ -97,13 +97,21 @@ type dialog struct {
 	peerRefreshes int
 	armed         uint64 // how many times the session timers were (re)started
 
-	// Event INFOs: whether the client has ever answered one, whether one
-	// went unanswered before it did (events are pipelined from then on
-	// until it answers one), and the bound on those in flight meanwhile.
-	eventsAnswered bool
-	silent         bool
-	inflight       chan struct{}
+	// Event INFOs: whether the client answers them (see clientEvents), and
+	// the bound on those in flight while they are pipelined.
+	events   clientEvents
+	inflight chan struct{}
 }
+
+// clientEvents is what a dialog knows of its client's answers to event
+// INFOs.
+type clientEvents uint8
+
+const (
+	eventsUnknown   clientEvents = iota // none answered, none unanswered yet
+	eventsSilent                        // one went unanswered before any was: pipelined until one is
+	eventsAnswering                     // the client has answered one
+)
 
 // ackWait is a 2xx to an INVITE waiting for its ACK: resent over UDP at
 // T1, 2*T1, ... T2, for 64*T1 at most (RFC 3261 section 13.3.1.4).
@@ -530,7 +538,7 @@ func (d *dialog) sendLoop() {
 		if len(d.queue) == 0 {
 			d.queue = nil
 		}
-		pipelined := d.silent && !d.eventsAnswered
+		pipelined := d.events == eventsSilent
 		d.mu.Unlock()
 		if pipelined {
 			d.sendPipelined(body)
@@ -623,9 +631,13 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	}
 	if status != 0 && status != 408 {
 		// A 408 is what a proxy (OCS) says when the client behind it did
-		// not answer: not an answer of the client's.
+		// not answer: not an answer of the client's. A 2xx also ends a run
+		// of timeouts; one lock for both, as this runs per event.
 		d.mu.Lock()
-		d.eventsAnswered = true
+		d.events = eventsAnswering
+		if status >= 200 && status < 300 {
+			d.timeouts = 0
+		}
 		d.mu.Unlock()
 	}
 	if d.srv.obs.EventDone != nil {
@@ -633,9 +645,6 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 	}
 	if status >= 200 && status < 300 {
 		d.srv.stats.eventsSent.Add(1)
-		d.mu.Lock()
-		d.timeouts = 0
-		d.mu.Unlock()
 		return
 	}
 	d.srv.stats.eventsFailed.Add(1)
@@ -654,12 +663,12 @@ func (d *dialog) eventDone(res *sipmsg.Response, err error, pipelined bool) {
 		// Not counted: the client is alive while it refreshes its session.
 	case err != nil || status == 408:
 		d.mu.Lock()
-		never := !d.eventsAnswered
+		never := d.events != eventsAnswering
 		if never {
 			// A client that has never answered an event (pidgin-sipe):
 			// pipeline its events from now on; the session timer decides
 			// whether it is alive.
-			d.silent = true
+			d.events = eventsSilent
 		} else {
 			d.timeouts++
 		}

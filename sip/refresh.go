@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -406,16 +405,7 @@ func (s *Server) onUpdate(x *exchange) {
 	if d == nil {
 		return
 	}
-	var bad []string
-	for _, t := range tokens(req, "Require") {
-		if t != "timer" {
-			bad = append(bad, t)
-		}
-	}
-	if len(bad) > 0 {
-		x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
-		return
-	}
+	// A Require other than timer was refused already, by admit.
 	if !d.beginPeerRefresh() {
 		x.srv.log.Debug("UPDATE crossed the server's refresh: 491", "dialog", d.info.DialogID)
 		x.refuse(491, "")

@@ -222,18 +222,11 @@ func (x *exchange) sessionRefreshed(d *dialog) bool {
 }
 
 // checkInvite checks the parts of an INVITE every INVITE needs. On failure
-// it answers and returns false.
+// it answers and returns false. A Require other than timer was refused
+// already, by admit.
 func (x *exchange) checkInvite() bool {
 	req := x.req
-	var bad []string
-	for _, t := range tokens(req, "Require") {
-		if t != "timer" {
-			bad = append(bad, t)
-		}
-	}
 	switch {
-	case len(bad) > 0:
-		x.refuse(420, "", sipmsg.NewHeader("Unsupported", strings.Join(bad, ", ")))
 	case req.Contact() == nil:
 		x.refuse(400, "Missing Contact")
 	case req.CSeq() == nil || req.CallID() == nil || req.From() == nil || req.To() == nil:
