@@ -405,7 +405,7 @@ func (c *frontConn) pass(m *rawMsg, n int, t topVia, viaOK bool) {
 	data := c.buf[:n]
 	out := c.outBuf[:0]
 	if m.request {
-		out = prepareRequest(out, data, m, t, viaOK, c.src)
+		out = prepareRequest(out, data, m, t, viaOK, needsNormalizing(data, m, t, viaOK), c.src)
 	} else {
 		out = append(out, data...)
 	}

@@ -109,10 +109,11 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	if !ack && !c.admit(data, &m, t, src, viaOK) {
 		return 0
 	}
-	if !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) && !needsNormalizing(data, &m, t, viaOK) {
+	norm := needsNormalizing(data, &m, t, viaOK)
+	if !norm && !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) {
 		return n
 	}
-	out := prepareRequest(c.scratch[:0], data, &m, t, viaOK, src)
+	out := prepareRequest(c.scratch[:0], data, &m, t, viaOK, norm, src)
 	c.scratch = out[:0]
 	if len(out) > len(b) {
 		s.log.Debug("front door: dropped a datagram too large to annotate", "source", src, "size", n)
