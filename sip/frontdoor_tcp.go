@@ -429,15 +429,16 @@ func (c *frontConn) refuse(m *rawMsg, code int, reason string, extra ...string) 
 	}
 	if !c.trusted && !c.auth {
 		code, reason = 403, "Forbidden (Untrusted Peer)"
+		if s.cfg.DropUntrusted {
+			code = 0
+		}
 	}
-	if m.isMethod(data, "ACK") || !ok || m.unsafe || (!c.trusted && !c.auth && s.cfg.DropUntrusted) {
-		s.frontAnswered(data, m, 0)
+	out, answered := s.statelessResponse(c.outBuf[:0], data, m, t, ok, c.src, code, reason, extra...)
+	c.outBuf = out[:0]
+	if !answered {
 		return
 	}
 	s.log.Debug("front door: refused a request", "source", c.src, "transport", c.transport, "status", code, "reason", reason)
-	s.frontAnswered(data, m, code)
-	out := s.appendResponse(c.outBuf[:0], data, m, t, c.src, code, reason, extra...)
-	c.outBuf = out[:0]
 	c.Write(out)
 }
 
