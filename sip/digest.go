@@ -160,24 +160,25 @@ func parseDigest(v string) (digestParams, error) {
 		rest = strings.TrimLeft(rest[eq+1:], lws)
 		var val string
 		if strings.HasPrefix(rest, `"`) {
-			var b strings.Builder
-			i := 1
+			i, escaped := 1, false
 			for ; i < len(rest); i++ {
 				c := rest[i]
 				if c == '\\' && i+1 < len(rest) {
 					i++
-					b.WriteByte(rest[i])
+					escaped = true
 					continue
 				}
 				if c == '"' {
 					break
 				}
-				b.WriteByte(c)
 			}
 			if i >= len(rest) {
 				return p, errors.New("unterminated quoted string")
 			}
-			val = b.String()
+			val = rest[1:i]
+			if escaped {
+				val = unquotePairs(val)
+			}
 			rest = rest[i+1:]
 		} else {
 			end := strings.IndexAny(rest, ", \t\r\n")
@@ -227,6 +228,20 @@ func parseDigest(v string) (digestParams, error) {
 		}
 	}
 	return p, nil
+}
+
+// unquotePairs returns the text of a quoted string's contents (between
+// the quotes) with each quoted-pair replaced by the character it escapes.
+func unquotePairs(v string) string {
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }
 
 // parseNC reads a nonce-count: exactly 8 hex digits.

@@ -225,6 +225,19 @@ func (s *Server) appendResponse(out, data []byte, m *rawMsg, t topVia, src netip
 	return out
 }
 
+// statelessResponse counts a request the front door consumed and, unless
+// code is 0 or the request is an ACK, has no readable top Via (viaOK
+// false) or is unsafe to answer, appends to out the response code (see
+// appendResponse). It reports whether it appended one to send.
+func (s *Server) statelessResponse(out, data []byte, m *rawMsg, t topVia, viaOK bool, src netip.AddrPort, code int, reason string, extra ...string) ([]byte, bool) {
+	if code == 0 || !viaOK || m.unsafe || m.isMethod(data, "ACK") {
+		s.frontAnswered(data, m, 0)
+		return out, false
+	}
+	s.frontAnswered(data, m, code)
+	return s.appendResponse(out, data, m, t, src, code, reason, extra...), true
+}
+
 // eachHeader calls f with the kind and value of each header of a message
 // scanned into m, in order.
 func eachHeader(data []byte, m *rawMsg, f func(k hdrKind, v span)) {

@@ -246,10 +246,10 @@ func rfc2543Hash(data []byte, m *rawMsg, t topVia) uint64 {
 }
 
 // prepareRequest appends a request from a trusted peer (scanned into m,
-// its top Via t) as sipgo is to see it: normalised when it needs it, then
-// as appendRequest makes it.
-func prepareRequest(out, data []byte, m *rawMsg, t topVia, viaOK bool, src netip.AddrPort) []byte {
-	if needsNormalizing(data, m, t, viaOK) {
+// its top Via t) as sipgo is to see it: normalised when normalize (what
+// needsNormalizing reported for it), then as appendRequest makes it.
+func prepareRequest(out, data []byte, m *rawMsg, t topVia, viaOK, normalize bool, src netip.AddrPort) []byte {
+	if normalize {
 		// Rare (a peer that folds or spaces its headers, or speaks RFC
 		// 2543): a buffer of its own.
 		norm := appendNormalized(make([]byte, 0, len(data)+64), data, m, t, viaOK)

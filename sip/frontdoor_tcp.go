@@ -342,13 +342,17 @@ func (c *frontConn) frame() error {
 			// close the connection.
 			m.malformed = "Missing Content-Length"
 		}
+		var t topVia
+		viaOK := false
 		if m.request {
 			if code, reason := refusalFor(c.buf, &m); code != 0 {
 				c.refuse(&m, code, reason)
 				c.consume(m.headersEnd, body)
 				return nil
 			}
-			if _, ok := parseTopVia(c.buf, m.first[hVia]); m.count[hVia] > 0 && !ok {
+			t, viaOK = parseTopVia(c.buf, m.first[hVia])
+			viaOK = viaOK && m.count[hVia] > 0
+			if m.count[hVia] > 0 && !viaOK {
 				// No address to answer to that sipgo and we read alike.
 				c.s.log.Debug("front door: dropped a request with an unreadable Via", "source", c.src)
 				c.s.frontAnswered(c.buf, &m, 0)
@@ -356,7 +360,6 @@ func (c *frontConn) frame() error {
 				return nil
 			}
 			if c.auth {
-				t, _ := parseTopVia(c.buf, m.first[hVia])
 				if code, reason, extra := c.s.authGate(c.buf[:m.headersEnd+body], &m, t, c.src, false); code != 0 {
 					if code > 0 {
 						c.refuse(&m, code, reason, extra...)
@@ -371,7 +374,7 @@ func (c *frontConn) frame() error {
 			c.consume(m.headersEnd, body) // a response sipgo could not read
 			return nil
 		}
-		c.pass(&m, m.headersEnd+body)
+		c.pass(&m, m.headersEnd+body, t, viaOK)
 		return nil
 	}
 }
@@ -395,15 +398,14 @@ func (c *frontConn) keepAlive() bool {
 }
 
 // pass hands the first n bytes of the buffer, a message from a trusted
-// peer, to sipgo, with its top Via annotated (and a CANCEL renamed, see
-// appendRequest, and headers sipgo would misread normalised, see
-// prepareRequest).
-func (c *frontConn) pass(m *rawMsg, n int) {
+// peer, to sipgo, with its top Via (t, when viaOK) annotated (and a
+// CANCEL renamed, see appendRequest, and headers sipgo would misread
+// normalised, see prepareRequest).
+func (c *frontConn) pass(m *rawMsg, n int, t topVia, viaOK bool) {
 	data := c.buf[:n]
 	out := c.outBuf[:0]
 	if m.request {
-		t, ok := parseTopVia(data, m.first[hVia])
-		out = prepareRequest(out, data, m, t, ok && m.count[hVia] > 0, c.src)
+		out = prepareRequest(out, data, m, t, viaOK, needsNormalizing(data, m, t, viaOK), c.src)
 	} else {
 		out = append(out, data...)
 	}
@@ -427,15 +429,16 @@ func (c *frontConn) refuse(m *rawMsg, code int, reason string, extra ...string) 
 	}
 	if !c.trusted && !c.auth {
 		code, reason = 403, "Forbidden (Untrusted Peer)"
+		if s.cfg.DropUntrusted {
+			code = 0
+		}
 	}
-	if m.isMethod(data, "ACK") || !ok || m.unsafe || (!c.trusted && !c.auth && s.cfg.DropUntrusted) {
-		s.frontAnswered(data, m, 0)
+	out, answered := s.statelessResponse(c.outBuf[:0], data, m, t, ok, c.src, code, reason, extra...)
+	c.outBuf = out[:0]
+	if !answered {
 		return
 	}
 	s.log.Debug("front door: refused a request", "source", c.src, "transport", c.transport, "status", code, "reason", reason)
-	s.frontAnswered(data, m, code)
-	out := s.appendResponse(c.outBuf[:0], data, m, t, c.src, code, reason, extra...)
-	c.outBuf = out[:0]
 	c.Write(out)
 }
 

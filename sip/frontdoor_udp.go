@@ -75,10 +75,7 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 			code = 0
 		}
 		s.log.Debug("front door: request from an untrusted peer", "source", src, "transport", "UDP", "answered", code)
-		s.frontAnswered(data, &m, code)
-		if code != 0 {
-			c.reply(data, &m, t, src, code, "Forbidden (Untrusted Peer)")
-		}
+		c.reply(data, &m, t, viaOK, src, code, "Forbidden (Untrusted Peer)")
 		return 0
 	}
 	code, reason := refusalFor(data, &m)
@@ -98,21 +95,17 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	}
 	if code != 0 {
 		s.log.Debug("front door: refused a request", "source", src, "transport", "UDP", "status", code, "reason", reason)
-		if ack || !viaOK || m.unsafe {
-			s.frontAnswered(data, &m, 0)
-			return 0
-		}
-		s.frontAnswered(data, &m, code)
-		c.reply(data, &m, t, src, code, reason, extra...)
+		c.reply(data, &m, t, viaOK, src, code, reason, extra...)
 		return 0
 	}
 	if !ack && !c.admit(data, &m, t, src, viaOK) {
 		return 0
 	}
-	if !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) && !needsNormalizing(data, &m, t, viaOK) {
+	norm := needsNormalizing(data, &m, t, viaOK)
+	if !norm && !m.isMethod(data, "CANCEL") && (!viaOK || !needsAnnotation(data, t, src)) {
 		return n
 	}
-	out := prepareRequest(c.scratch[:0], data, &m, t, viaOK, src)
+	out := prepareRequest(c.scratch[:0], data, &m, t, viaOK, norm, src)
 	c.scratch = out[:0]
 	if len(out) > len(b) {
 		s.log.Debug("front door: dropped a datagram too large to annotate", "source", src, "size", n)
@@ -121,10 +114,14 @@ func (c *frontPacketConn) datagram(b []byte, n int, src netip.AddrPort) int {
 	return copy(b, out)
 }
 
-// reply sends a stateless response to the request data.
-func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, src netip.AddrPort, code int, reason string, extra ...string) {
-	out := c.s.appendResponse(c.scratch[:0], data, m, t, src, code, reason, extra...)
+// reply counts the request data the front door consumed and sends it a
+// stateless response, when statelessResponse makes one.
+func (c *frontPacketConn) reply(data []byte, m *rawMsg, t topVia, viaOK bool, src netip.AddrPort, code int, reason string, extra ...string) {
+	out, ok := c.s.statelessResponse(c.scratch[:0], data, m, t, viaOK, src, code, reason, extra...)
 	c.scratch = out[:0]
+	if !ok {
+		return
+	}
 	if _, err := c.PacketConn.WriteTo(out, udpReply(t, src)); err != nil {
 		c.s.log.Debug("front door: cannot send a response", "source", src, "error", err)
 	}
@@ -146,11 +143,6 @@ func (c *frontPacketConn) admit(data []byte, m *rawMsg, t topVia, src netip.Addr
 		s.log.Warn("front door: UDP transaction cap reached, new requests answered 503",
 			"max_udp_transactions", s.cfg.MaxUDPTransactions, "counted", count, "refused_total", refused, "source", src)
 	}
-	if !viaOK || m.unsafe {
-		s.frontAnswered(data, m, 0)
-		return false
-	}
-	s.frontAnswered(data, m, 503)
-	c.reply(data, m, t, src, 503, "Service Unavailable (Too Many Transactions)", retryAfter(retry))
+	c.reply(data, m, t, viaOK, src, 503, "Service Unavailable (Too Many Transactions)", retryAfter(retry))
 	return false
 }
